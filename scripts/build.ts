@@ -1,0 +1,43 @@
+// Builds what the images and the `bin` entry run:
+//   dist/hotcycle.mjs  the whole CLI (master, sidecar, operator commands) as one ESM bundle
+//   dist/worker.mjs    the `hotcycle/worker` helper for Node apps
+//   dist/hotcycle.node the N-API addon (listening sockets, SO_PEERCRED), built by node-gyp
+// The bundle loads the addon from beside itself, so dist/ is all an image needs (plus Node).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const addon = join(root, 'build', 'Release', 'hotcycle.node');
+const addonSource = join(root, 'native', 'hotcycle.c');
+
+function buildAddon(): void {
+  if (existsSync(addon) && statSync(addon).mtimeMs >= statSync(addonSource).mtimeMs) return;
+  // npm ships node-gyp; npm_config_nodedir (set in this machine's npmrc) keeps it offline.
+  execFileSync('npm', ['exec', '--yes', '--', 'node-gyp', 'rebuild'], { cwd: root, stdio: 'inherit' });
+}
+
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [join(root, entry)],
+    outfile: join(root, outfile),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'external',
+    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __hcRequire } from 'node:module'; const require = __hcRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+}
+
+buildAddon();
+mkdirSync(join(root, 'dist'), { recursive: true });
+copyFileSync(addon, join(root, 'dist', 'hotcycle.node'));
+await bundle('src/cli/main.ts', 'dist/hotcycle.mjs');
+await bundle('src/worker/index.ts', 'dist/worker.mjs');

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: toolchain, dependencies, build, the Debian
+# packages the real-component tests drive, then typecheck, lint and every test.
+source "$(dirname "$0")/lib/env.sh"
+ensure_debian nginx wrk socat
+ensure_build
+log "typecheck"; npx tsc --noEmit
+log "lint"; npx eslint .
+log "tests"
+# One file per process (node's default isolation); two at a time on this 2-core machine.
+exec node --test --test-concurrency=2 --test-timeout=180000 --test-reporter=spec "test/**/*.test.ts" "$@"

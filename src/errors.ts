@@ -1,0 +1,40 @@
+// Every failure an operator sees is a HotcycleError: a stable `code` to grep and alert on,
+// the `phase` that failed, a one-line message, and the detail that explains it (file:line:col,
+// the offending field, a worker's stderr tail). `cause` keeps the underlying error.
+
+/** Where a failure happened: the cycle's phases, then the places around them. */
+export type Phase =
+  | 'check' | 'plan' | 'open' | 'start' | 'ready' | 'commit'
+  | 'config' | 'control' | 'publish' | 'watch' | 'shutdown';
+
+export interface ErrorInfo {
+  phase: Phase;
+  code: string;
+  message: string;
+  detail?: string;
+}
+
+export class HotcycleError extends Error {
+  readonly code: string;
+  readonly phase: Phase;
+  readonly detail: string | undefined;
+
+  constructor(phase: Phase, code: string, message: string, options: { detail?: string; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'HotcycleError';
+    this.phase = phase;
+    this.code = code;
+    this.detail = options.detail;
+  }
+
+  toJSON(): ErrorInfo {
+    return { phase: this.phase, code: this.code, message: this.message, ...(this.detail ? { detail: this.detail } : {}) };
+  }
+}
+
+/** Any thrown value as the operator-facing shape, keeping typed errors intact. */
+export function toErrorInfo(error: unknown, phase: Phase): ErrorInfo {
+  if (error instanceof HotcycleError) return error.toJSON();
+  const message = error instanceof Error ? error.message : String(error);
+  return { phase, code: 'EINTERNAL', message };
+}
