@@ -27,6 +27,11 @@ export class HotcycleError extends Error {
     this.detail = options.detail;
   }
 
+  /** The same failure reported as part of another phase (a config error met in `check`). */
+  inPhase(phase: Phase): HotcycleError {
+    return new HotcycleError(phase, this.code, this.message, { detail: this.detail, cause: this });
+  }
+
   toJSON(): ErrorInfo {
     return { phase: this.phase, code: this.code, message: this.message, ...(this.detail ? { detail: this.detail } : {}) };
   }

@@ -1,0 +1,207 @@
+// nginx's lexer, ported state for state from `ngx_conf_read_token` (src/core/ngx_conf_file.c,
+// as in 1.22): one call reads one statement — its words, then how it ended (`;`, `{`, `}` or
+// end of file). Faithfulness matters more than elegance here: the sidecar must accept exactly
+// what `nginx -t` accepts, quirks included (`a}` is one word, `"a")` is two, `${x}` does not
+// open a block, a run of 4096 bytes without a new word or comment is "too long").
+
+export interface Position {
+  /** 1-based. */
+  line: number;
+  /** 1-based, in UTF-16 code units of the line. */
+  column: number;
+}
+
+export interface Word extends Position {
+  /** The word with nginx's escapes applied (`\"`, `\'`, `\\`, `\t`, `\r`, `\n`). */
+  value: string;
+  quoted: boolean;
+}
+
+export type Statement =
+  | { kind: 'directive'; words: Word[]; end: ';' | '{'; endAt: Position }
+  | { kind: 'close'; at: Position }
+  | { kind: 'eof'; at: Position }
+  | { kind: 'error'; message: string; at: Position };
+
+/** NGX_CONF_BUFFER: nginx reads a file through a buffer of this size. */
+const CONF_BUFFER = 4096;
+
+const isSpace = (ch: string): boolean => ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n';
+
+/** The per-statement flags of `ngx_conf_read_token`, same names. */
+interface State {
+  words: Word[];
+  start: number;
+  startAt: Position;
+  wordQuoted: boolean;
+  needSpace: boolean;
+  lastSpace: boolean;
+  sharpComment: boolean;
+  variable: boolean;
+  quoted: boolean;
+  sQuoted: boolean;
+  dQuoted: boolean;
+}
+
+export class Tokenizer {
+  readonly #text: string;
+  #i = 0;
+  #line = 1;
+  #column = 1;
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** Reads the next statement; an error ends the text, as nginx stops reading at its first one. */
+  next(): Statement {
+    const s: State = {
+      words: [], start: this.#i, startAt: this.#at(), wordQuoted: false, needSpace: false, lastSpace: true,
+      sharpComment: false, variable: false, quoted: false, sQuoted: false, dQuoted: false,
+    };
+    for (;;) {
+      if (this.#i >= this.#text.length) {
+        if (s.words.length > 0 || !s.lastSpace) return this.#error('unexpected end of file, expecting ";" or "}"', this.#at());
+        return { kind: 'eof', at: this.#at() };
+      }
+      // nginx refills its buffer only by keeping the bytes since `start`; a buffer full of them is an error.
+      if (this.#i - s.start >= CONF_BUFFER) return this.#tooLong(s);
+      const at = this.#at();
+      const ch = this.#read();
+      const result = this.#step(s, ch, at);
+      if (result) return result;
+    }
+  }
+
+  #step(s: State, ch: string, at: Position): Statement | undefined {
+    if (ch === '\n') s.sharpComment = false;
+    if (s.sharpComment) return undefined;
+    if (s.quoted) {
+      s.quoted = false;
+      return undefined;
+    }
+    if (s.needSpace) {
+      if (isSpace(ch)) {
+        s.lastSpace = true;
+        s.needSpace = false;
+        return undefined;
+      }
+      if (ch === ';' || ch === '{') return { kind: 'directive', words: s.words, end: ch, endAt: at };
+      if (ch !== ')') return this.#error(`unexpected "${ch}"`, at);
+      // `if ($a = "b")`: a ")" right after a quote starts a new word.
+      s.lastSpace = true;
+      s.needSpace = false;
+    }
+    return s.lastSpace ? this.#wordStart(s, ch, at) : this.#inWord(s, ch, at);
+  }
+
+  #wordStart(s: State, ch: string, at: Position): Statement | undefined {
+    if (isSpace(ch)) return undefined;
+    s.start = this.#i - 1;
+    s.startAt = at;
+    s.wordQuoted = false;
+    switch (ch) {
+      case ';':
+      case '{':
+        if (s.words.length === 0) return this.#error(`unexpected "${ch}"`, at);
+        return { kind: 'directive', words: s.words, end: ch, endAt: at };
+      case '}':
+        if (s.words.length !== 0) return this.#error('unexpected "}"', at);
+        return { kind: 'close', at };
+      case '#':
+        s.sharpComment = true;
+        return undefined;
+      case '\\':
+        s.quoted = true;
+        break;
+      case '$':
+        s.variable = true;
+        break;
+      case '"':
+      case "'":
+        s.start++;
+        s.wordQuoted = true;
+        if (ch === '"') s.dQuoted = true;
+        else s.sQuoted = true;
+        break;
+    }
+    s.lastSpace = false;
+    return undefined;
+  }
+
+  #inWord(s: State, ch: string, at: Position): Statement | undefined {
+    if (ch === '{' && s.variable) return undefined;
+    s.variable = false;
+    if (ch === '\\') {
+      s.quoted = true;
+      return undefined;
+    }
+    if (ch === '$') {
+      s.variable = true;
+      return undefined;
+    }
+    let found = false;
+    if (s.dQuoted || s.sQuoted) {
+      if (ch === (s.dQuoted ? '"' : "'")) {
+        s.dQuoted = s.sQuoted = false;
+        s.needSpace = true;
+        found = true;
+      }
+    } else if (isSpace(ch) || ch === ';' || ch === '{') {
+      s.lastSpace = true;
+      found = true;
+    }
+    if (!found) return undefined;
+    const raw = this.#text.slice(s.start, this.#i - 1);
+    s.words.push({ value: unescape(raw), quoted: s.wordQuoted, ...s.startAt });
+    if (ch === ';' || ch === '{') return { kind: 'directive', words: s.words, end: ch, endAt: at };
+    return undefined;
+  }
+
+  #tooLong(s: State): Statement {
+    if (s.dQuoted || s.sQuoted) {
+      const q = s.dQuoted ? '"' : "'";
+      return this.#error(`too long parameter, probably missing terminating "${q}" character`, s.startAt);
+    }
+    return this.#error(`too long parameter "${this.#text.slice(s.start, s.start + 10)}..." started`, s.startAt);
+  }
+
+  #error(message: string, at: Position): Statement {
+    this.#i = this.#text.length; // nginx stops reading the file at its first error
+    return { kind: 'error', message, at };
+  }
+
+  #read(): string {
+    const ch = this.#text[this.#i++] ?? '';
+    if (ch === '\n') {
+      this.#line++;
+      this.#column = 1;
+    } else {
+      this.#column++;
+    }
+    return ch;
+  }
+
+  #at(): Position {
+    return { line: this.#line, column: this.#column };
+  }
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '"': '"', "'": "'", '\\': '\\', t: '\t', r: '\r', n: '\n' };
+
+/** The copy loop at the end of `ngx_conf_read_token`: other backslashes stay as they are. */
+export function unescape(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  let out = '';
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i] ?? '';
+    const replacement = ch === '\\' ? ESCAPES[raw[i + 1] ?? ''] : undefined;
+    if (replacement === undefined) {
+      out += ch;
+    } else {
+      out += replacement;
+      i++;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+// Human-readable output of the operator commands. Scripts use --json instead.
+import type { ErrorInfo } from '../errors.ts';
+import type { CheckResult, MasterStatus, ReloadResult } from '../protocol/types.ts';
+
+export function short(hash: string): string {
+  return hash ? hash.slice(0, 12) : '(none)';
+}
+
+export function formatError(error: ErrorInfo): string {
+  const lines = [`failed in phase ${error.phase}: ${error.message} [${error.code}]`];
+  if (error.detail) lines.push(...error.detail.split('\n').map((l) => `  | ${l}`));
+  return lines.join('\n');
+}
+
+export function formatPhases(result: { phases: ReloadResult['phases'] }): string {
+  return result.phases.map((p) => `${p.name} ${p.ms} ms${p.ok ? '' : ' ✗'}`).join(' · ');
+}
+
+export function formatReload(result: ReloadResult): string {
+  const head = result.ok
+    ? `reload ok: generation ${result.generation} serving config ${short(result.configHash)} (${result.durationMs} ms)`
+    : `reload FAILED: ${formatError(result.error ?? { phase: 'check', code: 'EUNKNOWN', message: 'no error recorded' })}`;
+  const lines = [head];
+  if (result.phases.length) lines.push(`  phases: ${formatPhases(result)}`);
+  if (result.requests > 1) lines.push(`  answered ${result.requests} coalesced requests`);
+  if (!result.ok) lines.push(`  generation ${result.generation} keeps serving (config ${short(result.configHash)} was rejected)`);
+  return lines.join('\n');
+}
+
+export function formatCheck(result: CheckResult): string {
+  return result.ok
+    ? `config ${short(result.configHash)} is valid (${result.durationMs} ms)`
+    : `config INVALID: ${formatError(result.error ?? { phase: 'check', code: 'EUNKNOWN', message: 'no error recorded' })}`;
+}
+
+export function formatStatus(status: MasterStatus): string {
+  const lines = [
+    `master pid ${status.pid} · driver ${status.driver} · ${status.state} since ${status.startedAt}`,
+    `generation ${status.generation} · config ${short(status.configHash)} · ${status.configDir}`,
+    `listeners: ${status.listeners.map((l) => `${l.name}=${l.key}`).join(', ') || '(none)'}`,
+    'generations:',
+  ];
+  for (const g of status.generations) {
+    const crash = g.crashLoop ? ' CRASH-LOOP' : g.restarts ? ` ${g.restarts} restarts` : '';
+    const workers = g.workers.map((w) => `${w.pid} ${w.state}`).join(', ');
+    lines.push(`  ${String(g.generation).padStart(4)} ${g.state.padEnd(9)} since ${g.since}${crash}  workers: ${workers}`);
+  }
+  if (status.pendingReload) lines.push('a reload is queued');
+  if (status.lastResults.length) lines.push('last reloads:');
+  for (const r of status.lastResults.slice(0, 5)) {
+    const what = r.ok ? `ok     gen ${r.generation}` : `FAILED ${r.error?.phase}: ${r.error?.message}`;
+    lines.push(`  ${r.startedAt} ${what} (${r.durationMs} ms, ${r.reason})`);
+  }
+  if (status.detail) lines.push(`detail: ${JSON.stringify(status.detail)}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,84 @@
+// Reading hotcycle.yaml: find the one config file in a directory, parse it with positions,
+// validate it against HOTCYCLE_SCHEMA and the cross-field rules, normalise and freeze it.
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Diagnostic } from '../checks/diagnostic.ts';
+import { ConfigError } from './error.ts';
+import { ajvDiagnostics } from './explain.ts';
+import { parseLocated } from './locate.ts';
+import { normalizeConfig } from './normalize.ts';
+import { ruleDiagnostics } from './rules.ts';
+import { CONFIG_FILE_NAMES, hotcycleValidator } from './schema.ts';
+import type { HotcycleConfig, RawHotcycleConfig } from './types.ts';
+
+/** The `source` of every diagnostic about hotcycle.yaml. */
+export const CONFIG_SOURCE = 'hotcycle';
+
+interface Analysis { raw?: RawHotcycleConfig; diagnostics: Diagnostic[] }
+
+function analyse(text: string, file: string): Analysis {
+  const { document, diagnostics } = parseLocated(text, file, CONFIG_SOURCE);
+  if (!document) return { diagnostics };
+  const whole = (message: string): Analysis => ({ diagnostics: [{ file, line: 0, column: 0, message, source: CONFIG_SOURCE }] });
+  if (document.empty) return whole('the file is empty: expected a mapping with `workers`');
+  const value = document.value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const got = Array.isArray(value) ? 'a list' : JSON.stringify(value);
+    return { diagnostics: [document.diagnostic([], 'value', `expected a mapping with \`workers\` at the top level, got ${got}`, CONFIG_SOURCE)] };
+  }
+  const validate = hotcycleValidator();
+  if (!validate(value)) return { diagnostics: ajvDiagnostics(validate.errors, document, CONFIG_SOURCE) };
+  return { raw: value, diagnostics: ruleDiagnostics(value, document, CONFIG_SOURCE) };
+}
+
+/** Every finding about a hotcycle.yaml text; empty when it is valid. Never throws. */
+export function checkHotcycleConfig(text: string, file = 'hotcycle.yaml'): Diagnostic[] {
+  return analyse(text, file).diagnostics;
+}
+
+/** The normalised, frozen config, or a ConfigError carrying every finding. */
+export function parseHotcycleConfig(text: string, file = 'hotcycle.yaml'): HotcycleConfig {
+  const { raw, diagnostics } = analyse(text, file);
+  if (!raw || diagnostics.length > 0) {
+    const count = `${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'}`;
+    throw new ConfigError('ECONFIG', `${file}: invalid configuration (${count})`, diagnostics);
+  }
+  return normalizeConfig(raw);
+}
+
+/** Which of the accepted config file names is present among `names`; exactly one must be. */
+export function selectConfigFile(names: readonly string[], where = 'the config set'): string {
+  const present = CONFIG_FILE_NAMES.filter((name) => names.includes(name));
+  const expected = CONFIG_FILE_NAMES.join(', ');
+  if (present.length === 1 && present[0] !== undefined) return present[0];
+  if (present.length === 0) {
+    const message = `no config file in ${where}: expected one of ${expected}`;
+    throw new ConfigError('ENOCONFIG', message, [{ file: CONFIG_FILE_NAMES[0], line: 0, column: 0, message, source: CONFIG_SOURCE }]);
+  }
+  const message = `${present.join(' and ')} both exist in ${where}: keep exactly one of ${expected}`;
+  throw new ConfigError('ECONFIG', message, present.map((file) => ({ file, line: 0, column: 0, message, source: CONFIG_SOURCE })));
+}
+
+/** The absolute path of the one config file in `dir`. */
+export async function findConfigFile(dir: string): Promise<string> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (cause) {
+    const message = `cannot read config directory ${dir}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`;
+    throw new ConfigError('ENOCONFIG', message, [{ file: dir, line: 0, column: 0, message, source: CONFIG_SOURCE }], { cause });
+  }
+  return path.join(dir, selectConfigFile(names, dir));
+}
+
+export async function loadHotcycleConfig(dir: string): Promise<{ config: HotcycleConfig; file: string; text: string }> {
+  const file = await findConfigFile(dir);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    const message = `cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`;
+    throw new ConfigError('ECONFIG', message, [{ file: path.basename(file), line: 0, column: 0, message, source: CONFIG_SOURCE }], { cause });
+  }
+  return { config: parseHotcycleConfig(text, path.basename(file)), file, text };
+}

@@ -1,0 +1,149 @@
+// A cycle is one configuration generation, built the way nginx's ngx_init_cycle builds
+// one from the old: every step either completes or undoes exactly what it did, so a
+// failed reload leaves the old cycle serving, untouched.
+//
+//   (1) check  — read the config set (one version, through `..data`), hash it, validate
+//                hotcycle.yaml, and freeze it into this generation's snapshot directory.
+//   (2) plan   — pure: match the new listeners to the old cycle's by canonical address.
+//   (3) open   — open the listeners the old cycle lacks. On failure only those close.
+//   (4) start  — spawn the new generation with every listener as fds 3….
+//   (5) ready  — every new worker must report ready before its deadline.
+//   (6) commit — the new cycle becomes current; removed listeners close; the old
+//                generation drains (configured signal, SIGKILL after the timeout).
+// Invariant (tableflip's): at most one generation is not ready at a time.
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseHotcycleConfig } from '../config/load.ts';
+import type { HotcycleConfig } from '../config/types.ts';
+import { HotcycleError } from '../errors.ts';
+import { Generation, type GenerationHooks } from './generation.ts';
+import { closeListeners, openedListeners, openListeners, planListeners, type Listener } from './listeners.ts';
+import type { PhaseClock } from './phases.ts';
+import { readConfigSet, writeSnapshot } from './snapshot.ts';
+
+export interface Cycle {
+  readonly generation: number;
+  readonly configHash: string;
+  readonly config: HotcycleConfig;
+  readonly listeners: readonly Listener[];
+  readonly workers: Generation;
+}
+
+export interface CycleContext {
+  configDir: string;
+  stateDir: string;
+  /** The environment every worker starts from (the master's own, minus hotcycle's variables). */
+  baseEnv: Readonly<Record<string, string>>;
+  hooks: GenerationHooks;
+  clock: PhaseClock;
+  /** Aborts the ready wait (a shutdown during a reload); the cycle then rolls back. */
+  signal: AbortSignal;
+  expectHash?: string;
+  observed: { configHash?: string };
+  /** Drains a generation in the background (the old one on commit, the new one on rollback). */
+  retire: (workers: Generation) => void;
+}
+
+export async function initCycle(old: Cycle | null, generation: number, ctx: CycleContext): Promise<Cycle> {
+  const { clock } = ctx;
+  // (1)
+  const { config, configHash, snapshotDir } = await clock.run('check', () => checkConfig(generation, ctx));
+  let started = false;
+  try {
+    // (2)
+    const plan = await clock.run('plan', () => planListeners(old?.listeners ?? [], config.listeners));
+    // (3)
+    const listeners = await clock.run('open', () => openListeners(plan));
+    const opened = openedListeners(plan, listeners);
+    let workers: Generation;
+    try {
+      // (4), (5)
+      workers = await clock.run('start', () => startGeneration(generation, configHash, snapshotDir, config, listeners, ctx));
+      started = true;
+      await clock.run('ready', () => awaitReady(workers, ctx));
+    } catch (error) {
+      closeListeners(opened);
+      throw error;
+    }
+    // (6)
+    return await clock.run('commit', () => {
+      workers.makeCurrent();
+      closeListeners(plan.close);
+      if (old) ctx.retire(old.workers);
+      return { generation, configHash, config, listeners, workers };
+    });
+  } catch (error) {
+    // A started generation's snapshot goes when it has drained (retire); else now.
+    if (!started) await rm(snapshotDir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function checkConfig(generation: number, ctx: CycleContext) {
+  const { files, config, configHash } = await loadConfigSet(ctx.configDir, ctx.expectHash, ctx.observed);
+  const snapshotDir = await writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files);
+  return { config, configHash, snapshotDir };
+}
+
+/** Reads one version of the config set and validates its hotcycle.yaml (the check phase). */
+export async function loadConfigSet(configDir: string, expectHash?: string, observed: { configHash?: string } = {}) {
+  const { files, hash } = await readConfigSet(configDir);
+  observed.configHash = hash;
+  if (expectHash && expectHash !== hash) {
+    throw new HotcycleError('check', 'EHASHMISMATCH', `the config directory holds ${hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
+      detail: `config dir: ${configDir}`,
+    });
+  }
+  const source = configSource(files);
+  try {
+    return { files, config: parseHotcycleConfig(source.text, source.name), configHash: hash };
+  } catch (error) {
+    throw error instanceof HotcycleError ? error.inPhase('check') : error;
+  }
+}
+
+function configSource(files: ReadonlyMap<string, Buffer>): { name: string; text: string } {
+  const names = ['hotcycle.yaml', 'hotcycle.yml', 'hotcycle.json'].filter((n) => files.has(n));
+  if (names.length !== 1) {
+    throw new HotcycleError('check', 'ECONFIG', names.length === 0
+      ? 'the config set has no hotcycle.yaml (or hotcycle.yml, hotcycle.json)'
+      : `the config set has ${names.join(' and ')}: keep exactly one`);
+  }
+  const name = names[0] as string;
+  return { name, text: (files.get(name) as Buffer).toString('utf8') };
+}
+
+function startGeneration(
+  generation: number, configHash: string, snapshotDir: string,
+  config: HotcycleConfig, listeners: readonly Listener[], ctx: CycleContext,
+): Generation {
+  const { workers } = config;
+  const gen = new Generation({
+    generation, configHash, snapshotDir,
+    count: workers.count,
+    command: workers.command,
+    cwd: join(snapshotDir, workers.cwd),
+    env: { ...ctx.baseEnv, ...workers.env },
+    readiness: workers.readiness,
+    shutdown: workers.shutdown,
+    restart: workers.restart,
+    listeners: listeners.map((l) => ({ name: l.name, fd: l.fd })),
+  }, ctx.hooks);
+  try {
+    gen.start();
+  } catch (error) {
+    ctx.retire(gen);
+    throw error;
+  }
+  return gen;
+}
+
+async function awaitReady(workers: Generation, ctx: CycleContext): Promise<void> {
+  try {
+    await workers.waitReady(ctx.signal);
+  } catch (error) {
+    // Rolled back: the new workers drain in the background; the old cycle never noticed.
+    ctx.retire(workers);
+    throw error;
+  }
+}

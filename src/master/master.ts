@@ -1,0 +1,143 @@
+// The master: one driver, one queue, the last results, and an orderly shutdown.
+// Control requests, signals and respawns only enqueue; the queue acts.
+import { HotcycleError, toErrorInfo } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { CheckResult, MasterState, MasterStatus, ReloadRequest, ReloadResult } from '../protocol/types.ts';
+import type { Driver } from './driver.ts';
+import { PhaseClock, round } from './phases.ts';
+import { ReloadBatch, SerialQueue, type BatchListener } from './queue.ts';
+
+const HISTORY = 10;
+
+export class Master {
+  readonly #driver: Driver;
+  readonly #logger: Logger;
+  readonly #configDir: string;
+  readonly #queue = new SerialQueue();
+  readonly #history: ReloadResult[] = [];
+  readonly #startedAt = new Date();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  #state: MasterState = 'starting';
+  #pending: ReloadBatch | null = null;
+  #cycleAbort: AbortController | null = null;
+  #stopped: Promise<void> | null = null;
+
+  constructor(options: { driver: Driver; logger: Logger; configDir: string }) {
+    this.#driver = options.driver;
+    this.#logger = options.logger;
+    this.#configDir = options.configDir;
+  }
+
+  /** Queues a reload; joins the queued one if there is one. Resolves with its result. */
+  requestReload(request: ReloadRequest, listener?: BatchListener): Promise<ReloadResult> {
+    if (this.#state === 'stopping') {
+      return Promise.reject(new HotcycleError('control', 'ESHUTTINGDOWN', 'the master is shutting down; no reload is started'));
+    }
+    if (!this.#pending) {
+      const batch = new ReloadBatch();
+      this.#pending = batch;
+      batch.result = this.#queue.run(() => {
+        this.#pending = null;
+        return this.#runBatch(batch);
+      });
+    }
+    this.#pending.join(request, listener);
+    return this.#pending.result;
+  }
+
+  /** Runs `task` through the queue after `delayMs` (respawns), unless shutting down. */
+  schedule(delayMs: number, task: () => void): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (this.#state !== 'stopping') void this.#queue.run(async () => task());
+    }, delayMs);
+    this.#timers.add(timer);
+  }
+
+  async check(): Promise<CheckResult> {
+    const started = performance.now();
+    try {
+      const { configHash } = await this.#driver.check();
+      return { ok: true, configHash, durationMs: round(performance.now() - started) };
+    } catch (error) {
+      return { ok: false, configHash: '', durationMs: round(performance.now() - started), error: toErrorInfo(error, 'check') };
+    }
+  }
+
+  status(): MasterStatus {
+    const driver = this.#driver.status();
+    return {
+      driver: this.#driver.name,
+      pid: process.pid,
+      state: this.#state,
+      startedAt: this.#startedAt.toISOString(),
+      generation: driver.generation,
+      configHash: driver.configHash,
+      configDir: this.#configDir,
+      listeners: driver.listeners,
+      generations: driver.generations,
+      pendingReload: this.#pending !== null,
+      lastResults: [...this.#history],
+      ...(driver.detail ? { detail: driver.detail } : {}),
+    };
+  }
+
+  /** Graceful: no new reloads, the running cycle rolls back, every worker drains. */
+  shutdown(force = false): Promise<void> {
+    if (force) return this.#driver.shutdown(true);
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    this.#state = 'stopping';
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#cycleAbort?.abort('shutdown');
+    await this.#queue.idle();
+    await this.#driver.shutdown(false);
+  }
+
+  async #runBatch(batch: ReloadBatch): Promise<ReloadResult> {
+    const startedAt = new Date();
+    const clock = new PhaseClock((record) => batch.emit({ event: 'phase', ...record }));
+    const observed: { configHash?: string } = {};
+    const abort = new AbortController();
+    const base = { reason: batch.reason, startedAt: startedAt.toISOString(), requests: batch.requests.length };
+    let result: ReloadResult;
+    try {
+      if (this.#state === 'stopping') throw new HotcycleError('control', 'ESHUTTINGDOWN', 'the master is shutting down; no reload is started');
+      this.#cycleAbort = abort;
+      this.#state = 'reloading';
+      const outcome = await this.#driver.reload({ clock, signal: abort.signal, expectHash: batch.expectHash, observed });
+      result = { ok: true, ...outcome, durationMs: elapsed(startedAt), phases: [...clock.records], ...base };
+    } catch (error) {
+      const current = this.#driver.status();
+      result = {
+        ok: false, generation: current.generation, configHash: observed.configHash ?? current.configHash,
+        durationMs: elapsed(startedAt), phases: [...clock.records], error: toErrorInfo(error, 'check'), ...base,
+      };
+    } finally {
+      this.#cycleAbort = null;
+      if (this.#state !== 'stopping') this.#state = 'running';
+    }
+    this.#record(result);
+    return result;
+  }
+
+  #record(result: ReloadResult): void {
+    this.#history.unshift(result);
+    this.#history.length = Math.min(this.#history.length, HISTORY);
+    const fields = {
+      event: result.ok ? 'reload.ok' : 'reload.failed', generation: result.generation, configHash: result.configHash,
+      durationMs: result.durationMs, reason: result.reason, requests: result.requests,
+      phases: result.phases.map((p) => `${p.name}:${p.ms}`).join(','),
+    };
+    if (result.ok) this.#logger.info('reload complete', fields);
+    else this.#logger.error(`reload failed in ${result.error?.phase}: ${result.error?.message}`, { ...fields, ...result.error });
+  }
+}
+
+function elapsed(since: Date): number {
+  return round(Date.now() - since.getTime());
+}

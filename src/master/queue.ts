@@ -1,0 +1,48 @@
+// One queue owns state changes (STYLE.md rule 6): reloads, respawns and shutdown run
+// one at a time, in order. Reload requests that arrive while a cycle is queued join
+// it, so any burst of requests costs at most one running and one follow-up cycle,
+// and the follow-up reads the newest config when it starts.
+import type { ReloadRequest, ReloadResult } from '../protocol/types.ts';
+
+export type BatchListener = (event: unknown) => void;
+
+export class ReloadBatch {
+  readonly requests: ReloadRequest[] = [];
+  readonly listeners: BatchListener[] = [];
+  result!: Promise<ReloadResult>;
+
+  join(request: ReloadRequest, listener?: BatchListener): void {
+    this.requests.push(request);
+    if (listener) this.listeners.push(listener);
+    for (const l of this.listeners) l({ event: 'queued', requests: this.requests.length });
+  }
+
+  /** The newest request's expectation wins: it saw the newest config. */
+  get expectHash(): string | undefined {
+    return this.requests.at(-1)?.expectHash;
+  }
+
+  get reason(): string {
+    const first = this.requests[0]?.reason ?? 'reload';
+    return this.requests.length > 1 ? `${first} (+${this.requests.length - 1} coalesced)` : first;
+  }
+
+  emit(event: unknown): void {
+    for (const l of this.listeners) l(event);
+  }
+}
+
+export class SerialQueue {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(task);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Resolves once everything queued so far has run. */
+  idle(): Promise<void> {
+    return this.#tail.then(() => undefined);
+  }
+}

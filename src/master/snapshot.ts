@@ -1,0 +1,31 @@
+// Each generation runs on a frozen copy of the config set it was checked with, so a
+// later edit of the live directory never changes what a running generation reads
+// (HOTCYCLE_CONFIG_DIR); the copy goes when the generation has drained.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { HotcycleError } from '../errors.ts';
+import { hashFileSet, readFileSet, type FileSet } from '../sidecar/fileset.ts';
+
+export async function readConfigSet(configDir: string): Promise<{ files: FileSet; hash: string }> {
+  const files = await readFileSet(configDir);
+  return { files, hash: hashFileSet(files) };
+}
+
+export async function writeSnapshot(dir: string, files: FileSet): Promise<string> {
+  try {
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true, mode: 0o750 });
+    for (const [name, content] of files) {
+      const path = join(dir, name);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content, { mode: 0o640 });
+    }
+    return dir;
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw new HotcycleError('check', 'ESNAPSHOT', `cannot write the generation's config snapshot in ${dir}`, {
+      detail: error instanceof Error ? error.message : String(error),
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,118 @@
+// Pure: what the reporter says. Reports become events.k8s.io/v1 Event bodies and the Pod
+// annotation merge patch; no I/O, no client library (types only), so all of it is table-tested.
+// Reasons are fixed CamelCase words and notes are deterministic for the same input, which keeps
+// the API server's and kubectl's event aggregation working.
+import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
+import { formatDiagnostic } from '../../checks/diagnostic.ts';
+import type { ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport } from './types.ts';
+
+export const REPORTING_CONTROLLER = 'hotcycle.dev/sidecar';
+/** events.k8s.io/v1 `note` limit, in bytes (NoteLengthLimit in Kubernetes' event validation). */
+export const NOTE_LIMIT_BYTES = 1024;
+export const ANNOTATION_GENERATION = 'hotcycle.dev/generation';
+export const ANNOTATION_CONFIG_HASH = 'hotcycle.dev/config-hash';
+export const ANNOTATION_RELOADED_AT = 'hotcycle.dev/reloaded-at';
+
+const ELLIPSIS = '…';
+const SHORT_HASH = 12;
+
+export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected';
+
+export interface EventSpec {
+  reason: EventReason;
+  type: 'Normal' | 'Warning';
+  action: 'Reload' | 'Check';
+  note: string;
+}
+
+export function shortHash(hash: string): string {
+  return hash.slice(0, SHORT_HASH);
+}
+
+export function reloadedEvent(r: ReloadedReport): EventSpec {
+  const note = `Reloaded to generation ${r.generation}, config ${shortHash(r.configHash)}, in ${Math.round(r.durationMs)} ms`;
+  return { reason: 'Reloaded', type: 'Normal', action: 'Reload', note: truncateNote(note) };
+}
+
+export function reloadFailedEvent(r: ReloadFailedReport): EventSpec {
+  const note = `Reload to config ${shortHash(r.configHash)} failed in phase ${r.phase}: ${r.message}`;
+  return { reason: 'ReloadFailed', type: 'Warning', action: 'Reload', note: truncateNote(note) };
+}
+
+/** Lists as many `file:line:col: message` findings as fit, then how many were left out. */
+export function configRejectedEvent(r: ConfigRejectedReport): EventSpec {
+  let note = `Config ${shortHash(r.configHash)} rejected`;
+  const lines = r.diagnostics.map(formatDiagnostic);
+  let shown = 0;
+  for (const line of lines) {
+    const next = `${note}${shown === 0 ? ': ' : '; '}${line}`;
+    const rest = lines.length - shown - 1;
+    const tail = rest > 0 ? ` (+${rest} more)` : '';
+    if (Buffer.byteLength(next + tail) > NOTE_LIMIT_BYTES && shown > 0) break;
+    note = next;
+    shown++;
+  }
+  if (shown < lines.length) note += ` (+${lines.length - shown} more)`;
+  return { reason: 'ConfigRejected', type: 'Warning', action: 'Check', note: truncateNote(note) };
+}
+
+/** Cuts `text` to at most `limit` UTF-8 bytes, ending in an ellipsis; never splits a character. */
+export function truncateNote(text: string, limit: number = NOTE_LIMIT_BYTES): string {
+  if (Buffer.byteLength(text) <= limit) return text;
+  const budget = limit - Buffer.byteLength(ELLIPSIS);
+  let out = '';
+  let bytes = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch);
+    if (bytes + size > budget) break;
+    out += ch;
+    bytes += size;
+  }
+  return out + ELLIPSIS;
+}
+
+/**
+ * The Event body. `eventTime` must be a V1MicroTime: client-node serialises a plain Date with
+ * milliseconds (`.123Z`), which the API server's MicroTime decoder rejects; V1MicroTime's
+ * toISOString pads to microseconds (`.123000Z`).
+ */
+export function buildEventBody(spec: EventSpec, who: KubeIdentity, name: string, eventTime: V1MicroTime): EventsV1Event {
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name, namespace: who.namespace },
+    eventTime,
+    reportingController: REPORTING_CONTROLLER,
+    reportingInstance: who.podName,
+    action: spec.action,
+    reason: spec.reason,
+    type: spec.type,
+    note: spec.note,
+    regarding: {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      name: who.podName,
+      namespace: who.namespace,
+      ...(who.podUid ? { uid: who.podUid } : {}),
+    },
+  };
+}
+
+/** A unique Event name the way client-go's recorder makes one: `<pod>.<hex timestamp>`. */
+export function eventName(podName: string, epochMs: number, sequence: number): string {
+  const nanos = BigInt(epochMs) * 1_000_000n + BigInt(sequence % 1_000_000);
+  return `${podName}.${nanos.toString(16)}`;
+}
+
+/** A JSON merge patch (RFC 7386) setting the three annotations; values must be strings. */
+export function annotationPatch(r: ReloadedReport, now: Date): { metadata: { annotations: Record<string, string> } } {
+  return {
+    metadata: {
+      annotations: {
+        [ANNOTATION_GENERATION]: String(r.generation),
+        [ANNOTATION_CONFIG_HASH]: r.configHash,
+        [ANNOTATION_RELOADED_AT]: now.toISOString(),
+      },
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// The plain data the sidecar hands to the Kubernetes reporter. Nothing here depends on the
+// client library, so the gate and the driver can build reports without loading it.
+import type { Diagnostic } from '../../checks/diagnostic.ts';
+import type { Phase } from '../../errors.ts';
+
+/** Who we are, from the Downward API (`fieldRef: metadata.name` etc.). */
+export interface KubeIdentity {
+  podName: string;
+  namespace: string;
+  /** `metadata.uid`, when the chart passes it as POD_UID; makes the Event's `regarding` exact. */
+  podUid?: string;
+}
+
+/** The master applied a new configuration. */
+export interface ReloadedReport {
+  generation: number;
+  configHash: string;
+  durationMs: number;
+}
+
+/** The master refused or rolled back a reload. */
+export interface ReloadFailedReport {
+  phase: Phase;
+  message: string;
+  configHash: string;
+}
+
+/** The sidecar's checks rejected a version before it reached the live directory. */
+export interface ConfigRejectedReport {
+  configHash: string;
+  diagnostics: Diagnostic[];
+}
+
+/** Which API call a report became: an Event on the Pod, or the Pod's annotations. */
+export type ReportCall = 'event' | 'annotations';
+
+/** ok: delivered; retry: a retryable failure, will try again; failed: given up; dropped: queue full or closed. */
+export type ReportResult = 'ok' | 'retry' | 'failed' | 'dropped';
+
+/** One delivery outcome, for metrics (`hotcycle_kube_reports_total{call,result}` or similar). */
+export interface ReportOutcome {
+  call: ReportCall;
+  result: ReportResult;
+  /** HTTP status of the last answer; absent for network errors and drops. */
+  status?: number;
+}
