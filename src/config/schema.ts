@@ -48,6 +48,7 @@ const listener = {
 const readiness = {
   type: 'object',
   required: ['mode'],
+  properties: { mode: { enum: READINESS_MODES } }, // for messages; the branches hold the rules
   discriminator: { propertyName: 'mode' },
   oneOf: [
     { properties: { mode: { const: READINESS_MODES[0] }, timeoutMs: durationMs(DEFAULTS.readiness.timeoutMs) }, additionalProperties: false },

@@ -45,6 +45,12 @@ function yamlDiagnostic(error: YAMLError, input: SyntaxInput): Diagnostic {
     const start = openQuoteBefore(input.doc, offset);
     if (start !== undefined) return located(input, start, UNCLOSED_MESSAGE);
   }
+  // An unclosed `[` or `{` is noticed on a later line; the mistake is the opening bracket.
+  const flow = /^Flow (sequence|mapping) .* end with a ([\]}])/.exec(error.message);
+  if (flow) {
+    const start = unclosedBracketBefore(input.text, offset, flow[2] === ']' ? '[' : '{');
+    if (start !== undefined) return located(input, start, `YAML syntax error: this flow ${flow[1]} is never closed with "${flow[2]}"`);
+  }
   // Indentation errors are reported at the start of the line; the misplaced item is after the spaces.
   const at = error.code === 'BAD_INDENT' ? skipSpaces(input.text, offset) : offset;
   return located(input, at, `YAML syntax error: ${error.message}`);
@@ -61,6 +67,23 @@ function jsonDiagnostic(input: SyntaxInput): Diagnostic | undefined {
     const offset = position !== undefined ? Number(position) : /end of JSON/.test(message) ? input.text.length : undefined;
     return located(input, offset, `JSON syntax error: ${reason}`);
   }
+}
+
+/** The last `opener` before `offset` that no closer matched, skipping quoted text and comments. */
+function unclosedBracketBefore(text: string, offset: number, opener: '[' | '{'): number | undefined {
+  const open: { char: string; at: number }[] = [];
+  let quote: string | null = null;
+  for (let i = 0; i < offset; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#') while (i < offset && text[i] !== '\n') i++;
+    else if (c === '[' || c === '{') open.push({ char: c, at: i });
+    else if (c === ']' || c === '}') open.pop();
+  }
+  return open.findLast((o) => o.char === opener)?.at;
 }
 
 function skipSpaces(text: string, offset: number): number {

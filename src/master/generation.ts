@@ -99,7 +99,7 @@ export class Generation {
     };
   }
 
-  #spawn(slot: number): void {
+  #spawn(slot: number): Worker {
     const worker = new Worker({
       generation: this.number,
       slot,
@@ -113,6 +113,7 @@ export class Generation {
     });
     this.#slots[slot] = worker;
     void worker.exited.then((exit) => this.#onExit(worker, exit.code, exit.signal));
+    return worker;
   }
 
   // nginx's RESPAWN: a worker of the current generation that dies is replaced. Exits of
@@ -130,10 +131,12 @@ export class Generation {
     this.#hooks.scheduleRespawn(delayMs, () => {
       if (this.#state !== 'current' || this.#slots[worker.slot] !== worker) return;
       this.#restarts++;
-      this.#spawn(worker.slot);
-      void this.#slots[worker.slot]?.waitReady(new AbortController().signal).catch((error: unknown) => {
-        this.#hooks.logger.warn('respawned worker did not become ready', { event: 'worker.respawn.failed', generation: this.number, slot: worker.slot, error: String(error) });
-      });
+      const replacement = this.#spawn(worker.slot);
+      const fields = { generation: this.number, slot: worker.slot, pid: replacement.pid };
+      replacement.waitReady().then(
+        () => this.#hooks.logger.info('respawned worker ready', { event: 'worker.respawned', ...fields }),
+        (error: unknown) => this.#hooks.logger.warn('respawned worker did not become ready', { event: 'worker.respawn.failed', ...fields, error: String(error) }),
+      );
     });
   }
 

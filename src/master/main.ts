@@ -44,15 +44,17 @@ export async function runMaster(options: MasterOptions, makeDriver?: (schedule: 
 function watchSignals(master: Master, logger: Logger): Promise<number> {
   return new Promise((resolve) => {
     let stopping = false;
+    let forced = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
+        forced = true;
         logger.warn(`second ${signal}: forcing workers down`, { event: 'master.force', signal });
         void master.shutdown(true).then(() => resolve(1));
         return;
       }
       stopping = true;
       logger.info(`${signal}: draining all workers, then exiting`, { event: 'master.shutdown', signal });
-      master.shutdown().then(() => resolve(0), (error: unknown) => {
+      master.shutdown().then(() => resolve(forced ? 1 : 0), (error: unknown) => {
         logger.error('shutdown failed', { event: 'master.shutdown.failed', ...toErrorInfo(error, 'shutdown') });
         resolve(1);
       });

@@ -1,13 +1,14 @@
 // Where a control socket may be created: its directory is made 0770 when hotcycle
 // creates it; a stale socket file left by a dead process is replaced, a live one is
 // never stolen, and a path that is not a socket is never deleted.
-import { mkdir, lstat, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { HotcycleError } from '../errors.ts';
 
 export async function prepareSocketPath(socketPath: string): Promise<void> {
-  await mkdir(dirname(socketPath), { recursive: true, mode: 0o770 });
+  // mkdir's mode is filtered by the umask; chmod says exactly what we mean.
+  if (await mkdir(dirname(socketPath), { recursive: true })) await chmod(dirname(socketPath), 0o770);
   const stat = await lstat(socketPath).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return null;
     throw error;

@@ -66,10 +66,11 @@ export async function writeAtomic(targetDir: string, payload: FileSet, options: 
   let changed = true;
   if (oldTsDir) {
     const oldTsPath = path.join(targetDir, oldTsDir);
-    // (3)
-    toRemove = pathsToRemove(await step('EWRITE', 'walking the current version', () => walkTree(oldTsPath)), clean.keys());
+    // (3) a `..data` that names a missing directory holds no version: write one.
+    const oldPaths = await step('EWRITE', 'walking the current version', () => walkTree(oldTsPath));
+    toRemove = pathsToRemove(oldPaths ?? [], clean.keys());
     // (4)
-    changed = toRemove.length > 0 || (await step('EWRITE', 'comparing', () => payloadDiffers(clean, oldTsPath)));
+    changed = oldPaths === null || toRemove.length > 0 || (await step('EWRITE', 'comparing', () => payloadDiffers(clean, oldTsPath)));
   }
   // (5)–(9)
   if (changed) liveTsDir = await swapIn(targetDir, clean, fsync);
@@ -103,7 +104,8 @@ async function swapIn(targetDir: string, payload: FileSet, fsync: boolean): Prom
   } catch (error) {
     if (linked) await rm(tmpLink, { force: true }).catch(() => undefined);
     await rm(tsDir, { recursive: true, force: true }).catch(() => undefined);
-    throw publishError('EWRITE', `writing a new version into ${targetDir} failed: ${describe(error)}`, error);
+    const message = `writing a new version into ${targetDir} failed (the previous version is still live): ${describe(error)}`;
+    throw publishError('EWRITE', message, error);
   }
   return path.basename(tsDir);
 }
@@ -125,13 +127,13 @@ async function readDataLink(targetDir: string): Promise<string> {
   }
 }
 
-/** Every file and directory below `dir`, relative, like filepath.Walk; none if `dir` is gone. */
-async function walkTree(dir: string): Promise<string[]> {
+/** Every file and directory below `dir`, relative, like filepath.Walk; null if `dir` is gone. */
+async function walkTree(dir: string): Promise<string[] | null> {
   try {
     const entries = await readdir(dir, { recursive: true });
     return entries.map((entry) => entry.split(path.sep).join('/'));
   } catch (error) {
-    if (errorCode(error) === 'ENOENT') return [];
+    if (errorCode(error) === 'ENOENT') return null;
     throw error;
   }
 }
@@ -153,7 +155,10 @@ async function newTimestampDir(targetDir: string): Promise<string> {
   const stamp = new Date().toISOString().slice(0, 19).replace(/[-T:]/g, '_');
   const tsDir = await mkdtemp(path.join(targetDir, `..${stamp}.`));
   // mkdtemp makes 0700; other users in the pod (the app container's user) must traverse it.
-  await chmod(tsDir, 0o755);
+  await chmod(tsDir, 0o755).catch(async (error: unknown) => {
+    await rm(tsDir, { recursive: true, force: true });
+    throw error;
+  });
   return tsDir;
 }
 

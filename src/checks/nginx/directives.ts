@@ -118,7 +118,7 @@ export const DIRECTIVES: readonly DirectiveRow[] = [
   // upstream
   ['upstream', H, 'BLOCK|TAKE1', 'upstream'], ['server', 'upstream', '1MORE'], ['zone', 'upstream', 'TAKE12'],
   ['keepalive', 'upstream', 'TAKE1'], ['keepalive_timeout', 'upstream', 'TAKE1'],
-  ['keepalive_requests', 'upstream', 'TAKE1'], ['ip_hash', 'upstream', 'NOARGS'],
+  ['keepalive_requests', 'upstream', 'TAKE1'], ['keepalive_time', 'upstream', 'TAKE1'], ['ip_hash', 'upstream', 'NOARGS'],
   ['least_conn', 'upstream', 'NOARGS'], ['hash', 'upstream', 'TAKE12'], ['random', 'upstream', 'NOARGS|TAKE12'],
   // proxy and friends
   ['proxy_pass', 'location lif limit_except', 'TAKE1'], ['proxy_redirect', HSL, 'TAKE12'],
@@ -136,7 +136,7 @@ export const DIRECTIVES: readonly DirectiveRow[] = [
   ['proxy_ssl_verify', HSL, 'FLAG'], ['proxy_pass_request_body', HSL, 'FLAG'],
   ['proxy_pass_request_headers', HSL, 'FLAG'], ['proxy_method', HSL, 'TAKE1'],
   ['fastcgi_pass', LF, 'TAKE1'], ['fastcgi_param', HSL, 'TAKE23'], ['fastcgi_index', HSL, 'TAKE1'],
-  ['fastcgi_split_path_info', 'location', 'TAKE1'], ['fastcgi_read_timeout', HSL, 'TAKE1'],
+  ['fastcgi_split_path_info', HSL, 'TAKE1'], ['fastcgi_read_timeout', HSL, 'TAKE1'],
   ['fastcgi_buffers', HSL, 'TAKE2'], ['fastcgi_buffer_size', HSL, 'TAKE1'], ['fastcgi_temp_path', HSL, 'TAKE1234'],
   ['fastcgi_intercept_errors', HSL, 'FLAG'], ['uwsgi_pass', LF, 'TAKE1'], ['uwsgi_param', HSL, 'TAKE23'],
   ['uwsgi_temp_path', HSL, 'TAKE1234'], ['scgi_pass', LF, 'TAKE1'], ['scgi_param', HSL, 'TAKE23'],

@@ -86,10 +86,10 @@ export class NativeDriver implements Driver {
   #retire(workers: Generation): void {
     if (this.#draining.has(workers)) return;
     const drained = workers.stop().then(async (results) => {
-      const forced = results.filter((r) => r.forced).length;
-      this.#options.logger.info('generation drained', { event: 'generation.drained', generation: workers.number, forced });
       await rm(workers.spec.snapshotDir, { recursive: true, force: true });
       this.#draining.delete(workers);
+      const forced = results.filter((r) => r.forced).length;
+      this.#options.logger.info('generation drained', { event: 'generation.drained', generation: workers.number, forced });
     });
     this.#draining.set(workers, drained);
   }

@@ -102,10 +102,11 @@ class Watcher implements ConfigMapWatch {
     const { namespace, name } = this.#options;
     const options = callOptions(k8s, { timeoutMs: this.#options.requestTimeoutMs ?? 10_000, signal: this.#abort.signal });
     const list = await core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` }, options);
-    this.#rv = list.metadata?.resourceVersion;
     const item = list.items[0];
-    if (item) this.#publish(item);
-    else this.#options.logger.warn(`configmap ${namespace}/${name} does not exist (yet); watching for it`, { event: 'configmap-watch', name });
+    // Watch from the list's resourceVersion, not the item's: the list's is the newer point.
+    if (item) return this.#publish(item, list.metadata?.resourceVersion);
+    this.#rv = list.metadata?.resourceVersion;
+    this.#options.logger.warn(`configmap ${namespace}/${name} does not exist (yet); watching for it`, { event: 'configmap-watch', name });
   }
 
   #watchOnce(): Promise<WatchEnd> {
@@ -142,9 +143,9 @@ class Watcher implements ConfigMapWatch {
     });
   }
 
-  #publish(object: WatchedObject): void {
+  #publish(object: WatchedObject, listRv?: string): void {
     const rv = object.metadata?.resourceVersion ?? this.#rv ?? '';
-    this.#rv = rv;
+    this.#rv = listRv ?? rv;
     const files = configMapFiles(object);
     this.#delivery = this.#delivery
       .then(() => this.#options.onData(files, rv))

@@ -1,0 +1,107 @@
+{{/* Paths the binaries expect (src/cli/defaults.ts, DESIGN.md §1); the tests check them. */}}
+{{- define "hotcycle.sourceDir" -}}/etc/hotcycle/source{{- end }}
+{{- define "hotcycle.liveDir" -}}/etc/hotcycle/live{{- end }}
+{{- define "hotcycle.runDir" -}}/run/hotcycle{{- end }}
+{{- define "hotcycle.masterSocket" -}}/run/hotcycle/master.sock{{- end }}
+{{- define "hotcycle.sidecarSocket" -}}/run/hotcycle/sidecar.sock{{- end }}
+{{- define "hotcycle.schemasDir" -}}/etc/hotcycle/schemas{{- end }}
+{{- define "hotcycle.serviceAccountDir" -}}/var/run/secrets/kubernetes.io/serviceaccount{{- end }}
+
+{{- define "hotcycle.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hotcycle.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "hotcycle.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "hotcycle.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "hotcycle.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "hotcycle.labels" -}}
+helm.sh/chart: {{ include "hotcycle.chart" . }}
+{{ include "hotcycle.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{- define "hotcycle.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "hotcycle.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The ConfigMap the sidecar watches: the user's, or the chart's. */}}
+{{- define "hotcycle.configMapName" -}}
+{{- default (include "hotcycle.fullname" .) .Values.config.existingConfigMap }}
+{{- end }}
+
+{{- define "hotcycle.image" -}}
+{{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag) }}
+{{- end }}
+
+{{/* SIGTERM drains for drainTimeoutSeconds; kubelet must not SIGKILL before that. */}}
+{{- define "hotcycle.terminationGracePeriodSeconds" -}}
+{{- add .Values.app.drainTimeoutSeconds .Values.app.terminationGraceMarginSeconds }}
+{{- end }}
+
+{{/* The main container: `hotcycle master` with the driver's arguments. */}}
+{{- define "hotcycle.appCommand" -}}
+{{- $cmd := concat .Values.app.hotcycleCommand (list "master" "--driver" .Values.driver "--config-dir" (include "hotcycle.liveDir" .) "--socket" (include "hotcycle.masterSocket" .)) }}
+{{- if eq .Values.driver "nginx" }}
+{{- $conf := printf "%s/%s" (include "hotcycle.liveDir" .) .Values.app.nginx.configFile }}
+{{- $cmd = concat $cmd (list "--shutdown-timeout" (toString (mul .Values.app.drainTimeoutSeconds 1000)) "--") .Values.app.nginx.command (list "-c" $conf) }}
+{{- end }}
+{{- toYaml $cmd }}
+{{- end }}
+
+{{/* The sidecar: `hotcycle sidecar` with the shared paths, the fast path and the checks. */}}
+{{- define "hotcycle.sidecarCommand" -}}
+{{- $cmd := concat .Values.sidecar.hotcycleCommand (list "sidecar" "--source" (include "hotcycle.sourceDir" .) "--live" (include "hotcycle.liveDir" .) "--master-socket" (include "hotcycle.masterSocket" .) "--socket" (include "hotcycle.sidecarSocket" .) "--listen" (printf ":%d" (int .Values.sidecar.port))) }}
+{{- if eq .Values.driver "nginx" }}
+{{- $cmd = concat $cmd (list "--driver" "nginx") }}
+{{- end }}
+{{- if .Values.fastPath.enabled }}
+{{- $cmd = concat $cmd (list "--watch-configmap" (include "hotcycle.configMapName" .)) }}
+{{- end }}
+{{- range .Values.checks.schemas }}
+{{- $cmd = concat $cmd (list "--schema" (printf "%s=%s" .glob .schema)) }}
+{{- end }}
+{{- toYaml (concat $cmd .Values.sidecar.extraArgs) }}
+{{- end }}
+
+{{/* Fails early on values that render but cannot work. */}}
+{{- define "hotcycle.validate" -}}
+{{- if and (eq .Values.driver "native") (not .Values.config.existingConfigMap) (not (hasKey .Values.config.files "hotcycle.yaml")) }}
+{{- fail "driver=native needs hotcycle.yaml in config.files (or config.existingConfigMap holding it)" }}
+{{- end }}
+{{- if and (eq .Values.driver "native") (hasKey .Values.config.files "hotcycle.yaml") }}
+{{- $timeoutMs := dig "workers" "shutdown" "timeoutMs" 30000 (fromYaml (index .Values.config.files "hotcycle.yaml")) }}
+{{- if gt (int64 $timeoutMs) (int64 (mul .Values.app.drainTimeoutSeconds 1000)) }}
+{{- fail (printf "hotcycle.yaml workers.shutdown.timeoutMs (%v) exceeds app.drainTimeoutSeconds (%v s): kubelet would kill the drain; raise app.drainTimeoutSeconds" $timeoutMs .Values.app.drainTimeoutSeconds) }}
+{{- end }}
+{{- end }}
+{{- if and (eq .Values.driver "nginx") (not .Values.config.existingConfigMap) (not .Values.config.nginxConf) }}
+{{- fail "driver=nginx needs config.nginxConf (or config.existingConfigMap holding it)" }}
+{{- end }}
+{{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
+{{- fail "metrics.serviceMonitor.enabled needs metrics.enabled (the ServiceMonitor scrapes the metrics Service)" }}
+{{- end }}
+{{- end }}

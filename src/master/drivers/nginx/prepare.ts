@@ -1,0 +1,58 @@
+// The check phase of an nginx cycle:
+//   (1) read the config set once and hash it, as every other part of hotcycle does
+//       (readConfigSet); refuse a set other than the expected one (expectHash);
+//   (2) read nginx's main-level directives: refuse what would take nginx out of hotcycle's
+//       hands (daemon on, master_process off) and learn where its error logs go;
+//   (3) run the real `nginx -t` on the live files (safe under live traffic: see check.ts);
+//   (4) hash again: a set swapped in during the test is not what was tested.
+import { readFile } from 'node:fs/promises';
+import { HotcycleError } from '../../../errors.ts';
+import type { Logger } from '../../../log.ts';
+import { readConfigSet } from '../../snapshot.ts';
+import { runNginxTest } from './check.ts';
+import type { NginxCommand } from './command.ts';
+import { logTargets, mainDirectives, refuseDirectives, type BuildDefaults, type LogTarget, type NginxLayout } from './layout.ts';
+
+export interface PrepareContext {
+  command: NginxCommand;
+  build: BuildDefaults;
+  layout: NginxLayout;
+  configDir: string;
+  logger: Logger;
+  timeoutMs: number;
+  expectHash?: string;
+  observed?: { configHash?: string };
+}
+
+export interface Prepared {
+  configHash: string;
+  /** The error logs the checked configuration writes. */
+  targets: LogTarget[];
+}
+
+export async function prepareCycle(ctx: PrepareContext): Promise<Prepared> {
+  // (1)
+  const { hash } = await readConfigSet(ctx.configDir);
+  if (ctx.observed) ctx.observed.configHash = hash;
+  if (ctx.expectHash && ctx.expectHash !== hash) {
+    throw new HotcycleError('check', 'EHASHMISMATCH', `the config directory holds ${hash.slice(0, 12)}, not the expected ${ctx.expectHash.slice(0, 12)}`, {
+      detail: `config dir: ${ctx.configDir}`,
+    });
+  }
+  // (2)
+  const text = await readFile(ctx.layout.confPath, 'utf8').catch((error: unknown) => {
+    throw new HotcycleError('check', 'ENGINXCONF', `cannot read nginx's main file ${ctx.layout.confPath}`, { detail: String(error), cause: error });
+  });
+  const main = mainDirectives(text, ctx.command.globals);
+  const refused = refuseDirectives(main);
+  if (refused) throw new HotcycleError('check', 'ENGINXCONF', refused, { detail: `main file: ${ctx.layout.confPath}` });
+  // (3)
+  const outcome = await runNginxTest(ctx.command, ctx.configDir, ctx.layout.confPath, ctx.timeoutMs);
+  for (const warning of outcome.warnings) ctx.logger.warn(`nginx -t: ${warning}`, { event: 'nginx.check.warning' });
+  // (4)
+  const after = await readConfigSet(ctx.configDir);
+  if (after.hash !== hash) {
+    throw new HotcycleError('check', 'ECHANGED', `the config set changed while nginx -t ran (${hash.slice(0, 12)} → ${after.hash.slice(0, 12)}); reload again`);
+  }
+  return { configHash: hash, targets: logTargets(main, ctx.command, ctx.build, ctx.layout.prefix) };
+}

@@ -1,0 +1,55 @@
+// The nginx master's children, read from /proc: which are the current workers and which
+// are shutting down. nginx names its processes through their argv area
+// (ngx_setproctitle), so /proc/PID/cmdline says what each one is:
+//   "nginx: worker process"                  — serving the current cycle
+//   "nginx: worker process is shutting down" — told to quit (SIGQUIT), draining
+//   "nginx: cache manager process", "nginx: cache loader process" — not workers
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export type ChildRole = 'worker' | 'shutting-down' | 'helper';
+
+export interface NginxChild {
+  pid: number;
+  role: ChildRole;
+  /** Start time in clock ticks since boot (/proc/PID/stat field 22): a pid plus this is unique. */
+  startTicks: number;
+}
+
+export function classifyTitle(title: string): ChildRole {
+  const name = title.replace(/\0/g, ' ').trim();
+  if (/worker process is shutting down$/.test(name)) return 'shutting-down';
+  if (/worker process$/.test(name)) return 'worker';
+  return 'helper';
+}
+
+/** `comm (with spaces)` is field 2; field 22 (starttime) is the 20th after the closing `)`. */
+export function parseStartTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[19] ?? NaN);
+}
+
+/** Synchronous on purpose: a handful of tiny /proc reads, so `status()` can stay synchronous. */
+export function listChildren(masterPid: number, proc = '/proc'): NginxChild[] {
+  const children = readProc(join(proc, String(masterPid), 'task', String(masterPid), 'children'));
+  if (children === null) return [];
+  const out: NginxChild[] = [];
+  for (const word of children.split(' ')) {
+    const pid = Number(word);
+    if (!word || !Number.isInteger(pid)) continue;
+    const title = readProc(join(proc, word, 'cmdline'));
+    const stat = readProc(join(proc, word, 'stat'));
+    // Gone between the two reads: it exited, which is what the next scan would say anyway.
+    if (title === null || stat === null) continue;
+    out.push({ pid, role: classifyTitle(title), startTicks: parseStartTicks(stat) });
+  }
+  return out;
+}
+
+function readProc(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}

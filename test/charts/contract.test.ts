@@ -1,0 +1,149 @@
+// Acceptance 3 (paths and volumes): the pod spec matches what the binaries expect. Paths come
+// from src/cli/defaults.ts, the table every command reads, not from this file.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
+import { checkNginx } from '../../src/checks/nginx/index.ts';
+import { parseNginxCommand } from '../../src/master/drivers/nginx/command.ts';
+import { SETTINGS, type Setting } from '../../src/cli/defaults.ts';
+import { combinations, findObject, renderChart, type K8sObject } from './k8s-tools.ts';
+
+const LIVE = SETTINGS.configDir.fallback;
+const MASTER_SOCKET = SETTINGS.masterSocket.fallback;
+const SIDECAR_SOCKET = SETTINGS.sidecarSocket.fallback;
+const RUN = posix.dirname(MASTER_SOCKET);
+// The sidecar's --source default, once src/cli has it; DESIGN.md §1 until then.
+const SOURCE = (SETTINGS as Record<string, Setting>).sourceDir?.fallback ?? '/etc/hotcycle/source';
+
+function flag(command: readonly string[], name: string): string | undefined {
+  const i = command.indexOf(name);
+  return i < 0 ? undefined : command[i + 1];
+}
+
+function mountOf(container: Container, volume: string): { mountPath: string; readOnly?: boolean; subPath?: string } | undefined {
+  return container.volumeMounts?.find((m) => m.name === volume);
+}
+
+function parts(objects: K8sObject[]): { pod: PodSpec; app: Container; sidecar: Container } {
+  const pod = (findObject(objects, 'Deployment') as Deployment).spec!.template.spec!;
+  const app = pod.containers.find((c) => c.name === 'app');
+  const sidecar = pod.initContainers?.find((c) => c.name === 'hotcycle');
+  assert.ok(app && sidecar, 'containers "app" and init container "hotcycle" expected');
+  return { pod, app, sidecar };
+}
+
+for (const { name, args } of combinations()) {
+  describe(`pod contract: ${name}`, async () => {
+    const objects = await renderChart(args);
+    const { pod, app, sidecar } = parts(objects);
+
+    test('the sidecar is a native sidecar whose startup probe waits for the first published version', () => {
+      assert.equal(sidecar.restartPolicy, 'Always');
+      assert.equal(sidecar.startupProbe?.httpGet?.path, '/startupz');
+      assert.equal(sidecar.readinessProbe?.httpGet?.path, '/readyz');
+      assert.equal(sidecar.livenessProbe?.httpGet?.path, '/healthz');
+      assert.ok(sidecar.command!.includes('sidecar'));
+    });
+
+    test('the app and the sidecar share the live and run volumes at the paths the binaries use', () => {
+      for (const [volume, path] of [['hotcycle-live', LIVE], ['hotcycle-run', RUN]] as const) {
+        assert.deepEqual(pod.volumes?.find((v) => v.name === volume)?.emptyDir, {}, `${volume} is an emptyDir`);
+        assert.equal(mountOf(app, volume)?.mountPath, path, `app mounts ${volume} at ${path}`);
+        assert.equal(mountOf(sidecar, volume)?.mountPath, path, `sidecar mounts ${volume} at ${path}`);
+        assert.notEqual(mountOf(sidecar, volume)?.readOnly, true, `the sidecar writes ${volume}`);
+      }
+      assert.notEqual(mountOf(app, 'hotcycle-run')?.readOnly, true, 'the master creates its socket in the run volume');
+      assert.equal(flag(app.command!, '--config-dir'), LIVE);
+      assert.equal(flag(app.command!, '--socket'), MASTER_SOCKET);
+      assert.equal(flag(sidecar.command!, '--live'), LIVE);
+      assert.equal(flag(sidecar.command!, '--master-socket'), MASTER_SOCKET);
+      assert.equal(flag(sidecar.command!, '--socket'), SIDECAR_SOCKET);
+      assert.equal(flag(sidecar.command!, '--source'), SOURCE);
+    });
+
+    test('the ConfigMap is mounted as a directory (never subPath), in the sidecar only', () => {
+      const volume = pod.volumes?.find((v) => v.configMap && v.name === 'config');
+      assert.ok(volume?.configMap?.name, 'a configMap volume named "config"');
+      const cm = objects.find((o) => o.kind === 'ConfigMap');
+      assert.equal(volume.configMap.name, cm?.metadata.name ?? volume.configMap.name);
+      assert.equal(volume.configMap.items, undefined, 'the whole ConfigMap, not selected items');
+      assert.equal(mountOf(sidecar, 'config')?.mountPath, SOURCE);
+      assert.equal(mountOf(app, 'config'), undefined, 'the app reads only the checked live copy');
+      for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        for (const m of c.volumeMounts ?? []) assert.equal(m.subPath ?? m.subPathExpr, undefined, `${c.name} mounts ${m.name} with subPath`);
+      }
+    });
+
+    test('hardened: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp', () => {
+      assert.equal(pod.securityContext?.runAsNonRoot, true);
+      assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+      assert.equal(pod.automountServiceAccountToken, false, 'only the sidecar gets the API token');
+      assert.ok(mountOf(sidecar, 'kube-api-access'));
+      assert.equal(mountOf(app, 'kube-api-access'), undefined);
+      for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        const s = c.securityContext;
+        assert.equal(s?.readOnlyRootFilesystem, true, c.name);
+        assert.equal(s?.allowPrivilegeEscalation, false, c.name);
+        assert.equal(s?.runAsNonRoot, true, c.name);
+        assert.deepEqual(s?.capabilities?.drop, ['ALL'], c.name);
+        assert.equal(s?.seccompProfile?.type, 'RuntimeDefault', c.name);
+      }
+    });
+
+    test('the nginx driver accepts the server command after --, reading the live nginx.conf', (t) => {
+      const command = app.command!;
+      if (!command.includes('--driver') || flag(command, '--driver') !== 'nginx') {
+        assert.equal(command.indexOf('--'), -1, 'the native driver takes no command');
+        return;
+      }
+      const nginx = parseNginxCommand(command.slice(command.indexOf('--') + 1));
+      assert.equal(nginx.confFile, `${LIVE}/nginx.conf`);
+      assert.equal(nginx.errorLog, 'stderr');
+      t.diagnostic(nginx.args.join(' '));
+    });
+
+    test('the sidecar gets its Pod identity from the Downward API', () => {
+      const env = new Map(sidecar.env?.map((e) => [e.name, e.valueFrom?.fieldRef?.fieldPath]));
+      assert.equal(env.get('POD_NAME'), 'metadata.name');
+      assert.equal(env.get('POD_NAMESPACE'), 'metadata.namespace');
+      assert.equal(env.get('POD_UID'), 'metadata.uid');
+    });
+  });
+}
+
+describe('the default nginx.conf', async () => {
+  const objects = await renderChart();
+  const conf = (findObject(objects, 'ConfigMap').data as Record<string, string>)['nginx.conf']!;
+  const { app } = parts(objects);
+
+  test('passes the sidecar\'s own nginx check', () => {
+    assert.deepEqual(checkNginx(new Map([['nginx.conf', conf]])), []);
+  });
+
+  test('writes only under the app\'s writable emptyDirs (read-only root filesystem)', () => {
+    const writable = (app.volumeMounts ?? []).filter((m) => m.name.startsWith('writable-')).map((m) => m.mountPath);
+    const written = [...conf.matchAll(/^\s*(pid|\w+_temp_path)\s+(\S+);/gm)].map((m) => m[2]!);
+    assert.ok(written.length >= 6, 'pid and the five temp paths are set');
+    for (const path of written) assert.ok(writable.some((w) => path.startsWith(`${w}/`)), `${path} is not under ${writable.join(', ')}`);
+    assert.match(conf, /^error_log stderr/m);
+    assert.ok(app.command!.includes('-e') && app.command![app.command!.indexOf('-e') + 1] === 'stderr', 'nginx -e stderr: no compiled-in error log path');
+  });
+
+  test('passes nginx -t as a non-root user with piped stdio, as under hotcycle master', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hotcycle-nginx-'));
+    try {
+      writeFileSync(join(dir, 'nginx.conf'), conf.replaceAll('/tmp/', `${dir}/`));
+      chownSync(dir, 65534, 65534);
+      const result = spawnSync('nginx', ['-e', 'stderr', '-t', '-c', join(dir, 'nginx.conf')], { uid: 65534, gid: 65534, encoding: 'utf8' });
+      assert.equal(result.error, undefined, 'nginx is installed by scripts/test.sh (ensure_debian nginx)');
+      assert.equal(result.status, 0, result.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,74 @@
+// Offline validation of Kubernetes objects against the API of the chart's minimum version,
+// 1.29. kubernetes-types@1.29.0 is generated from Kubernetes 1.29's OpenAPI spec (every field,
+// its type, required fields, apiVersion/kind literals); the TypeScript compiler checks each
+// object as a typed literal, so an unknown or misspelt field, a missing required one or a wrong
+// type is an error with the object's path. (kubernetes-models has no 1.29 build and its
+// validators accept unknown fields.) ServiceMonitor is not a Kubernetes type: it is checked
+// with the prometheus-operator CRD schema from @kubernetes-models/prometheus-operator.
+import { join } from 'node:path';
+import ts from 'typescript';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
+import { ROOT, type K8sObject } from './k8s-tools.ts';
+
+export const KUBERNETES_TYPES_VERSION = '1.29.0';
+
+export interface Finding { object: string; message: string }
+
+/** kubernetes-types module for an apiVersion: 'v1' → core/v1, 'rbac.authorization.k8s.io/v1' → rbac/v1. */
+function typesModule(apiVersion: string): string {
+  const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
+  return `kubernetes-types/${group!.split('.')[0]}/${version}`;
+}
+
+function label(o: K8sObject): string {
+  return `${o.kind}/${o.metadata?.name ?? '?'}`;
+}
+
+/** Every finding for every object; an empty list means all of them are valid. */
+export function validateObjects(objects: K8sObject[]): Finding[] {
+  const builtIn = objects.filter((o) => o.apiVersion !== 'monitoring.coreos.com/v1');
+  return [...checkTypes(builtIn), ...objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').flatMap(checkServiceMonitor)];
+}
+
+function checkServiceMonitor(o: K8sObject): Finding[] {
+  if (o.kind !== 'ServiceMonitor') return [{ object: label(o), message: 'no schema for this kind' }];
+  try {
+    new ServiceMonitor(o as unknown as ConstructorParameters<typeof ServiceMonitor>[0]).validate();
+    return [];
+  } catch (error) {
+    return [{ object: label(o), message: error instanceof Error ? error.message : String(error) }];
+  }
+}
+
+function checkTypes(objects: K8sObject[]): Finding[] {
+  if (objects.length === 0) return [];
+  const file = join(ROOT, 'test', 'charts', '__rendered_objects__.ts');
+  const lines: string[] = [];
+  const owners: Array<{ from: number; object: string }> = [];
+  const modules = [...new Set(objects.map((o) => typesModule(o.apiVersion)))];
+  modules.forEach((m, i) => lines.push(`import type * as m${i} from '${m}';`));
+  objects.forEach((o, i) => {
+    const m = modules.indexOf(typesModule(o.apiVersion));
+    const text = `export const o${i}: m${m}.${o.kind} = ${JSON.stringify(o, null, 1)};`;
+    owners.push({ from: lines.length, object: label(o) });
+    lines.push(...text.split('\n'));
+  });
+  const source = lines.join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true, noEmit: true, skipLibCheck: true, types: [], target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler,
+  };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === file || fileExists(name);
+  const program = ts.createProgram([file], options, host);
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+    const owner = [...owners].reverse().find((o) => line >= o.from);
+    const text = source.split('\n')[line]?.trim() ?? '';
+    return { object: owner?.object ?? '(imports)', message: `${ts.flattenDiagnosticMessageText(d.messageText, '\n')} [at: ${text}]` };
+  });
+}

@@ -1,0 +1,97 @@
+// Acceptance 3 (RBAC): the Role grants exactly what the sidecar's Kubernetes code calls. The
+// list of permissions is derived from the calls in src/sidecar/kube/*.ts — client methods
+// (`events.createNamespacedEvent(…)`) and watch paths (`.watch('/api/v1/namespaces/…/configmaps')`)
+// — through the small tables below; a call they do not know fails the test until it is added.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Role } from 'kubernetes-types/rbac/v1.js';
+import { findObject, renderChart, ROOT } from './k8s-tools.ts';
+
+const KUBE_DIR = join(ROOT, 'src', 'sidecar', 'kube');
+
+/** API client class (client.ts: `name: kc.makeApiClient(k8s.Class)`) → API group. */
+const API_GROUPS: Record<string, string> = { CoreV1Api: '', EventsV1Api: 'events.k8s.io' };
+/** Generated method verb → RBAC verb. */
+const VERBS: Record<string, string> = { create: 'create', patch: 'patch', list: 'list', read: 'get', replace: 'update', delete: 'delete' };
+/** Files whose calls run only with the fast path (`--watch-configmap`). */
+const FAST_PATH_FILES = new Set(['configmap-watch.ts']);
+
+interface Permission { group: string; resource: string; verb: string; fastPath: boolean }
+
+function receivers(source: string): Map<string, string> {
+  const found = [...source.matchAll(/(\w+):\s*\w+\.makeApiClient\(\s*\w+\.(\w+)\s*\)/g)];
+  return new Map(found.map((m) => [m[1]!, m[2]!]));
+}
+
+function resourceOf(kind: string): string {
+  return `${kind.toLowerCase()}s`;
+}
+
+/** Every (group, resource, verb) the code calls, with whether only the fast path calls it. */
+function permissionsFromCode(): Permission[] {
+  const files = readdirSync(KUBE_DIR).filter((f) => f.endsWith('.ts'));
+  const clients = receivers(readFileSync(join(KUBE_DIR, 'client.ts'), 'utf8'));
+  const out: Permission[] = [];
+  for (const file of files) {
+    const source = readFileSync(join(KUBE_DIR, file), 'utf8');
+    const fastPath = FAST_PATH_FILES.has(file);
+    for (const [, receiver, method] of source.matchAll(/\b(\w+)\.(\w+Namespaced\w+)\(/g)) {
+      const api = clients.get(receiver!);
+      const m = /^(\w+?)Namespaced(\w+)$/.exec(method!);
+      const verb = m && VERBS[m[1]!];
+      assert.ok(api && api in API_GROUPS, `${file}: ${receiver}.${method}: unknown API client "${receiver}" (extend API_GROUPS)`);
+      assert.ok(m && verb, `${file}: ${method}: unknown method verb (extend VERBS)`);
+      out.push({ group: API_GROUPS[api]!, resource: resourceOf(m[2]!), verb, fastPath });
+    }
+    for (const [, path] of source.matchAll(/\.watch\(\s*`([^`]+)`/g)) {
+      const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)\/namespaces\/[^/]+\/([a-z]+)$/.exec(path!);
+      assert.ok(m, `${file}: watch path ${path} not understood`);
+      out.push({ group: m[1] ?? '', resource: m[2]!, verb: 'watch', fastPath });
+    }
+  }
+  return out;
+}
+
+type Grant = string; // "group/resource/verb[names]"
+
+function grantsOfRole(role: Role): Grant[] {
+  return (role.rules ?? []).flatMap((r) =>
+    (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${g}/${res}/${v}${r.resourceNames ? `[${r.resourceNames.join(',')}]` : ''}`))));
+}
+
+describe('RBAC derived from the sidecar\'s calls', () => {
+  const permissions = permissionsFromCode();
+
+  test('the code makes the calls this test knows about (events, pod annotations, ConfigMap watch)', () => {
+    assert.ok(permissions.length >= 4, `found only ${JSON.stringify(permissions)}`);
+  });
+
+  test('the fast path names its ConfigMap in a fieldSelector, which RBAC matches against resourceNames', () => {
+    const source = readFileSync(join(KUBE_DIR, 'configmap-watch.ts'), 'utf8');
+    assert.equal(source.match(/fieldSelector: `metadata\.name=\$\{name\}`/g)?.length, 2, 'both list and watch select metadata.name');
+  });
+
+  for (const { fastPath, args, configMap } of [
+    { fastPath: false, args: [], configMap: 'hotcycle' },
+    { fastPath: true, args: ['--set', 'fastPath.enabled=true'], configMap: 'hotcycle' },
+    { fastPath: true, args: ['--set', 'fastPath.enabled=true', '--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
+  ]) {
+    test(`fast path ${fastPath ? `on (ConfigMap ${configMap})` : 'off'}: the Role grants exactly the calls`, async () => {
+      const role = findObject(await renderChart(args), 'Role') as Role;
+      const expected = permissions
+        .filter((p) => fastPath || !p.fastPath)
+        .map((p) => `${p.group}/${p.resource}/${p.verb}${p.resource === 'configmaps' ? `[${configMap}]` : ''}`);
+      assert.deepEqual([...new Set(grantsOfRole(role))].sort(), [...new Set(expected)].sort());
+    });
+  }
+
+  test('the RoleBinding gives the Role to the pod\'s ServiceAccount', async () => {
+    const objects = await renderChart();
+    const binding = findObject(objects, 'RoleBinding') as unknown as { roleRef: { name: string }; subjects: Array<{ kind: string; name: string }> };
+    const pod = (findObject(objects, 'Deployment') as unknown as { spec: { template: { spec: { serviceAccountName: string } } } }).spec.template.spec;
+    assert.equal(binding.roleRef.name, findObject(objects, 'Role').metadata.name);
+    assert.deepEqual(binding.subjects.map((s) => [s.kind, s.name]), [['ServiceAccount', pod.serviceAccountName]]);
+  });
+});

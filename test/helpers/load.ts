@@ -1,0 +1,102 @@
+// A bounded loopback load: `connections` loops each sending requests one after another,
+// over a new TCP connection per request or over one keep-alive connection per loop,
+// until stopped or until `maxRequests` in all. It counts; tests assert on the counts.
+import { Agent, get } from 'node:http';
+
+export interface LoadOptions {
+  port: number;
+  path?: string;
+  connections: number;
+  keepAlive: boolean;
+  maxRequests: number;
+}
+
+export interface LoadSummary {
+  ok: number;
+  failed: number;
+  errors: Record<string, number>;
+  /** Responses per X-Generation header value. */
+  generations: Record<string, number>;
+}
+
+export class Load {
+  readonly #options: LoadOptions;
+  readonly #summary: LoadSummary = { ok: 0, failed: 0, errors: {}, generations: {} };
+  #sent = 0;
+  #stopping = false;
+  #loops: Promise<void>[] = [];
+  #firstOk: Promise<void>;
+  #markFirstOk!: () => void;
+
+  constructor(options: LoadOptions) {
+    this.#options = options;
+    this.#firstOk = new Promise((resolve) => (this.#markFirstOk = resolve));
+  }
+
+  start(): this {
+    this.#loops = Array.from({ length: this.#options.connections }, () => this.#loop());
+    return this;
+  }
+
+  /** Resolves once at least one request succeeded (the load is really flowing). */
+  flowing(): Promise<void> {
+    return this.#firstOk;
+  }
+
+  get completed(): number {
+    return this.#summary.ok + this.#summary.failed;
+  }
+
+  async stop(): Promise<LoadSummary> {
+    this.#stopping = true;
+    await Promise.all(this.#loops);
+    return this.#summary;
+  }
+
+  async #loop(): Promise<void> {
+    const agent = this.#options.keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
+    while (!this.#stopping && this.#sent < this.#options.maxRequests) {
+      this.#sent++;
+      await this.#request(agent);
+    }
+    if (agent) agent.destroy();
+  }
+
+  #request(agent: Agent | false): Promise<void> {
+    const summary = this.#summary;
+    return new Promise((resolve) => {
+      const fail = (why: string) => {
+        summary.failed++;
+        summary.errors[why] = (summary.errors[why] ?? 0) + 1;
+        resolve();
+      };
+      const req = get({ host: '127.0.0.1', port: this.#options.port, path: this.#options.path ?? '/', agent }, (res) => {
+        res.resume();
+        res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+        res.on('end', () => {
+          if (res.statusCode !== 200) return fail(`HTTP ${res.statusCode}`);
+          const generation = String(res.headers['x-generation'] ?? '?');
+          summary.generations[generation] = (summary.generations[generation] ?? 0) + 1;
+          summary.ok++;
+          this.#markFirstOk();
+          resolve();
+        });
+      });
+      req.setTimeout(15_000, () => req.destroy(new Error('timeout')));
+      req.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
+    });
+  }
+}
+
+/** One GET; resolves with status, body and headers. */
+export function fetchText(port: number, path = '/'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+}

@@ -1,0 +1,159 @@
+// Runs a real `hotcycle master` (the CLI from source, Node 24) in a temporary directory:
+// a config dir the test edits, the control socket, and the master's JSON log lines,
+// which tests wait on as events (no sleeps).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { waitForExit, type ExitInfo } from '../../src/process/exit.ts';
+import { forEachLine } from '../../src/process/lines.ts';
+import { masterReload, masterStatus } from '../../src/protocol/master-client.ts';
+import type { MasterStatus, ReloadEvent, ReloadRequest, ReloadResult } from '../../src/protocol/types.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'src/cli/main.ts');
+export const DEMO_APP = join(ROOT, 'examples/demo/app.ts');
+export const fixture = (name: string) => join(ROOT, 'test/fixtures', name);
+
+export type LogLine = Record<string, unknown> & { message: string; event?: string };
+
+export interface WorkersYaml {
+  count?: number;
+  command: string[];
+  readiness?: Record<string, unknown>;
+  shutdown?: Record<string, unknown>;
+  restart?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+
+export interface HotcycleYaml {
+  listeners: { name: string; address: string }[];
+  workers: WorkersYaml;
+}
+
+/** A demo-app config on `port`, `count` workers, the demo's message. */
+export function demoConfig(port: number, extra: Partial<WorkersYaml> = {}): HotcycleYaml {
+  return {
+    listeners: [{ name: 'http', address: `127.0.0.1:${port}` }],
+    workers: { count: 2, command: ['node', DEMO_APP], readiness: { mode: 'notify', timeoutMs: 10_000 }, shutdown: { signal: 'SIGTERM', timeoutMs: 10_000 }, ...extra },
+  };
+}
+
+export class MasterProcess {
+  readonly dir: string;
+  readonly configDir: string;
+  readonly socket: string;
+  readonly logs: LogLine[] = [];
+  readonly output: string[] = [];
+  child!: ChildProcess;
+  exited!: Promise<ExitInfo>;
+  readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.configDir = join(dir, 'config');
+    this.socket = join(dir, 'run', 'master.sock');
+  }
+
+  /** Writes the config, starts the master, and waits until it serves (or exits). */
+  static async start(config: HotcycleYaml | string, files: Record<string, string> = { 'message.txt': 'one' }): Promise<MasterProcess> {
+    const master = new MasterProcess(await mkdtemp(join(tmpdir(), 'hotcycle-test-')));
+    await mkdir(master.configDir);
+    await master.writeConfig(config);
+    for (const [name, text] of Object.entries(files)) await master.writeFile(name, text);
+    master.#spawn();
+    const first = await Promise.race([master.waitForLog((l) => l.event === 'master.ready'), master.exited.then(() => null)]);
+    if (!first) throw new Error(`master exited before serving:\n${master.output.join('\n')}`);
+    return master;
+  }
+
+  /** A new master on the same directory, config and socket path (an app container restart). */
+  static async restartIn(previous: MasterProcess): Promise<MasterProcess> {
+    const master = new MasterProcess(previous.dir);
+    master.#spawn();
+    const first = await Promise.race([master.waitForLog((l) => l.event === 'master.ready'), master.exited.then(() => null)]);
+    if (!first) throw new Error(`master exited before serving:\n${master.output.join('\n')}`);
+    return master;
+  }
+
+  #spawn(): void {
+    this.child = spawn(process.execPath, [CLI, 'master', '--config-dir', this.configDir, '--socket', this.socket], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json' },
+    });
+    this.exited = waitForExit(this.child);
+    const take = (line: string) => {
+      this.output.push(line);
+      // Worker output is forwarded raw; the master's own lines are JSON.
+      const log: LogLine = line.startsWith('{') ? JSON.parse(line) as LogLine : { message: line, raw: true };
+      this.logs.push(log);
+      for (const waiter of this.#waiters) if (waiter.match(log)) {
+        this.#waiters.delete(waiter);
+        waiter.resolve(log);
+      }
+    };
+    forEachLine(this.child.stdout!, take);
+    forEachLine(this.child.stderr!, take);
+  }
+
+  /** Resolves with the first log line (past or future) that matches. */
+  waitForLog(match: (l: LogLine) => boolean): Promise<LogLine> {
+    const seen = this.logs.find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve) => this.#waiters.add({ match, resolve }));
+  }
+
+  /** Resolves with the next log line from now on that matches. */
+  nextLog(match: (l: LogLine) => boolean): Promise<LogLine> {
+    return new Promise((resolve) => this.#waiters.add({ match, resolve }));
+  }
+
+  async writeConfig(config: HotcycleYaml | string): Promise<void> {
+    await this.writeFile('hotcycle.yaml', typeof config === 'string' ? config : stringify(config));
+  }
+
+  async writeFile(name: string, text: string): Promise<void> {
+    await writeFile(join(this.configDir, name), text);
+  }
+
+  reload(request: ReloadRequest = { reason: 'test' }, onEvent?: (e: ReloadEvent) => void): Promise<ReloadResult> {
+    return masterReload(this.socket, request, onEvent);
+  }
+
+  status(): Promise<MasterStatus> {
+    return masterStatus(this.socket);
+  }
+
+  /** Pids of the workers of one generation (default: the current one). */
+  async pids(generation?: number): Promise<number[]> {
+    const status = await this.status();
+    const wanted = generation ?? status.generation;
+    return status.generations.find((g) => g.generation === wanted)?.workers.map((w) => w.pid) ?? [];
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    return this.exited;
+  }
+
+  /** Stops the master (SIGKILL after a grace), then any worker it left, and removes the directory. */
+  async cleanup(): Promise<void> {
+    const workers = await this.status().then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    await this.stop();
+    clearTimeout(timer);
+    for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** True while `pid` exists (signal 0). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

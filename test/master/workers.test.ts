@@ -1,0 +1,73 @@
+// A Worker is a real process: these tests spawn the print-env fixture with a real
+// listening socket and check what it inherits and how its lifecycle moves.
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { closeFd, listenTcp } from '../../src/master/native.ts';
+import type { Readiness } from '../../src/master/readiness.ts';
+import { Worker } from '../../src/master/workers.ts';
+import { fixture, ROOT } from '../helpers/master.ts';
+
+const fd = listenTcp('127.0.0.1', 0, 16);
+after(() => closeFd(fd));
+
+function start(readiness: Readiness, env: Record<string, string> = {}, script = 'print-env.ts') {
+  const lines: string[] = [];
+  const worker = new Worker({
+    generation: 7, slot: 1, command: [process.execPath, fixture(script)], cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env }, configDir: '/snapshot/7',
+    listeners: [{ name: 'web', fd }], readiness, onOutput: (line) => lines.push(line),
+  });
+  return { worker, lines };
+}
+
+test('a worker inherits its sockets and the systemd/hotcycle variables; LISTEN_PID is its own pid', async () => {
+  const { worker, lines } = start({ mode: 'notify', timeoutMs: 10_000 });
+  assert.equal(worker.state, 'starting');
+  await worker.waitReady();
+  assert.equal(worker.state, 'ready');
+  const seen = JSON.parse(lines[0]!) as { pid: number; env: Record<string, string>; sockets: boolean[] };
+  assert.equal(seen.pid, worker.pid);
+  assert.equal(seen.env.LISTEN_PID, String(worker.pid));
+  assert.equal(seen.env.LISTEN_FDS, '1');
+  assert.equal(seen.env.LISTEN_FDNAMES, 'web');
+  assert.deepEqual(seen.sockets, [true]);
+  assert.equal(seen.env.HOTCYCLE_GENERATION, '7');
+  assert.equal(seen.env.HOTCYCLE_WORKER_SLOT, '1');
+  assert.equal(seen.env.HOTCYCLE_CONFIG_DIR, '/snapshot/7');
+  assert.equal(seen.env.HOTCYCLE_NOTIFY_FD, '4');
+  const stopped = await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
+  assert.equal(stopped.forced, false);
+  assert.equal(worker.state, 'exited');
+});
+
+test('settle mode: ready once it survives the delay; no notify fd is offered', async () => {
+  const { worker, lines } = start({ mode: 'settle', delayMs: 300 }, { PRINT_ENV_NO_READY: '1' });
+  await worker.waitReady();
+  assert.equal(worker.state, 'ready');
+  assert.equal(JSON.parse(lines[0]!).env.HOTCYCLE_NOTIFY_FD, undefined);
+  await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
+});
+
+test('a worker that never notifies fails the ready phase after its timeout', async () => {
+  const { worker } = start({ mode: 'notify', timeoutMs: 300 }, { PRINT_ENV_NO_READY: '1' });
+  await assert.rejects(worker.waitReady(), (e: Error & { code: string; phase: string }) => e.code === 'EREADYTIMEOUT' && e.phase === 'ready');
+  assert.equal(worker.state, 'starting');
+  await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
+  assert.equal(worker.state, 'exited');
+});
+
+test('a worker that exits before ready fails with its stderr tail, state failed', async () => {
+  const { worker } = start({ mode: 'notify', timeoutMs: 10_000 }, {}, 'crash-on-start.ts');
+  await assert.rejects(worker.waitReady(), (e: Error & { code: string; detail: string }) => e.code === 'EWORKEREXIT' && /cannot open database/.test(e.detail));
+  await worker.exited;
+  assert.equal(worker.state, 'failed');
+});
+
+test('an aborted readiness wait says why', async () => {
+  const { worker } = start({ mode: 'notify', timeoutMs: 10_000 }, { PRINT_ENV_NO_READY: '1' });
+  const abort = new AbortController();
+  const waiting = worker.waitReady(abort.signal);
+  abort.abort('shutdown');
+  await assert.rejects(waiting, /aborted \(shutdown\)/);
+  await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
+});

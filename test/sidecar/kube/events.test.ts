@@ -1,0 +1,56 @@
+// Pure logic, no API server involved (the stand-in tests are reporter/client.test.ts).
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { V1MicroTime } from '@kubernetes/client-node';
+import {
+  annotationPatch, buildEventBody, configRejectedEvent, eventName, NOTE_LIMIT_BYTES, reloadedEvent, truncateNote,
+} from '../../../src/sidecar/kube/events.ts';
+
+describe('truncateNote', () => {
+  const cases: Array<[string, string, number, string]> = [
+    ['short text is kept', 'hello', 10, 'hello'],
+    ['exactly at the limit is kept', 'abcdefghij', 10, 'abcdefghij'],
+    ['ASCII is cut with an ellipsis', 'abcdefghijk', 10, 'abcdefg…'],
+    ['a multi-byte character is never split', 'ééééééé', 10, 'ééé…'],
+  ];
+  for (const [name, input, limit, expected] of cases) {
+    test(name, () => {
+      const out = truncateNote(input, limit);
+      assert.equal(out, expected);
+      assert.ok(Buffer.byteLength(out) <= limit);
+    });
+  }
+});
+
+describe('event specs', () => {
+  test('ConfigRejected lists what fits and counts the rest', () => {
+    const diagnostics = Array.from({ length: 200 }, (_, i) => ({ file: 'nginx.conf', line: i + 1, column: 1, message: 'unexpected ";"', source: 'nginx' }));
+    const { note, type, reason } = configRejectedEvent({ configHash: 'ff'.repeat(32), diagnostics });
+    assert.equal(type, 'Warning');
+    assert.equal(reason, 'ConfigRejected');
+    assert.ok(Buffer.byteLength(note) <= NOTE_LIMIT_BYTES);
+    const shown = note.split('; ').length;
+    assert.match(note, new RegExp(`^Config ffffffffffff rejected: nginx.conf:1:1: unexpected ";"; .* \\(\\+${200 - shown} more\\)$`));
+  });
+
+  test('the Event body carries a microsecond eventTime and the Pod as regarding', () => {
+    const when = new Date('2026-03-04T05:06:07.089Z');
+    const body = buildEventBody(reloadedEvent({ generation: 1, configHash: 'abc', durationMs: 5 }), { podName: 'p', namespace: 'n' }, 'p.1', new V1MicroTime(when.getTime()));
+    assert.equal(JSON.parse(JSON.stringify(body)).eventTime, '2026-03-04T05:06:07.089000Z');
+    assert.deepEqual(body.regarding, { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'n' });
+  });
+
+  test('event names are unique per sequence number and valid DNS subdomains', () => {
+    const a = eventName('web-0', 1_700_000_000_000, 0);
+    const b = eventName('web-0', 1_700_000_000_000, 1);
+    assert.notEqual(a, b);
+    assert.match(a, /^web-0\.[0-9a-f]+$/);
+  });
+
+  test('the annotation patch holds strings only', () => {
+    const patch = annotationPatch({ generation: 12, configHash: 'h', durationMs: 1 }, new Date(0));
+    assert.deepEqual(patch, { metadata: { annotations: {
+      'hotcycle.dev/generation': '12', 'hotcycle.dev/config-hash': 'h', 'hotcycle.dev/reloaded-at': '1970-01-01T00:00:00.000Z',
+    } } });
+  });
+});
