@@ -10,4 +10,5 @@ log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"
 # One file per process (node's default isolation); two at a time on this 2-core machine.
-exec node --test --test-concurrency=2 --test-timeout=180000 --test-reporter=spec "test/**/*.test.ts" "$@"
+# A hard bound, so a test that leaves a process behind fails CI instead of hanging it.
+exec timeout --kill-after=30 1500 node --test --test-concurrency=2 --test-timeout=180000 --test-reporter=spec "test/**/*.test.ts" "$@"

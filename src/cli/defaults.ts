@@ -13,6 +13,17 @@ export const SETTINGS = {
   masterSocket: { flag: '--socket', env: 'HOTCYCLE_MASTER_SOCKET', fallback: '/run/hotcycle/master.sock', help: "the master's control socket" },
   sidecarSocket: { flag: '--sidecar-socket', env: 'HOTCYCLE_SIDECAR_SOCKET', fallback: '/run/hotcycle/sidecar.sock', help: "the sidecar's control socket" },
   stateDir: { flag: '--state-dir', env: 'HOTCYCLE_STATE_DIR', fallback: '', help: "per-generation config snapshots (default: 'state' beside the socket)" },
+  // `hotcycle sidecar`'s own names for the shared paths (DESIGN.md §1): the live directory is the
+  // master's config directory, and its own socket is --socket there.
+  sourceDir: { flag: '--source', env: 'HOTCYCLE_SOURCE_DIR', fallback: '/etc/hotcycle/source', help: 'the ConfigMap volume (or plain directory) to watch' },
+  liveDir: { flag: '--live', env: 'HOTCYCLE_CONFIG_DIR', fallback: '/etc/hotcycle/live', help: 'where accepted versions are published (the master reads it)' },
+  sidecarMasterSocket: { flag: '--master-socket', env: 'HOTCYCLE_MASTER_SOCKET', fallback: '/run/hotcycle/master.sock', help: "the master's control socket" },
+  sidecarOwnSocket: { flag: '--socket', env: 'HOTCYCLE_SIDECAR_SOCKET', fallback: '/run/hotcycle/sidecar.sock', help: "this sidecar's control socket" },
+  listen: { flag: '--listen', env: 'HOTCYCLE_LISTEN', fallback: ':9090', help: '/metrics, /healthz, /readyz and /startupz' },
+  driver: { flag: '--driver', env: 'HOTCYCLE_DRIVER', fallback: 'native', help: 'native (hotcycle.yaml required) or nginx (*.conf syntax checks)' },
+  watchConfigMap: { flag: '--watch-configmap', env: 'HOTCYCLE_WATCH_CONFIGMAP', fallback: '', help: 'fast path: also follow this ConfigMap through the API (in a cluster)' },
+  debounceMs: { flag: '--debounce-ms', env: 'HOTCYCLE_DEBOUNCE_MS', fallback: '100', help: 'wait this long after the last change before syncing' },
+  resyncMs: { flag: '--resync-ms', env: 'HOTCYCLE_RESYNC_MS', fallback: '60000', help: 're-hash the source this often, to heal missed events' },
   logFormat: { flag: '--log-format', env: 'HOTCYCLE_LOG_FORMAT', fallback: 'json', help: 'json (one object per line) or text' },
   logLevel: { flag: '--log-level', env: 'HOTCYCLE_LOG_LEVEL', fallback: 'info', help: 'error, warn, info or debug' },
 } as const satisfies Record<string, Setting>;

@@ -6,10 +6,11 @@ import { UsageError, type Command } from './command.ts';
 import { checkCommand } from './commands/check.ts';
 import { masterCommand } from './commands/master.ts';
 import { reloadCommand } from './commands/reload.ts';
+import { sidecarCommand } from './commands/sidecar.ts';
 import { statusCommand } from './commands/status.ts';
 import { formatError } from './format.ts';
 
-const COMMANDS: readonly Command[] = [masterCommand, reloadCommand, statusCommand, checkCommand];
+const COMMANDS: readonly Command[] = [masterCommand, sidecarCommand, reloadCommand, statusCommand, checkCommand];
 
 const VERSION = '0.1.0';
 

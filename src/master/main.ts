@@ -17,15 +17,29 @@ export interface MasterOptions {
   logger: Logger;
 }
 
-export async function runMaster(options: MasterOptions, makeDriver?: (schedule: Master['schedule']) => Driver): Promise<number> {
+/** What a driver may ask of the master process around it. */
+export interface DriverHooks {
+  /** Runs `task` through the master's queue after `delayMs` (respawns). */
+  schedule: Master['schedule'];
+  /** The server died in a way the driver cannot repair: drain what is left and exit 1. */
+  fail: (message: string) => void;
+}
+
+export async function runMaster(options: MasterOptions, makeDriver?: (hooks: DriverHooks) => Driver): Promise<number> {
   const { logger, configDir, socketPath } = options;
   const stateDir = options.stateDir ?? join(dirname(socketPath), 'state');
   let master: Master | null = null;
-  const schedule: Master['schedule'] = (delayMs, task) => master?.schedule(delayMs, task);
-  const driver = makeDriver?.(schedule) ?? new NativeDriver({ configDir, stateDir, logger, schedule });
+  let exit: Exit | null = null;
+  const hooks: DriverHooks = {
+    schedule: (delayMs, task) => master?.schedule(delayMs, task),
+    fail: (message) => exit?.fail(message),
+  };
+  const driver = makeDriver?.(hooks) ?? new NativeDriver({ configDir, stateDir, logger, schedule: hooks.schedule });
   master = new Master({ driver, logger, configDir });
   const server = await startControlServer({ socketPath, routes: masterRoutes(master), logger });
-  const done = watchSignals(master, logger);
+  exit = new Exit(master, logger);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => exit.signal(signal));
+  process.on('SIGHUP', () => void master.requestReload({ reason: 'SIGHUP' }).catch(() => undefined));
 
   const first = await master.requestReload({ reason: 'start' });
   if (!first.ok) {
@@ -35,32 +49,53 @@ export async function runMaster(options: MasterOptions, makeDriver?: (schedule: 
     return 1;
   }
   logger.info('master serving', { event: 'master.ready', generation: first.generation, configHash: first.configHash, socket: socketPath });
-  const code = await done;
+  const code = await exit.code;
   await server.close();
   logger.info('master exiting', { event: 'master.exit', code });
   return code;
 }
 
-function watchSignals(master: Master, logger: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    let forced = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        forced = true;
-        logger.warn(`second ${signal}: forcing workers down`, { event: 'master.force', signal });
-        void master.shutdown(true).then(() => resolve(1));
-        return;
-      }
-      stopping = true;
-      logger.info(`${signal}: draining all workers, then exiting`, { event: 'master.shutdown', signal });
-      master.shutdown().then(() => resolve(forced ? 1 : 0), (error: unknown) => {
-        logger.error('shutdown failed', { event: 'master.shutdown.failed', ...toErrorInfo(error, 'shutdown') });
-        resolve(1);
-      });
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-    process.on('SIGHUP', () => void master.requestReload({ reason: 'SIGHUP' }).catch(() => undefined));
-  });
+/**
+ * How the master ends: the first SIGTERM/SIGINT drains everything and exits 0; a second
+ * one forces and exits 1; a driver's fatal failure drains what is left and exits 1.
+ */
+class Exit {
+  readonly code: Promise<number>;
+  readonly #master: Master;
+  readonly #logger: Logger;
+  #resolve!: (code: number) => void;
+  #stopping = false;
+  #failed = false;
+
+  constructor(master: Master, logger: Logger) {
+    this.#master = master;
+    this.#logger = logger;
+    this.code = new Promise((resolve) => (this.#resolve = resolve));
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.#stopping) {
+      this.#failed = true;
+      this.#logger.warn(`second ${signal}: forcing workers down`, { event: 'master.force', signal });
+      void this.#master.shutdown(true).then(() => this.#resolve(1));
+      return;
+    }
+    this.#logger.info(`${signal}: draining all workers, then exiting`, { event: 'master.shutdown', signal });
+    this.#drain();
+  }
+
+  fail(message: string): void {
+    this.#failed = true;
+    if (this.#stopping) return;
+    this.#logger.error(`${message}; draining what is left, then exiting 1`, { event: 'master.fail' });
+    this.#drain();
+  }
+
+  #drain(): void {
+    this.#stopping = true;
+    this.#master.shutdown().then(() => this.#resolve(this.#failed ? 1 : 0), (error: unknown) => {
+      this.#logger.error('shutdown failed', { event: 'master.shutdown.failed', ...toErrorInfo(error, 'shutdown') });
+      this.#resolve(1);
+    });
+  }
 }

@@ -6,7 +6,7 @@ import type { CheckResult, ErrorBody, MasterStatus, ReloadRequest, ReloadResult 
 const hash = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
 const PHASES = ['check', 'plan', 'open', 'start', 'ready', 'commit', 'config', 'control', 'publish', 'watch', 'shutdown'];
 
-const errorInfo = {
+export const errorInfoSchema = {
   type: 'object',
   required: ['phase', 'code', 'message'],
   properties: {
@@ -44,7 +44,7 @@ const worker = {
   },
 } as const;
 
-const reloadResult = {
+export const reloadResultSchema = {
   type: 'object',
   required: ['ok', 'generation', 'configHash', 'durationMs', 'phases', 'reason', 'startedAt', 'requests'],
   properties: {
@@ -53,7 +53,7 @@ const reloadResult = {
     configHash: { type: 'string' },
     durationMs: { type: 'number' },
     phases: { type: 'array', items: phaseRecord },
-    error: errorInfo,
+    error: errorInfoSchema,
     reason: { type: 'string' },
     startedAt: { type: 'string' },
     requests: { type: 'integer', minimum: 1 },
@@ -65,11 +65,11 @@ const reloadResult = {
 const checkResult = {
   type: 'object',
   required: ['ok', 'configHash', 'durationMs'],
-  properties: { ok: { type: 'boolean' }, configHash: { type: 'string' }, durationMs: { type: 'number' }, error: errorInfo },
+  properties: { ok: { type: 'boolean' }, configHash: { type: 'string' }, durationMs: { type: 'number' }, error: errorInfoSchema },
   additionalProperties: false,
 } as const;
 
-const masterStatus = {
+export const masterStatusSchema = {
   type: 'object',
   required: ['driver', 'pid', 'state', 'startedAt', 'generation', 'configHash', 'configDir', 'listeners', 'generations', 'pendingReload', 'lastResults'],
   properties: {
@@ -97,7 +97,7 @@ const masterStatus = {
       },
     },
     pendingReload: { type: 'boolean' },
-    lastResults: { type: 'array', items: reloadResult },
+    lastResults: { type: 'array', items: reloadResultSchema },
     detail: { type: 'object' },
   },
 } as const;
@@ -105,7 +105,7 @@ const masterStatus = {
 
 export const isReloadRequest = compileCheck<ReloadRequest>(reloadRequestSchema);
 export const isCheckRequest = compileCheck<Record<string, never>>(checkRequestSchema);
-export const isReloadResult = compileCheck<ReloadResult>(reloadResult);
+export const isReloadResult = compileCheck<ReloadResult>(reloadResultSchema);
 export const isCheckResult = compileCheck<CheckResult>(checkResult);
-export const isMasterStatus = compileCheck<MasterStatus>(masterStatus);
-export const isErrorBody = compileCheck<ErrorBody>({ type: 'object', required: ['error'], properties: { error: errorInfo } });
+export const isMasterStatus = compileCheck<MasterStatus>(masterStatusSchema);
+export const isErrorBody = compileCheck<ErrorBody>({ type: 'object', required: ['error'], properties: { error: errorInfoSchema } });

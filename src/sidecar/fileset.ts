@@ -21,8 +21,8 @@ export interface FileSetLimits {
 export const DATA_DIR = '..data';
 const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_MAX_FILES = 1000;
-// A swap that removes the directory we are reading makes us start over; a bound keeps a
-// pathological writer from pinning the reader forever.
+// A swap while we read makes us start over; a bound keeps a writer that swaps faster than we
+// can read from pinning the reader (it then gets ECHANGING and reads again later).
 const READ_ATTEMPTS = 10;
 
 /** Names are ordered by their UTF-8 bytes, so every implementation agrees on the order. */
@@ -76,7 +76,9 @@ export function shortHash(hash: string): string {
 /**
  * Reads the user-visible files of `dir`: through `..data` when it exists, else the plain tree.
  * Entries whose names start with `..` are AtomicWriter's own and are skipped; single-dot files
- * are kept (`.htpasswd` is a valid ConfigMap key).
+ * are kept (`.htpasswd` is a valid ConfigMap key). Throws EFILESET (phase check) for a set that
+ * can never be accepted — outside symlink, fifo/socket/device, over a limit — and ECHANGING
+ * (phase watch) when it kept changing while being read.
  */
 export async function readFileSet(dir: string, limits: FileSetLimits = {}): Promise<FileSet> {
   const bounds = { maxBytes: limits.maxBytes ?? DEFAULT_MAX_BYTES, maxFiles: limits.maxFiles ?? DEFAULT_MAX_FILES };
@@ -92,7 +94,9 @@ export async function readFileSet(dir: string, limits: FileSetLimits = {}): Prom
       if (!isNotFound(error)) throw asFileSetError(error, dir);
     }
   }
-  throw fileSetError(`config set in ${dir} changed ${READ_ATTEMPTS} times while being read`, dir);
+  // Transient, not a bad config: the caller reads again once the writer pauses.
+  const message = `config set in ${dir} changed ${READ_ATTEMPTS} times while being read`;
+  throw new HotcycleError('watch', 'ECHANGING', message, { detail: dir });
 }
 
 /** The directory holding the files: `..data`'s target on a kubelet-style volume, else `dir`. */

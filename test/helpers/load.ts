@@ -27,6 +27,7 @@ export class Load {
   #loops: Promise<void>[] = [];
   #firstOk: Promise<void>;
   #markFirstOk!: () => void;
+  readonly #waiters: { count: number; resolve: () => void }[] = [];
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -45,6 +46,19 @@ export class Load {
 
   get completed(): number {
     return this.#summary.ok + this.#summary.failed;
+  }
+
+  /** Resolves once `count` requests have completed in all (ok or failed). */
+  until(count: number): Promise<void> {
+    if (this.completed >= count) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ count, resolve }));
+  }
+
+  #completedOne(): void {
+    for (const waiter of this.#waiters.filter((w) => this.completed >= w.count)) {
+      this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
   }
 
   async stop(): Promise<LoadSummary> {
@@ -68,6 +82,7 @@ export class Load {
       const fail = (why: string) => {
         summary.failed++;
         summary.errors[why] = (summary.errors[why] ?? 0) + 1;
+        this.#completedOne();
         resolve();
       };
       const req = get({ host: '127.0.0.1', port: this.#options.port, path: this.#options.path ?? '/', agent }, (res) => {
@@ -79,6 +94,7 @@ export class Load {
           summary.generations[generation] = (summary.generations[generation] ?? 0) + 1;
           summary.ok++;
           this.#markFirstOk();
+          this.#completedOne();
           resolve();
         });
       });

@@ -50,15 +50,18 @@ export class MasterProcess {
   exited!: Promise<ExitInfo>;
   readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
 
-  private constructor(dir: string) {
+  readonly #cli: string;
+
+  private constructor(dir: string, cli = CLI) {
     this.dir = dir;
+    this.#cli = cli;
     this.configDir = join(dir, 'config');
     this.socket = join(dir, 'run', 'master.sock');
   }
 
   /** Writes the config, starts the master, and waits until it serves (or exits). */
-  static async start(config: HotcycleYaml | string, files: Record<string, string> = { 'message.txt': 'one' }): Promise<MasterProcess> {
-    const master = new MasterProcess(await mkdtemp(join(tmpdir(), 'hotcycle-test-')));
+  static async start(config: HotcycleYaml | string, files: Record<string, string> = { 'message.txt': 'one' }, options: { cli?: string } = {}): Promise<MasterProcess> {
+    const master = new MasterProcess(await mkdtemp(join(tmpdir(), 'hotcycle-test-')), options.cli);
     await mkdir(master.configDir);
     await master.writeConfig(config);
     for (const [name, text] of Object.entries(files)) await master.writeFile(name, text);
@@ -70,7 +73,7 @@ export class MasterProcess {
 
   /** A new master on the same directory, config and socket path (an app container restart). */
   static async restartIn(previous: MasterProcess): Promise<MasterProcess> {
-    const master = new MasterProcess(previous.dir);
+    const master = new MasterProcess(previous.dir, previous.#cli);
     master.#spawn();
     const first = await Promise.race([master.waitForLog((l) => l.event === 'master.ready'), master.exited.then(() => null)]);
     if (!first) throw new Error(`master exited before serving:\n${master.output.join('\n')}`);
@@ -78,7 +81,7 @@ export class MasterProcess {
   }
 
   #spawn(): void {
-    this.child = spawn(process.execPath, [CLI, 'master', '--config-dir', this.configDir, '--socket', this.socket], {
+    this.child = spawn(process.execPath, [this.#cli, 'master', '--config-dir', this.configDir, '--socket', this.socket], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json' },
     });

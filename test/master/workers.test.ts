@@ -8,24 +8,31 @@ import { Worker } from '../../src/master/workers.ts';
 import { fixture, ROOT } from '../helpers/master.ts';
 
 const fd = listenTcp('127.0.0.1', 0, 16);
-after(() => closeFd(fd));
+const started: Worker[] = [];
+// A failed assertion must not leave a worker behind to keep this file's process alive.
+after(async () => {
+  await Promise.all(started.map((w) => w.stop({ signal: 'SIGKILL', timeoutMs: 1000 })));
+  closeFd(fd);
+});
 
 function start(readiness: Readiness, env: Record<string, string> = {}, script = 'print-env.ts') {
-  const lines: string[] = [];
+  let gotLine!: (line: string) => void;
+  const firstLine = new Promise<string>((resolve) => (gotLine = resolve));
   const worker = new Worker({
     generation: 7, slot: 1, command: [process.execPath, fixture(script)], cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env }, configDir: '/snapshot/7',
-    listeners: [{ name: 'web', fd }], readiness, onOutput: (line) => lines.push(line),
+    listeners: [{ name: 'web', fd }], readiness, onOutput: (line) => gotLine(line),
   });
-  return { worker, lines };
+  started.push(worker);
+  return { worker, firstLine };
 }
 
 test('a worker inherits its sockets and the systemd/hotcycle variables; LISTEN_PID is its own pid', async () => {
-  const { worker, lines } = start({ mode: 'notify', timeoutMs: 10_000 });
+  const { worker, firstLine } = start({ mode: 'notify', timeoutMs: 10_000 });
   assert.equal(worker.state, 'starting');
   await worker.waitReady();
   assert.equal(worker.state, 'ready');
-  const seen = JSON.parse(lines[0]!) as { pid: number; env: Record<string, string>; sockets: boolean[] };
+  const seen = JSON.parse(await firstLine) as { pid: number; env: Record<string, string>; sockets: boolean[] };
   assert.equal(seen.pid, worker.pid);
   assert.equal(seen.env.LISTEN_PID, String(worker.pid));
   assert.equal(seen.env.LISTEN_FDS, '1');
@@ -41,10 +48,10 @@ test('a worker inherits its sockets and the systemd/hotcycle variables; LISTEN_P
 });
 
 test('settle mode: ready once it survives the delay; no notify fd is offered', async () => {
-  const { worker, lines } = start({ mode: 'settle', delayMs: 300 }, { PRINT_ENV_NO_READY: '1' });
+  const { worker, firstLine } = start({ mode: 'settle', delayMs: 300 }, { PRINT_ENV_NO_READY: '1' });
   await worker.waitReady();
   assert.equal(worker.state, 'ready');
-  assert.equal(JSON.parse(lines[0]!).env.HOTCYCLE_NOTIFY_FD, undefined);
+  assert.equal(JSON.parse(await firstLine).env.HOTCYCLE_NOTIFY_FD, undefined);
   await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
 });
 

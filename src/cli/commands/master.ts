@@ -2,6 +2,7 @@ import { createLogger, type LogFormat, type Logger } from '../../log.ts';
 import { parseNginxCommand, type NginxCommand } from '../../master/drivers/nginx/command.ts';
 import { NginxDriver } from '../../master/drivers/nginx/driver.ts';
 import { runMaster, type MasterOptions } from '../../master/main.ts';
+import { describeExit } from '../../process/exit.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
@@ -88,17 +89,10 @@ async function runNginxMaster(
 ): Promise<number> {
   if (!argv.length) throw new UsageError("the nginx driver needs nginx's command after -- (e.g. -- nginx -g 'daemon off;' -c DIR/nginx.conf)");
   const command = nginxCommand(argv);
-  // nginx exiting on its own ends the master through its own orderly shutdown path (as a
-  // SIGTERM would), and the exit code says it failed.
-  let crashed = false;
-  const code = await runMaster(options, () => new NginxDriver({
+  return runMaster(options, ({ fail }) => new NginxDriver({
     command, configDir: options.configDir, logger, ...limits,
-    onUnexpectedExit: () => {
-      crashed = true;
-      process.kill(process.pid, 'SIGTERM');
-    },
+    onUnexpectedExit: (exit) => fail(`nginx ${describeExit(exit)} on its own`),
   }));
-  return crashed ? 1 : code;
 }
 
 function nginxCommand(argv: string[]): NginxCommand {

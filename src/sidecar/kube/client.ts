@@ -45,3 +45,16 @@ export function callOptions(
   const base: K8s.ConfigurationOptions = { middleware: [deadline], middlewareMergeStrategy: 'append' };
   return patchContentType ? k8s.setHeaderOptions('Content-Type', patchContentType, base) : base;
 }
+
+/**
+ * The in-cluster configuration with the service-account files under `root` (client-node's
+ * `loadFromCluster` path prefix): `${root}/var/run/secrets/kubernetes.io/serviceaccount/…`.
+ * Only for HOTCYCLE_KUBE_ROOT, the documented test hook that points a real sidecar process at
+ * the API-server stand-in; in a pod the root is `/` and loadKubeClient() needs no config.
+ */
+export async function inClusterKubeConfig(root: string): Promise<K8s.KubeConfig> {
+  const k8s = await import('@kubernetes/client-node');
+  const kc = new k8s.KubeConfig();
+  kc.loadFromCluster(root);
+  return kc;
+}

@@ -1,0 +1,40 @@
+// Human-readable output of the sidecar's answers (`hotcycle reload`, `status`, `check`).
+import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
+import type { SidecarStatus, SyncResult } from '../protocol/sidecar.ts';
+import { formatError, formatReload, formatStatus, short } from './format.ts';
+
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n');
+}
+
+export function formatSync(result: SyncResult): string {
+  const lines = [`sync: config ${short(result.configHash)} ${result.outcome}${result.published ? ' (published)' : ''}`];
+  if (result.rejected?.length) lines.push(`rejected by the checks; the live directory is unchanged:\n${formatDiagnostics(result.rejected)}`);
+  if (result.reload) lines.push(formatReload(result.reload));
+  if (result.error) lines.push(formatError(result.error));
+  return lines.join('\n');
+}
+
+/** A forced sync succeeded when the checks passed and the master runs the version. */
+export function syncSucceeded(result: SyncResult): boolean {
+  if (result.rejected?.length || result.error) return false;
+  return result.reload ? result.reload.ok : result.outcome !== 'not-retried';
+}
+
+export function formatSidecarStatus(status: SidecarStatus): string {
+  const watch = status.watch;
+  const lines = [
+    `sidecar pid ${status.pid} · driver ${status.driver} · since ${status.startedAt}`,
+    `source ${status.sourceDir} (${watch.kind}, watch ${watch.healthy ? 'ok' : 'NOT RUNNING'}, ${watch.events} events, ${watch.missedChanges} missed)`,
+    `live   ${status.liveDir} · published ${short(status.publishedHash)} · master runs ${short(status.appliedHash)}`,
+    `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}`,
+  ];
+  if (status.failedHashes.length) lines.push(`rejected by the master, not retried: ${status.failedHashes.map(short).join(', ')}`);
+  if (status.lastResults.length) lines.push('last syncs:');
+  for (const r of status.lastResults.slice(0, 5)) {
+    lines.push(`  ${r.startedAt} ${r.origin.padEnd(6)} ${short(r.configHash)} ${r.outcome}${r.error ? ` (${r.error.message})` : ''} — ${r.reason}`);
+  }
+  lines.push('');
+  lines.push(status.master ? formatStatus(status.master) : `master: unreachable — ${status.masterError ? formatError(status.masterError) : 'unknown'}`);
+  return lines.join('\n');
+}

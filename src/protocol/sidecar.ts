@@ -1,0 +1,139 @@
+// The sidecar's control messages (DESIGN.md §4): `POST /v1/sync` and its `GET /v1/status`.
+// Checked by the sidecar's server (requests) and by the CLI (answers), like the master's.
+import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { ErrorInfo } from '../errors.ts';
+import { masterStatusSchema, errorInfoSchema, reloadResultSchema } from './schemas.ts';
+import type { MasterStatus, ReloadResult } from './types.ts';
+import { compileCheck } from './validate.ts';
+
+export interface SyncRequest {
+  /** Reload even when the source is unchanged or the master already runs it. */
+  force?: boolean;
+  reason?: string;
+}
+
+/** Where a version came from: the mounted source directory, or the ConfigMap through the API. */
+export type SyncOrigin = 'volume' | 'api';
+
+export interface SyncResult {
+  /** True when this sync wrote a new version into the live directory. */
+  published: boolean;
+  /** The hash of the version this sync looked at (sha256 of the file set). */
+  configHash: string;
+  /** The checks' findings when the version was rejected; the live directory is untouched. */
+  rejected?: Diagnostic[];
+  /** The master's answer when this sync asked it to reload. */
+  reload?: ReloadResult;
+  /** What happened, in a few words: `unchanged`, `published`, `applied`, `rejected`, … */
+  outcome: string;
+  /** A failure outside the checks and the reload (source unreadable, master unreachable). */
+  error?: ErrorInfo;
+  reason: string;
+  origin: SyncOrigin;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface WatchHealth {
+  /** The watcher is running and has reported ready. */
+  healthy: boolean;
+  /** `kubelet` when the source has a `..data` link, else `plain`. */
+  kind: string;
+  events: number;
+  /** Changes the slow re-hash found that no event announced. */
+  missedChanges: number;
+  lastError?: string;
+}
+
+export interface SidecarStatus {
+  pid: number;
+  startedAt: string;
+  driver: string;
+  sourceDir: string;
+  liveDir: string;
+  masterSocket: string;
+  /** The hash of the version the live directory holds ('' before the first publish). */
+  publishedHash: string;
+  /** The hash the master was last seen running ('' when unknown). */
+  appliedHash: string;
+  /** The last version read from the source, accepted or not. */
+  sourceHash: string;
+  /** Versions the master rejected; they are not retried without `force`. */
+  failedHashes: string[];
+  watch: WatchHealth;
+  kube: { reporting: boolean; detail: string; configMap?: string; resourceVersion?: string };
+  lastResults: SyncResult[];
+  master?: MasterStatus;
+  masterError?: ErrorInfo;
+}
+
+export const syncRequestSchema = {
+  type: 'object',
+  properties: { force: { type: 'boolean' }, reason: { type: 'string', maxLength: 200 } },
+  additionalProperties: false,
+} as const;
+
+const diagnostic = {
+  type: 'object',
+  required: ['file', 'line', 'column', 'message', 'source'],
+  properties: {
+    file: { type: 'string' }, line: { type: 'integer' }, column: { type: 'integer' }, message: { type: 'string' }, source: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
+
+const syncResult = {
+  type: 'object',
+  required: ['published', 'configHash', 'outcome', 'reason', 'origin', 'startedAt', 'durationMs'],
+  properties: {
+    published: { type: 'boolean' },
+    configHash: { type: 'string' },
+    rejected: { type: 'array', items: diagnostic },
+    reload: reloadResultSchema,
+    outcome: { type: 'string' },
+    error: errorInfoSchema,
+    reason: { type: 'string' },
+    origin: { enum: ['volume', 'api'] },
+    startedAt: { type: 'string' },
+    durationMs: { type: 'number' },
+  },
+  additionalProperties: false,
+} as const;
+
+const sidecarStatus = {
+  type: 'object',
+  required: ['pid', 'startedAt', 'driver', 'sourceDir', 'liveDir', 'masterSocket', 'publishedHash', 'appliedHash', 'sourceHash',
+    'failedHashes', 'watch', 'kube', 'lastResults'],
+  properties: {
+    pid: { type: 'integer' },
+    startedAt: { type: 'string' },
+    driver: { type: 'string' },
+    sourceDir: { type: 'string' },
+    liveDir: { type: 'string' },
+    masterSocket: { type: 'string' },
+    publishedHash: { type: 'string' },
+    appliedHash: { type: 'string' },
+    sourceHash: { type: 'string' },
+    failedHashes: { type: 'array', items: { type: 'string' } },
+    watch: {
+      type: 'object',
+      required: ['healthy', 'kind', 'events', 'missedChanges'],
+      properties: {
+        healthy: { type: 'boolean' }, kind: { type: 'string' }, events: { type: 'integer' }, missedChanges: { type: 'integer' },
+        lastError: { type: 'string' },
+      },
+    },
+    kube: {
+      type: 'object',
+      required: ['reporting', 'detail'],
+      properties: { reporting: { type: 'boolean' }, detail: { type: 'string' }, configMap: { type: 'string' }, resourceVersion: { type: 'string' } },
+    },
+    lastResults: { type: 'array', items: syncResult },
+    master: masterStatusSchema,
+    masterError: errorInfoSchema,
+  },
+} as const;
+
+export const isSyncRequest = compileCheck<SyncRequest>(syncRequestSchema);
+export const isSyncResult = compileCheck<SyncResult>(syncResult);
+export const isSidecarStatus = compileCheck<SidecarStatus>(sidecarStatus);

@@ -1,0 +1,106 @@
+// Driving the master (DESIGN.md §2 step 5): make it run a published version, retrying only what
+// is safe to retry.
+//   (1) Ask the master's status. Not up yet (no socket, refused, reset, shutting down, no cycle
+//       yet) or in the middle of a cycle → back off and ask again, until `signal` aborts: a newer
+//       request is waiting, and the master reads the live directory itself when it starts. (A
+//       cycle in progress may well be landing on our version: asking now would only queue a
+//       needless follow-up cycle.)
+//   (2) It already runs `hash` and nothing forces a cycle → done (the reconcile at start).
+//   (3) POST /v1/reload { reason, expectHash: hash } and wait for the cycle's result. The
+//       connection lost mid-cycle → back to (1): the master's status tells what it runs now.
+//   (4) A failed cycle (ok:false) is never retried here; the caller learns which hash the master
+//       still runs, to decide about restoring the previous version.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { backoffDelay, type BackoffPolicy } from '../master/backoff.ts';
+import { masterReload, masterStatus } from '../protocol/master-client.ts';
+import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
+import { shortHash } from './fileset.ts';
+
+export type DriveOutcome =
+  | { kind: 'current'; status: MasterStatus }
+  | { kind: 'reloaded'; result: ReloadResult; running: string | null }
+  | { kind: 'unreachable'; error: ErrorInfo };
+
+export interface ApplyRequest {
+  hash: string;
+  reason: string;
+  force: boolean;
+  /** Aborts the wait for a master that is not up; never a reload in flight. */
+  signal: AbortSignal;
+}
+
+/** Codes that mean "no master to talk to right now", not "the master said no". */
+const NOT_UP = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT', 'ESHUTTINGDOWN']);
+const DEFAULT_BACKOFF: BackoffPolicy = { backoffMs: 100, maxBackoffMs: 2000 };
+
+export class MasterLink {
+  readonly socketPath: string;
+  readonly #logger: Logger;
+  readonly #backoff: BackoffPolicy;
+
+  constructor(options: { socketPath: string; logger: Logger; backoff?: BackoffPolicy }) {
+    this.socketPath = options.socketPath;
+    this.#logger = options.logger;
+    this.#backoff = options.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  status(): Promise<MasterStatus> {
+    return masterStatus(this.socketPath);
+  }
+
+  async apply(request: ApplyRequest): Promise<DriveOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const status = await this.#statusWhenUp(request.signal); // (1)
+      if ('error' in status) return { kind: 'unreachable', error: status.error };
+      if (status.configHash === request.hash && !request.force) return { kind: 'current', status }; // (2)
+      try {
+        const result = await masterReload(this.socketPath, { reason: request.reason, expectHash: request.hash }); // (3)
+        return { kind: 'reloaded', result, running: result.ok ? result.configHash : await this.#runningHash() }; // (4)
+      } catch (error) {
+        if (!isNotUp(error)) return { kind: 'unreachable', error: toErrorInfo(error, 'control') };
+        this.#logger.warn('lost the master during a reload; asking again', { event: 'drive.lost', attempt, configHash: request.hash });
+      }
+    }
+  }
+
+  /** The master's status once it is up and past its first cycle, or why we stopped waiting. */
+  async #statusWhenUp(signal: AbortSignal): Promise<MasterStatus | { error: ErrorInfo }> {
+    for (let attempt = 1; ; attempt++) {
+      let why: ErrorInfo;
+      try {
+        const status = await masterStatus(this.socketPath);
+        if (status.state === 'running' && status.generation > 0) return status;
+        why = status.generation === 0
+          ? { phase: 'control', code: 'ESTARTING', message: 'the master is still starting' }
+          : { phase: 'control', code: 'EBUSY', message: `the master is ${status.state}` };
+      } catch (error) {
+        if (!isNotUp(error)) return { error: toErrorInfo(error, 'control') };
+        why = toErrorInfo(error, 'control');
+      }
+      if (attempt === 1) this.#logger.info(`waiting for the master: ${why.message}`, { event: 'drive.wait', socket: this.socketPath, code: why.code });
+      const waited = await sleep(backoffDelay(this.#backoff, attempt), true, { signal }).catch(() => false);
+      if (!waited) return { error: { ...why, message: `${why.message} (stopped waiting: ${String(signal.reason ?? 'aborted')})` } };
+    }
+  }
+
+  async #runningHash(): Promise<string | null> {
+    try {
+      return (await masterStatus(this.socketPath)).configHash || null;
+    } catch (error) {
+      this.#logger.warn('cannot ask the master which version it runs', { event: 'drive.status.failed', ...toErrorInfo(error, 'control') });
+      return null;
+    }
+  }
+}
+
+function isNotUp(error: unknown): boolean {
+  return error instanceof HotcycleError && NOT_UP.has(error.code);
+}
+
+export function describeOutcome(outcome: DriveOutcome): string {
+  if (outcome.kind === 'current') return `master already runs ${shortHash(outcome.status.configHash)}`;
+  if (outcome.kind === 'unreachable') return `master unreachable: ${outcome.error.message}`;
+  return outcome.result.ok ? `reloaded to generation ${outcome.result.generation}` : `reload failed in ${outcome.result.error?.phase ?? '?'}`;
+}

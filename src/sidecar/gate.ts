@@ -1,0 +1,70 @@
+// The config gate's checks (DESIGN.md §2 step 3), run on every new version before it may reach
+// the live directory, and by `hotcycle check`. All findings are collected, in this order:
+//   (1) hotcycle.yaml against hotcycle's own schema (the master's, one source). The native
+//       driver needs the file; the nginx driver only reads its `checks:` section if present.
+//   (2) JSON/YAML files mapped to a JSON Schema (hotcycle.yaml `checks.schemas`, `--schema`).
+//   (3) nginx syntax (`checks.nginx.files`; default `*.conf` with the nginx driver).
+//   (4) check commands (`checks.commands`), each in a copy of the version, with a timeout.
+// A hotcycle.yaml that cannot be read still lets (2)–(3) run with the flags and defaults.
+import type { Diagnostic } from '../checks/diagnostic.ts';
+import { checkNginx, nginxEntryFiles } from '../checks/nginx/index.ts';
+import { ConfigError } from '../config/error.ts';
+import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
+import type { HotcycleConfig, SchemaMapping } from '../config/types.ts';
+import { HotcycleError } from '../errors.ts';
+import { checkCommands } from './check-commands.ts';
+import { checkSchemas } from './check-schemas.ts';
+import type { FileSet } from './fileset.ts';
+
+export const SIDECAR_DRIVERS = ['native', 'nginx'] as const;
+export type SidecarDriver = (typeof SIDECAR_DRIVERS)[number];
+
+export interface CheckOptions {
+  driver: SidecarDriver;
+  /** From `--schema GLOB=SCHEMA`; checked besides hotcycle.yaml's own mappings. */
+  schemas?: readonly SchemaMapping[];
+}
+
+export async function checkFileSet(set: FileSet, options: CheckOptions): Promise<Diagnostic[]> {
+  const { config, file, diagnostics } = checkConfigFile(set, options.driver); // (1)
+  const checks = config?.checks;
+  diagnostics.push(...(await checkSchemas(set, [...(checks?.schemas ?? []), ...(options.schemas ?? [])]))); // (2)
+  const globs = checks?.nginx.files.length ? checks.nginx.files : options.driver === 'nginx' ? ['*.conf'] : [];
+  if (globs.length > 0) { // (3)
+    const texts = new Map([...set].map(([name, content]) => [name, content.toString('utf8')]));
+    diagnostics.push(...checkNginx(texts, { entries: nginxEntryFiles(texts, globs) }));
+  }
+  diagnostics.push(...(await checkCommands(set, checks?.commands ?? [], file ?? 'hotcycle.yaml'))); // (4)
+  return diagnostics;
+}
+
+interface ConfigCheck { config: HotcycleConfig | null; file: string | null; diagnostics: Diagnostic[] }
+
+function checkConfigFile(set: FileSet, driver: SidecarDriver): ConfigCheck {
+  let file: string;
+  try {
+    file = selectConfigFile([...set.keys()]);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const optional = driver === 'nginx' && error.code === 'ENOCONFIG';
+    return { config: null, file: null, diagnostics: optional ? [] : [...error.diagnostics] };
+  }
+  try {
+    return { config: parseHotcycleConfig((set.get(file) ?? Buffer.alloc(0)).toString('utf8'), file), file, diagnostics: [] };
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return { config: null, file, diagnostics: [...error.diagnostics] };
+  }
+}
+
+/**
+ * A version that cannot even be read as a set (a symlink out of the set, a fifo, over the size
+ * limit) is rejected like one that fails a check; null for failures that say nothing about the
+ * version (the source directory is missing or unreadable).
+ */
+export function unreadableVersion(error: unknown, dir: string): Diagnostic[] | null {
+  if (!(error instanceof HotcycleError) || error.code !== 'EFILESET') return null;
+  // Findings about a file carry its set-relative name; about the directory, the directory.
+  if (!error.detail || error.detail === dir) return null;
+  return [{ file: error.detail, line: 0, column: 0, message: error.message, source: 'fileset' }];
+}

@@ -1,0 +1,64 @@
+// Kubernetes, when and only when running in a cluster (DESIGN.md §6): the reporter (Events and
+// annotations) and the optional ConfigMap fast path. Outside a cluster one log line says why
+// reporting is off and nothing else changes; kube/client.ts loads the client library (a dynamic
+// import) only when a cluster was detected, so the sidecar outside one never pays for it.
+import path from 'node:path';
+import type { Logger } from '../log.ts';
+import type { SidecarStatus } from '../protocol/sidecar.ts';
+import { fileSetFrom, type FileSet } from './fileset.ts';
+import { inClusterKubeConfig } from './kube/client.ts';
+import { watchConfigMap, type ConfigMapWatch } from './kube/configmap-watch.ts';
+import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './kube/env.ts';
+import { createKubeReporter, type KubeReporter } from './kube/reporter.ts';
+import type { ReportOutcome } from './kube/types.ts';
+
+export interface KubeSetupOptions {
+  logger: Logger;
+  /** Filesystem root of the service-account directory (HOTCYCLE_KUBE_ROOT); '' is `/`. */
+  root: string;
+  /** `--watch-configmap NAME`, or '' for no fast path. */
+  configMap: string;
+  onOutcome: (outcome: ReportOutcome) => void;
+  /** ConfigMap data from the fast path; the next delivery waits for the returned promise. */
+  onData: (files: FileSet, resourceVersion: string) => Promise<unknown>;
+}
+
+export interface KubeSetup {
+  readonly reporter: KubeReporter | null;
+  status(): SidecarStatus['kube'];
+  close(): Promise<void>;
+}
+
+export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
+  const { logger, configMap } = options;
+  const env = detectKubeEnvironment(process.env, path.join(options.root || '/', SERVICE_ACCOUNT_DIR));
+  logKubeEnvironment(logger, env);
+  if (!env.inCluster) {
+    if (configMap) logger.warn(`--watch-configmap ${configMap} ignored: not in a cluster; the source directory is the only source`, { event: 'configmap-watch' });
+    return { reporter: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
+  }
+  const kubeConfig = options.root ? await inClusterKubeConfig(options.root) : undefined;
+  const identity = env.identity;
+  const reporter = await createKubeReporter({ logger, identity, onOutcome: options.onOutcome, ...(kubeConfig ? { kubeConfig } : {}) });
+  let watch: ConfigMapWatch | null = null;
+  if (configMap) {
+    watch = await watchConfigMap({
+      logger, namespace: identity.namespace, name: configMap, ...(kubeConfig ? { kubeConfig } : {}),
+      onData: async (files, rv) => void (await options.onData(fileSetFrom(files), rv)),
+    });
+  }
+  const detail = `pod ${identity.namespace}/${identity.podName}`;
+  let closed: Promise<void> | undefined;
+  return {
+    reporter,
+    status: () => ({
+      reporting: true, detail,
+      ...(configMap ? { configMap } : {}),
+      ...(watch?.resourceVersion ? { resourceVersion: watch.resourceVersion } : {}),
+    }),
+    close: () => (closed ??= (async () => {
+      await watch?.close();
+      await reporter.close();
+    })()),
+  };
+}

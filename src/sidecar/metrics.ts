@@ -1,0 +1,39 @@
+// The sidecar's Prometheus metrics (DESIGN.md §7), in a private registry: a library user's
+// global registry is never touched, and tests can read one sidecar's numbers alone.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ReportOutcome } from './kube/types.ts';
+
+export class SidecarMetrics {
+  readonly registry = new Registry();
+  readonly reloads = new Counter({
+    name: 'hotcycle_reloads_total', help: 'Reloads the sidecar asked of the master, by result (ok, failed).',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
+  readonly reloadDuration = new Histogram({
+    name: 'hotcycle_reload_duration_seconds', help: "The master's reload cycles, from request to result.",
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry],
+  });
+  readonly generation = new Gauge({
+    name: 'hotcycle_config_generation', help: 'The generation the master serves, as last seen by the sidecar.', registers: [this.registry],
+  });
+  readonly rejected = new Counter({
+    name: 'hotcycle_config_rejected_total', help: "Config versions the sidecar's checks rejected (never published).", registers: [this.registry],
+  });
+  readonly published = new Counter({
+    name: 'hotcycle_config_published_total', help: 'Config versions written into the live directory.', registers: [this.registry],
+  });
+  readonly missed = new Counter({
+    name: 'hotcycle_watch_missed_changes_total', help: 'Source changes found by the slow re-hash that no watch event announced.', registers: [this.registry],
+  });
+  readonly lastSuccess = new Gauge({
+    name: 'hotcycle_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful reload.', registers: [this.registry],
+  });
+  readonly kubeReports = new Counter({
+    name: 'hotcycle_kube_reports_total', help: 'Kubernetes Events and annotation patches, by call and outcome (ok, retry, failed, dropped).',
+    labelNames: ['call', 'result'] as const, registers: [this.registry],
+  });
+
+  kubeOutcome(outcome: ReportOutcome): void {
+    this.kubeReports.inc({ call: outcome.call, result: outcome.result });
+  }
+}

@@ -1,0 +1,88 @@
+// Every outcome of the sync loop, told everywhere it must be (DESIGN.md §2 step 5, §6, §7):
+// one log line, the metrics, and — in a cluster — an Event on the Pod (and, after a reload,
+// the Pod's annotations). Reporting never blocks the loop: the reporter only enqueues.
+import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
+import type { ErrorInfo } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import type { ReloadResult } from '../protocol/types.ts';
+import { shortHash } from './fileset.ts';
+import type { KubeReporter } from './kube/reporter.ts';
+import type { SidecarMetrics } from './metrics.ts';
+import type { SyncEvents } from './syncer.ts';
+
+export class OutcomeRecorder implements SyncEvents {
+  readonly #logger: Logger;
+  readonly #metrics: SidecarMetrics;
+  #reporter: KubeReporter | null = null;
+  /** Also told about missed changes: the watcher counts them for its health. */
+  onMissed: (() => void) | undefined;
+
+  constructor(logger: Logger, metrics: SidecarMetrics) {
+    this.#logger = logger;
+    this.#metrics = metrics;
+  }
+
+  /** Set once the Kubernetes client has loaded (in a cluster only). */
+  attach(reporter: KubeReporter): void {
+    this.#reporter = reporter;
+  }
+
+  rejected(hash: string, diagnostics: Diagnostic[]): void {
+    this.#metrics.rejected.inc();
+    const first = diagnostics.slice(0, 5).map(formatDiagnostic);
+    this.#logger.error(`config ${shortHash(hash) || '(unreadable)'} rejected: ${first.join('; ')}${diagnostics.length > 5 ? ` (+${diagnostics.length - 5} more)` : ''}`, {
+      event: 'config.rejected', configHash: hash, phase: 'check', findings: diagnostics.length, diagnostics: diagnostics.map(formatDiagnostic),
+    });
+    this.#reporter?.configRejected({ configHash: hash, diagnostics });
+  }
+
+  published(hash: string, changed: boolean): void {
+    if (changed) this.#metrics.published.inc();
+    this.#logger.info(changed ? `published config ${shortHash(hash)}` : `config ${shortHash(hash)} already live`, {
+      event: 'config.published', configHash: hash, changed, phase: 'publish',
+    });
+  }
+
+  applied(hash: string): void {
+    this.#logger.info(`master already runs config ${shortHash(hash)}: no reload needed`, { event: 'reload.skipped', configHash: hash });
+  }
+
+  reloaded(result: ReloadResult): void {
+    this.#observe(result, 'ok');
+    this.#metrics.generation.set(result.generation);
+    this.#metrics.lastSuccess.set(Date.now() / 1000);
+    this.#logger.info(`master reloaded: generation ${result.generation}, config ${shortHash(result.configHash)}`, {
+      event: 'reload.ok', generation: result.generation, configHash: result.configHash, durationMs: result.durationMs,
+    });
+    this.#reporter?.reloaded({ generation: result.generation, configHash: result.configHash, durationMs: result.durationMs });
+  }
+
+  reloadFailed(result: ReloadResult, restored: string | null): void {
+    this.#observe(result, 'failed');
+    this.#metrics.generation.set(result.generation);
+    const error = result.error ?? { phase: 'check', code: 'EUNKNOWN', message: 'no error recorded' };
+    const rollback = restored ? `; live directory restored to ${shortHash(restored)}` : '; live directory left as is';
+    this.#logger.error(`master rejected config ${shortHash(result.configHash)} in ${error.phase}: ${error.message}${rollback}`, {
+      event: 'reload.failed', generation: result.generation, configHash: result.configHash, durationMs: result.durationMs,
+      phase: error.phase, code: error.code, detail: error.detail, restored,
+    });
+    this.#reporter?.reloadFailed({ phase: error.phase, message: error.detail ? `${error.message}: ${error.detail}` : error.message, configHash: result.configHash });
+  }
+
+  missed(hash: string): void {
+    this.#metrics.missed.inc();
+    this.onMissed?.();
+    this.#logger.warn(`re-hash found config ${shortHash(hash)} that no watch event announced`, { event: 'watch.missed', configHash: hash });
+  }
+
+  unreachable(hash: string, error: ErrorInfo): void {
+    this.#logger.warn(`config ${shortHash(hash)} is live but the master was not reached: ${error.message}`, {
+      event: 'reload.deferred', configHash: hash, code: error.code,
+    });
+  }
+
+  #observe(result: ReloadResult, outcome: 'ok' | 'failed'): void {
+    this.#metrics.reloads.inc({ result: outcome });
+    this.#metrics.reloadDuration.observe(result.durationMs / 1000);
+  }
+}

@@ -1,0 +1,36 @@
+// `GET /v1/status`: the sidecar's own state, and the master's (or why it could not be asked).
+import { toErrorInfo } from '../errors.ts';
+import type { SidecarStatus } from '../protocol/sidecar.ts';
+import type { MasterLink } from './drive.ts';
+import type { Syncer } from './syncer.ts';
+import type { SourceWatcher } from './watch.ts';
+
+export interface StatusParts {
+  startedAt: Date;
+  driver: string;
+  sourceDir: string;
+  liveDir: string;
+  syncer: Syncer;
+  watcher: SourceWatcher;
+  link: MasterLink;
+  kube: () => SidecarStatus['kube'];
+}
+
+export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> {
+  const base: SidecarStatus = {
+    pid: process.pid,
+    startedAt: parts.startedAt.toISOString(),
+    driver: parts.driver,
+    sourceDir: parts.sourceDir,
+    liveDir: parts.liveDir,
+    masterSocket: parts.link.socketPath,
+    ...parts.syncer.state(),
+    watch: parts.watcher.health(),
+    kube: parts.kube(),
+  };
+  try {
+    return { ...base, master: await parts.link.status() };
+  } catch (error) {
+    return { ...base, masterError: toErrorInfo(error, 'control') };
+  }
+}

@@ -1,0 +1,209 @@
+// The sidecar's one serial loop (DESIGN.md §2): every sync — a file event, the re-hash timer,
+// `/v1/sync`, ConfigMap data — runs through it, one at a time. A sync of one version:
+//   (1) Read the version (the source directory through `..data`, or the ConfigMap's data).
+//   (2) Skip it when its origin shows nothing new (same hash as that origin's last, and as the
+//       last version processed), or when it is a volume version the API already superseded.
+//   (3) Run the checks; findings reject it, and the live directory is not touched.
+//   (4) A version the master rejected before is not published again (unless forced).
+//   (5) Publish it into the live directory (the atomic `..data` swap).
+//   (6) Reconcile: make the master run what the live directory holds (drive.ts). When the
+//       master rejects it, restore the previous version in the live directory — only when the
+//       master still runs exactly that previous version: then the live directory, the running
+//       server and a restarted app container all agree on the last good config. If the master
+//       runs something else (it restarted in between, or never ran the previous one), putting
+//       the previous version back would not match anything, so the rejected one stays and is
+//       marked failed, never retried.
+import type { Diagnostic } from '../checks/diagnostic.ts';
+import { toErrorInfo, type ErrorInfo } from '../errors.ts';
+import { SerialQueue } from '../master/queue.ts';
+import { readConfigSet } from '../master/snapshot.ts';
+import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
+import type { ReloadResult } from '../protocol/types.ts';
+import { SourceArbiter } from './arbiter.ts';
+import type { MasterLink } from './drive.ts';
+import { hashFileSet, type FileSet } from './fileset.ts';
+import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
+import type { Publisher } from './publish.ts';
+import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
+
+/** What the loop tells the outside world (logs, metrics, Kubernetes); see outcomes.ts. */
+export interface SyncEvents {
+  rejected(hash: string, diagnostics: Diagnostic[]): void;
+  published(hash: string, changed: boolean): void;
+  applied(hash: string): void;
+  reloaded(result: ReloadResult): void;
+  reloadFailed(result: ReloadResult, restored: string | null): void;
+  missed(hash: string): void;
+  unreachable(hash: string, error: ErrorInfo): void;
+}
+
+export interface SyncerOptions {
+  sourceDir: string;
+  publisher: Publisher;
+  link: MasterLink;
+  check: CheckOptions;
+  events: SyncEvents;
+}
+
+interface Context { reason: string; force: boolean; resync: boolean; signal: AbortSignal }
+type Step = Pick<SyncResult, 'outcome' | 'published' | 'rejected' | 'reload' | 'error'>;
+
+const HISTORY = 10;
+const FAILED_REMEMBERED = 32;
+
+export class Syncer {
+  readonly #options: SyncerOptions;
+  readonly #queue = new SerialQueue();
+  readonly #arbiter = new SourceArbiter();
+  readonly #failed = new Set<string>();
+  readonly #history: SyncResult[] = [];
+  readonly #seen: Record<SyncOrigin, string> = { volume: '', api: '' };
+  #sourceHash = '';
+  #appliedHash = '';
+  #pending: SyncBatch | null = null;
+  #waiting: AbortController | null = null;
+  #closed: Promise<void> | undefined;
+
+  constructor(options: SyncerOptions) {
+    this.#options = options;
+  }
+
+  /** Queues a sync, or joins the queued one; resolves with that batch's result. */
+  request(request: SyncRequestOptions): Promise<SyncResult> {
+    if (this.#closed) return Promise.reject(new Error('the sidecar is shutting down'));
+    if (!this.#pending) {
+      const batch = new SyncBatch();
+      this.#pending = batch;
+      batch.result = this.#queue.run(() => {
+        this.#pending = null;
+        return this.#runBatch(batch);
+      });
+    }
+    this.#pending.join(request);
+    // A sync stuck waiting for a master that is not up gives way to the newer request.
+    this.#waiting?.abort('a newer sync is waiting');
+    return this.#pending.result;
+  }
+
+  state(): { sourceHash: string; appliedHash: string; publishedHash: string; failedHashes: string[]; lastResults: SyncResult[] } {
+    return {
+      sourceHash: this.#sourceHash, appliedHash: this.#appliedHash, publishedHash: this.#options.publisher.current()?.hash ?? '',
+      failedHashes: [...this.#failed], lastResults: [...this.#history],
+    };
+  }
+
+  /** The master was last seen running what the live directory holds. */
+  applied(): boolean {
+    return this.#appliedHash !== '' && this.#appliedHash === this.#options.publisher.current()?.hash;
+  }
+
+  /** No new syncs; a wait for the master ends; resolves when the running sync is done. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#waiting?.abort('shutting down');
+      await this.#queue.idle();
+    })();
+    return this.#closed;
+  }
+
+  async #runBatch(batch: SyncBatch): Promise<SyncResult> {
+    const abort = new AbortController();
+    this.#waiting = abort;
+    const signal = batch.waitMs === undefined ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(batch.waitMs)]);
+    if (this.#closed) abort.abort('shutting down');
+    const ctx: Context = { reason: batch.reason, force: batch.force, resync: batch.resync, signal };
+    try {
+      const api = batch.api;
+      let result = api ? await this.#sync(ctx, 'api', async () => ({ files: api, hash: hashFileSet(api) })) : undefined;
+      if (batch.volume || !result) result = await this.#sync(ctx, 'volume', () => readConfigSet(this.#options.sourceDir));
+      return result;
+    } finally {
+      this.#waiting = null;
+    }
+  }
+
+  async #sync(ctx: Context, origin: SyncOrigin, read: () => Promise<{ files: FileSet; hash: string }>): Promise<SyncResult> {
+    const startedAt = new Date();
+    let hash = '';
+    let step: Step;
+    try {
+      const version = await read(); // (1)
+      hash = version.hash;
+      step = await this.#syncVersion(ctx, origin, version.files, hash);
+    } catch (error) {
+      const rejected = unreadableVersion(error, this.#options.sourceDir);
+      step = rejected ? this.#reject('', rejected) : { outcome: 'error', published: false, error: toErrorInfo(error, 'watch') };
+    }
+    const result: SyncResult = {
+      ...step, configHash: hash, reason: ctx.reason, origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
+    };
+    this.#history.unshift(result);
+    this.#history.length = Math.min(this.#history.length, HISTORY);
+    return result;
+  }
+
+  async #syncVersion(ctx: Context, origin: SyncOrigin, files: FileSet, hash: string): Promise<Step> {
+    const newForOrigin = hash !== this.#seen[origin];
+    if (origin === 'api') this.#arbiter.noteApi(hash);
+    // (2)
+    if (!ctx.force && origin === 'volume' && this.#arbiter.isStaleVolume(hash)) {
+      this.#seen.volume = hash;
+      return { outcome: 'stale', published: false };
+    }
+    if (ctx.resync && origin === 'volume' && newForOrigin && this.#seen.volume !== '') this.#options.events.missed(hash);
+    this.#seen[origin] = hash;
+    if (!ctx.force && (!newForOrigin || hash === this.#sourceHash)) return this.#reconcile(ctx, 'unchanged', false);
+    this.#sourceHash = hash;
+    const diagnostics = await checkFileSet(files, this.#options.check); // (3)
+    if (diagnostics.length > 0) return this.#reject(hash, diagnostics);
+    if (!ctx.force && this.#failed.has(hash)) return { outcome: 'not-retried', published: false }; // (4)
+    const { changed } = await this.#options.publisher.publish(files, hash); // (5)
+    this.#options.events.published(hash, changed);
+    return this.#reconcile(ctx, 'published', changed); // (6)
+  }
+
+  #reject(hash: string, diagnostics: Diagnostic[]): Step {
+    this.#options.events.rejected(hash, diagnostics);
+    return { outcome: 'rejected', published: false, rejected: diagnostics };
+  }
+
+  async #reconcile(ctx: Context, quiet: string, published: boolean): Promise<Step> {
+    const live = this.#options.publisher.current();
+    if (!live) return { outcome: quiet, published };
+    if (!ctx.force && this.#failed.has(live.hash)) return { outcome: quiet, published };
+    // Nothing new and the master was seen on it: only the slow timer asks again.
+    if (!ctx.force && !ctx.resync && !published && this.#appliedHash === live.hash) return { outcome: quiet, published };
+    const outcome = await this.#options.link.apply({ hash: live.hash, reason: ctx.reason, force: ctx.force, signal: ctx.signal });
+    if (outcome.kind === 'unreachable') {
+      this.#options.events.unreachable(live.hash, outcome.error);
+      return { outcome: quiet, published, error: outcome.error };
+    }
+    if (outcome.kind === 'current') {
+      if (this.#appliedHash !== live.hash) this.#options.events.applied(live.hash);
+      this.#appliedHash = live.hash;
+      return { outcome: quiet === 'published' ? 'applied' : quiet, published };
+    }
+    const { result, running } = outcome;
+    if (result.ok) {
+      this.#appliedHash = result.configHash;
+      this.#options.events.reloaded(result);
+      return { outcome: 'reloaded', published, reload: result };
+    }
+    const restored = await this.#rollback(live.hash, result, running);
+    this.#options.events.reloadFailed(result, restored);
+    return { outcome: 'reload-failed', published, reload: result };
+  }
+
+  /** (6) A rejected version is remembered, and the previous one restored when the master still runs it. */
+  async #rollback(hash: string, result: ReloadResult, running: string | null): Promise<string | null> {
+    if (running) this.#appliedHash = running;
+    // EHASHMISMATCH: the live directory did not hold this version; that says nothing about it.
+    if (result.error?.code === 'EHASHMISMATCH') return null;
+    this.#failed.delete(hash);
+    this.#failed.add(hash);
+    if (this.#failed.size > FAILED_REMEMBERED) this.#failed.delete(this.#failed.values().next().value ?? '');
+    const previous = this.#options.publisher.previous();
+    if (!running || !previous || previous.hash !== running) return null;
+    return this.#options.publisher.restorePrevious();
+  }
+}

@@ -1,0 +1,163 @@
+// A pod on this machine: a kubelet-style source directory (KubeletVolume), the live directory,
+// the run directory with both sockets, and real `hotcycle sidecar` / `hotcycle master` processes
+// (the CLI from source, Node 24) whose JSON log lines tests wait on as events (no sleeps).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { waitForExit, type ExitInfo } from '../../src/process/exit.ts';
+import { forEachLine } from '../../src/process/lines.ts';
+import { masterStatus } from '../../src/protocol/master-client.ts';
+import { sidecarStatus, sidecarSync } from '../../src/protocol/sidecar-client.ts';
+import type { SidecarStatus, SyncRequest, SyncResult } from '../../src/protocol/sidecar.ts';
+import type { MasterStatus } from '../../src/protocol/types.ts';
+import { KubeletVolume, type VolumeFiles } from './kubelet.ts';
+import { alive, CLI, type HotcycleYaml, type LogLine } from './master.ts';
+
+/** One real hotcycle process and its log lines. */
+export class HotcycleProcess {
+  readonly logs: LogLine[] = [];
+  readonly output: string[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<ExitInfo>;
+  readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    this.child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json', ...env },
+    });
+    this.exited = waitForExit(this.child);
+    const take = (line: string) => {
+      this.output.push(line);
+      const log: LogLine = line.startsWith('{') ? JSON.parse(line) as LogLine : { message: line, raw: true };
+      this.logs.push(log);
+      for (const waiter of this.#waiters) if (waiter.match(log)) {
+        this.#waiters.delete(waiter);
+        waiter.resolve(log);
+      }
+    };
+    forEachLine(this.child.stdout!, take);
+    forEachLine(this.child.stderr!, take);
+  }
+
+  /** The first matching line, past or future; rejects if the process exits first. */
+  waitForLog(match: (l: LogLine) => boolean): Promise<LogLine> {
+    const seen = this.logs.find(match);
+    return seen ? Promise.resolve(seen) : this.nextLog(match);
+  }
+
+  /** The next matching line from now on; rejects if the process exits first. */
+  nextLog(match: (l: LogLine) => boolean): Promise<LogLine> {
+    return new Promise((resolve, reject) => {
+      this.#waiters.add({ match, resolve });
+      void this.exited.then((exit) => reject(new Error(`exited (${JSON.stringify(exit)}) while waiting:\n${this.output.slice(-30).join('\n')}`)));
+    });
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
+    const exit = await this.exited;
+    clearTimeout(timer);
+    return exit;
+  }
+}
+
+export class Pod {
+  readonly dir: string;
+  readonly source: KubeletVolume;
+  readonly liveDir: string;
+  readonly masterSocket: string;
+  readonly sidecarSocket: string;
+  sidecar: HotcycleProcess | null = null;
+  master: HotcycleProcess | null = null;
+  metricsPort = 0;
+
+  private constructor(dir: string) {
+    this.dir = dir;
+    this.source = new KubeletVolume(join(dir, 'source'));
+    this.liveDir = join(dir, 'live');
+    this.masterSocket = join(dir, 'run', 'master.sock');
+    this.sidecarSocket = join(dir, 'run', 'sidecar.sock');
+  }
+
+  /** A pod directory whose ConfigMap volume holds `files` (a config object becomes hotcycle.yaml). */
+  static async create(files: VolumeFiles, config?: HotcycleYaml | string): Promise<Pod> {
+    const pod = new Pod(await mkdtemp(join(tmpdir(), 'hotcycle-pod-')));
+    await mkdir(pod.source.dir);
+    await pod.update(files, config);
+    return pod;
+  }
+
+  update(files: VolumeFiles, config?: HotcycleYaml | string): Promise<void> {
+    const all = config === undefined ? files : { ...files, 'hotcycle.yaml': typeof config === 'string' ? config : stringify(config) };
+    return this.source.update(all);
+  }
+
+  /** Starts the sidecar and waits until it serves its socket and probes. */
+  async startSidecar(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HotcycleProcess> {
+    const sidecar = new HotcycleProcess(['sidecar', '--source', this.source.dir, '--live', this.liveDir, '--master-socket', this.masterSocket,
+      '--socket', this.sidecarSocket, '--listen', '127.0.0.1:0', ...args], env);
+    this.sidecar = sidecar;
+    const started = await sidecar.waitForLog((l) => l.event === 'sidecar.started');
+    this.metricsPort = Number(started.metricsPort);
+    return sidecar;
+  }
+
+  /** Starts the master on the live directory and waits until it serves. */
+  async startMaster(): Promise<HotcycleProcess> {
+    const master = new HotcycleProcess(['master', '--config-dir', this.liveDir, '--socket', this.masterSocket, '--state-dir', join(this.dir, 'state')]);
+    this.master = master;
+    await master.waitForLog((l) => l.event === 'master.ready');
+    return master;
+  }
+
+  sync(request: SyncRequest = {}): Promise<SyncResult> {
+    return sidecarSync(this.sidecarSocket, request);
+  }
+
+  sidecarStatus(): Promise<SidecarStatus> {
+    return sidecarStatus(this.sidecarSocket);
+  }
+
+  masterStatus(): Promise<MasterStatus> {
+    return masterStatus(this.masterSocket);
+  }
+
+  /** Stops both processes and any worker left, then removes the directory. */
+  async cleanup(): Promise<void> {
+    const workers = await this.masterStatus().then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
+    await Promise.all([this.sidecar?.stop(), this.master?.stop()]);
+    for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** GET a probe or /metrics on the sidecar's port. */
+export async function probe(port: number, path: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+}
+
+/**
+ * The in-cluster environment for a sidecar process that reports to `api` (the API-server
+ * stand-in): the service-account files under a fresh root (HOTCYCLE_KUBE_ROOT, the documented
+ * test hook), KUBERNETES_SERVICE_HOST/PORT naming the stand-in, and the Downward API variables.
+ */
+export async function inClusterEnv(
+  dir: string, api: { url: string; token: string; kubeConfig(): { getCurrentCluster(): { caData?: string } | null } },
+  pod: { name: string; namespace: string; uid: string },
+): Promise<NodeJS.ProcessEnv> {
+  const root = join(dir, 'kube-root');
+  const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+  await mkdir(sa, { recursive: true });
+  const ca = Buffer.from(api.kubeConfig().getCurrentCluster()?.caData ?? '', 'base64');
+  await Promise.all([writeFile(join(sa, 'token'), api.token), writeFile(join(sa, 'ca.crt'), ca), writeFile(join(sa, 'namespace'), pod.namespace)]);
+  const url = new URL(api.url);
+  return {
+    HOTCYCLE_KUBE_ROOT: root, KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port,
+    POD_NAME: pod.name, POD_NAMESPACE: pod.namespace, POD_UID: pod.uid,
+  };
+}
