@@ -1,5 +1,5 @@
 /*
- * hotcycle.node — the few socket calls Node does not offer.
+ * hotcycle.node — the few socket and descriptor calls Node does not offer.
  *
  * Why this exists (measured on Node 24):
  *  - A master that listens through net.Server accepts about half of all connections
@@ -10,6 +10,9 @@
  *    works (the child gets it as fd 3, 4, ...). So the master needs fd numbers.
  *  - process.binding() and internal bindings are not public API.
  *  - Node cannot read SO_PEERCRED, which the control server logs (who asked to reload).
+ *  - spawn()'s 'pipe' stdio is a socketpair, and a child that reopens its own stdout
+ *    (open("/dev/stdout"), nginx's `access_log /dev/stdout;`) gets ENXIO: a socket cannot
+ *    be opened through /proc/self/fd. A pipe(2) can, so children's output goes through one.
  *
  * Everything is synchronous. Failures throw an Error with .code (errno name, e.g.
  * 'EADDRINUSE'), .errno and .syscall, after closing whatever the call opened.
@@ -263,6 +266,18 @@ static napi_value peer_cred(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* pipe() -> [readFd, writeFd], both close-on-exec: only the child that gets one as stdio keeps it. */
+static napi_value make_pipe(napi_env env, napi_callback_info info) {
+  int fds[2];
+  napi_value result;
+  (void)info;
+  if (pipe2(fds, O_CLOEXEC) != 0) return throw_errno(env, "pipe2", errno);
+  napi_create_array_with_length(env, 2, &result);
+  napi_set_element(env, result, 0, make_int(env, fds[0]));
+  napi_set_element(env, result, 1, make_int(env, fds[1]));
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "listenTcp", NULL, listen_tcp, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -270,6 +285,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "closeFd", NULL, close_fd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "localPort", NULL, local_port, NULL, NULL, NULL, napi_enumerable, NULL },
     { "peerCred", NULL, peer_cred, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "pipe", NULL, make_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

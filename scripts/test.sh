@@ -11,4 +11,5 @@ log "lint"; npx eslint .
 log "tests"
 # One file per process (node's default isolation); two at a time on this 2-core machine.
 # A hard bound, so a test that leaves a process behind fails CI instead of hanging it.
+# The runner's own summary must close the output (CI reads it), so nothing runs after.
 exec timeout --kill-after=30 1500 node --test --test-concurrency=2 --test-timeout=180000 --test-reporter=spec "test/**/*.test.ts" "$@"

@@ -16,10 +16,17 @@ export const CONFIG_SOURCE = 'hotcycle';
 
 interface Analysis { raw?: RawHotcycleConfig; diagnostics: Diagnostic[] }
 
+/**
+ * hotcycle.yaml holds a page of settings. Past this size it is a mistake or an attack, and the
+ * yaml parser's duplicate-key check is quadratic: a 1 MiB file would block the sidecar for minutes.
+ */
+export const MAX_CONFIG_CHARS = 64 * 1024;
+
 function analyse(text: string, file: string): Analysis {
+  const whole = (message: string): Analysis => ({ diagnostics: [{ file, line: 0, column: 0, message, source: CONFIG_SOURCE }] });
+  if (text.length > MAX_CONFIG_CHARS) return whole(`the file is too large: ${text.length} characters, at most ${MAX_CONFIG_CHARS}`);
   const { document, diagnostics } = parseLocated(text, file, CONFIG_SOURCE);
   if (!document) return { diagnostics };
-  const whole = (message: string): Analysis => ({ diagnostics: [{ file, line: 0, column: 0, message, source: CONFIG_SOURCE }] });
   if (document.empty) return whole('the file is empty: expected a mapping with `workers`');
   const value = document.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

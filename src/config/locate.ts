@@ -89,10 +89,21 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * Line starts taken from the text itself, not from the parser: its LineCounter misses the newlines
+ * inside a multi-line scalar it could not place, and every later position would shift.
+ */
+function lineStartsOf(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines.addNewLine(i + 1);
+  return lines;
+}
+
 /** Parses YAML or JSON keeping positions. `.json` files must also be strict JSON. */
 export function parseLocated(text: string, file: string, source: string): ParseResult {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const lines = lineStartsOf(text);
   const diagnostics = syntaxDiagnostics({ text, file, source, doc, lines });
   if (diagnostics.length > 0) return { diagnostics };
   try {

@@ -20,6 +20,10 @@ export function syntaxDiagnostics(input: SyntaxInput): Diagnostic[] {
     const json = jsonDiagnostic(input);
     if (json) return [json];
   }
+  // The parser ran out of stack: where, and how often, depends on the caller's stack, not the text.
+  if (input.doc.errors.some((error) => /Maximum call stack size exceeded/.test(error.message))) {
+    return [located(input, undefined, 'YAML syntax error: nested too deeply to read')];
+  }
   const errors = input.doc.errors.map((error) => yamlDiagnostic(error, input));
   // Past a string that never closes, the parser reads the rest of the file as its content:
   // later errors are echoes of the first.

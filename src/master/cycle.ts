@@ -42,6 +42,8 @@ export interface CycleContext {
   observed: { configHash?: string };
   /** Drains a generation in the background (the old one on commit, the new one on rollback). */
   retire: (workers: Generation) => void;
+  /** Told of the new generation as soon as it is spawned, so status can show it starting. */
+  starting: (workers: Generation) => void;
 }
 
 export async function initCycle(old: Cycle | null, generation: number, ctx: CycleContext): Promise<Cycle> {
@@ -129,6 +131,7 @@ function startGeneration(
     restart: workers.restart,
     listeners: listeners.map((l) => ({ name: l.name, fd: l.fd })),
   }, ctx.hooks);
+  ctx.starting(gen);
   try {
     gen.start();
   } catch (error) {

@@ -1,5 +1,5 @@
 // The N-API addon (native/hotcycle.c): raw listening sockets the master holds but never
-// accepts on, and SO_PEERCRED. Loaded lazily on first use, so commands that never touch a
+// accepts on, SO_PEERCRED, and real pipes for children's output. Loaded lazily on first use, so commands that never touch a
 // socket (check, status, the sidecar) run without it — the bundle evaluates every module.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +19,7 @@ export interface NativeAddon {
   closeFd(fd: number): void;
   localPort(fd: number): number;
   peerCred(fd: number): PeerCred;
+  pipe(): [number, number];
 }
 
 /** The addon's errors: Node's system-error shape (`code` is the errno name). */
@@ -28,7 +29,7 @@ export interface NativeError extends Error {
   syscall: string;
 }
 
-const FUNCTIONS = ['listenTcp', 'listenUnix', 'closeFd', 'localPort', 'peerCred'] as const;
+const FUNCTIONS = ['listenTcp', 'listenUnix', 'closeFd', 'localPort', 'peerCred', 'pipe'] as const;
 
 let loaded: NativeAddon | undefined;
 
@@ -101,4 +102,12 @@ export function localPort(fd: number): number {
 /** Credentials of the process at the other end of a connected unix socket (SO_PEERCRED). */
 export function peerCred(fd: number): PeerCred {
   return loadNative().peerCred(fd);
+}
+
+/**
+ * A pipe(2), both ends close-on-exec: [readFd, writeFd]. Unlike spawn()'s 'pipe' stdio (a
+ * socketpair), a child can reopen it through /proc/self/fd (open("/dev/stdout")).
+ */
+export function pipe(): [number, number] {
+  return loadNative().pipe();
 }

@@ -1,10 +1,12 @@
 // One worker process of one generation: spawned with the cycle's listening sockets as
 // fds 3…, tracked through an explicit lifecycle, ready when it says so (notify) or
 // when it survives a settle delay, stopped only through the shared stop helper.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { HotcycleError } from '../errors.ts';
 import { describeExit, waitForExit, type ExitInfo } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
+import { spawnWithOutput } from '../process/pipes.ts';
 import { stopProcess, type StopOptions, type StopResult } from '../process/stop.ts';
 import { readinessDeadlineMs, waitForReady, type Readiness } from './readiness.ts';
 
@@ -59,18 +61,22 @@ export class Worker {
     this.generation = spec.generation;
     this.slot = spec.slot;
     const notifyFd = 3 + spec.listeners.length;
-    this.#child = spawn('/bin/sh', ['-c', LISTEN_PID_WRAPPER, ...spec.command], {
+    // Real pipes for stdout and stderr, so a worker can open /dev/stdout; the notify fd
+    // stays a Node 'pipe' (the worker only writes to it).
+    const { child, stdout, stderr } = spawnWithOutput('/bin/sh', ['-c', LISTEN_PID_WRAPPER, ...spec.command], {
       cwd: spec.cwd,
       env: workerEnv(spec, notifyFd),
-      stdio: ['ignore', 'pipe', 'pipe', ...spec.listeners.map((l) => l.fd), 'pipe'],
-    });
+    }, [...spec.listeners.map((l) => l.fd), 'pipe']);
+    this.#child = child;
     this.#child.on('error', () => {}); // reported through the exit below; spawn errors set no pid
     if (this.#child.pid === undefined) {
+      stdout.destroy();
+      stderr.destroy();
       throw new HotcycleError('start', 'ESPAWN', `cannot start worker ${spec.slot} of generation ${spec.generation}`);
     }
     this.pid = this.#child.pid;
     this.exited = waitForExit(this.#child);
-    this.#pipeOutput();
+    this.#pipeOutput(stdout, stderr);
     void this.exited.then((exit) => this.#transition(this.#state === 'draining' || exit.code === 0 ? 'exited' : 'failed'));
   }
 
@@ -119,15 +125,12 @@ export class Worker {
     this.#since = new Date();
   }
 
-  #pipeOutput(): void {
-    const { stdout, stderr } = this.#child;
-    if (stdout) forEachLine(stdout, (line) => this.#spec.onOutput(line, 'stdout', this));
-    if (stderr) {
-      forEachLine(stderr, (line) => {
-        this.#stderr.push(line);
-        this.#spec.onOutput(line, 'stderr', this);
-      });
-    }
+  #pipeOutput(stdout: Readable, stderr: Readable): void {
+    forEachLine(stdout, (line) => this.#spec.onOutput(line, 'stdout', this));
+    forEachLine(stderr, (line) => {
+      this.#stderr.push(line);
+      this.#spec.onOutput(line, 'stderr', this);
+    });
   }
 }
 

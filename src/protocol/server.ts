@@ -4,10 +4,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HotcycleError, toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { readCapped, readJson } from './body.ts';
+import { armDeadline, disarmDeadline, guard } from './guards.ts';
 import { prepareSocketPath, removeSocket } from './socket-path.ts';
 import type { Check } from './validate.ts';
-
-export const BODY_LIMIT = 64 * 1024;
 
 export interface RequestContext {
   body: unknown;
@@ -31,16 +31,15 @@ export interface ControlServer {
 
 export async function startControlServer(options: { socketPath: string; routes: readonly Route[]; logger: Logger }): Promise<ControlServer> {
   const { socketPath, routes, logger } = options;
-  const server = createServer({ maxHeaderSize: 8192 }, (req, res) => {
+  // Timeouts are enforced on a timer; check every second so a slow client is cut off on time.
+  const server = createServer({ maxHeaderSize: 8192, connectionsCheckingInterval: 1000 }, (req, res) => {
     void serve(routes, req, res).catch((error: unknown) => {
       const info = toErrorInfo(error, 'control');
       logger.error('control request failed', { event: 'control.error', method: req.method, path: req.url, ...info });
       reply(res, statusFor(error), { error: info });
     });
   });
-  // Slow clients cannot hold the socket: the whole request must arrive quickly.
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
+  guard(server);
   await prepareSocketPath(socketPath);
   await listen(server, socketPath);
   logger.info('control socket listening', { event: 'control.listening', socket: socketPath });
@@ -52,16 +51,25 @@ export async function startControlServer(options: { socketPath: string; routes: 
 }
 
 async function serve(routes: readonly Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://hotcycle').pathname;
+  // A request target that is no URL (`http://[`) is the client's mistake, not an internal error.
+  const path = URL.parse(req.url ?? '/', 'http://hotcycle')?.pathname;
+  if (path === undefined) {
+    await readCapped(req, 0);
+    throw new HotcycleError('control', 'EBADREQUEST', `not a valid request target: ${req.url ?? ''}`);
+  }
   const matches = routes.filter((r) => r.path === path);
   const route = matches.find((r) => r.method === req.method);
   if (!route) {
-    req.resume();
+    await readCapped(req, 0);
     if (matches.length === 0) throw new HotcycleError('control', 'ENOTFOUND', `no such endpoint: ${path}`);
     res.setHeader('allow', matches.map((r) => r.method).join(', '));
     throw new HotcycleError('control', 'EMETHOD', `${req.method ?? '?'} is not allowed on ${path}`);
   }
   const body = route.method === 'POST' ? await readJson(req) : undefined;
+  // The request has arrived: the answer (a reload) may take as long as it takes. The next
+  // request on this keep-alive connection gets a fresh deadline.
+  disarmDeadline(req.socket);
+  res.once('finish', () => armDeadline(req.socket));
   if (route.body && !route.body(body)) {
     throw new HotcycleError('control', 'EBADREQUEST', `invalid request body for ${path}`, { detail: route.body.errors() });
   }
@@ -73,35 +81,6 @@ async function serve(routes: readonly Route[], req: IncomingMessage, res: Server
   const result = await route.handle({ body, streaming, event });
   if (streaming) res.end(JSON.stringify(result) + '\n');
   else reply(res, 200, result);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const type = req.headers['content-type'] ?? 'application/json';
-  if (!/^application\/json\b/.test(type)) {
-    req.resume();
-    throw new HotcycleError('control', 'EMEDIATYPE', `expected Content-Type application/json, got ${type}`);
-  }
-  if (Number(req.headers['content-length'] ?? 0) > BODY_LIMIT) {
-    req.resume();
-    throw new HotcycleError('control', 'ETOOLARGE', `request body over ${BODY_LIMIT} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > BODY_LIMIT) {
-      req.resume();
-      throw new HotcycleError('control', 'ETOOLARGE', `request body over ${BODY_LIMIT} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new HotcycleError('control', 'EBADREQUEST', 'request body is not valid JSON', { detail: (error as Error).message });
-  }
 }
 
 const STATUS: Readonly<Record<string, number>> = {

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/master.ts';
 import { engineSuite } from './engine.ts';
+import { nginxSuite } from './nginx.ts';
 import { machine, markdown, type SuiteResult } from './lib.ts';
 
 const quick = process.argv.includes('--quick');
@@ -11,7 +12,7 @@ const runs = quick ? 5 : 30;
 const reloads = quick ? 5 : 20;
 
 const results: SuiteResult[] = [];
-for (const [name, suite] of [['engine', () => engineSuite({ runs, reloads })]] as const) {
+for (const [name, suite] of [['engine', () => engineSuite({ runs, reloads })], ['nginx', () => nginxSuite({ runs, reloads })]] as const) {
   process.stderr.write(`bench: ${name}…\n`);
   results.push(await suite());
 }

@@ -1,7 +1,6 @@
 // Acceptance 3 (paths and volumes): the pod spec matches what the binaries expect. Paths come
 // from src/cli/defaults.ts, the table every command reads, not from this file.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -10,6 +9,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import { checkNginx } from '../../src/checks/nginx/index.ts';
 import { parseNginxCommand } from '../../src/master/drivers/nginx/command.ts';
+import { execWithOutput } from '../../src/process/pipes.ts';
 import { SETTINGS, type Setting } from '../../src/cli/defaults.ts';
 import { combinations, findObject, renderChart, type K8sObject } from './k8s-tools.ts';
 
@@ -134,14 +134,17 @@ describe('the default nginx.conf', async () => {
     assert.ok(app.command!.includes('-e') && app.command![app.command!.indexOf('-e') + 1] === 'stderr', 'nginx -e stderr: no compiled-in error log path');
   });
 
-  test('passes nginx -t as a non-root user with piped stdio, as under hotcycle master', () => {
+  // The stdio hotcycle master gives nginx: real pipes, owned by nginx's user, which
+  // `access_log /dev/stdout;` reopens (a socketpair would fail with ENXIO).
+  test('passes nginx -t as a non-root user with real pipes as stdio, as under hotcycle master', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hotcycle-nginx-'));
     try {
       writeFileSync(join(dir, 'nginx.conf'), conf.replaceAll('/tmp/', `${dir}/`));
       chownSync(dir, 65534, 65534);
-      const result = spawnSync('nginx', ['-e', 'stderr', '-t', '-c', join(dir, 'nginx.conf')], { uid: 65534, gid: 65534, encoding: 'utf8' });
-      assert.equal(result.error, undefined, 'nginx is installed by scripts/test.sh (ensure_debian nginx)');
-      assert.equal(result.status, 0, result.stderr);
+      const running = execWithOutput('nginx', ['-e', 'stderr', '-t', '-c', join(dir, 'nginx.conf')], { uid: 65534, gid: 65534, timeoutMs: 10_000 });
+      const result = await running.catch((error: unknown) => assert.fail(`nginx is installed by scripts/test.sh (ensure_debian nginx): ${String(error)}`));
+      assert.equal(result.exit.code, 0, result.stderr);
+      assert.match(conf, /^\s*access_log \/dev\/stdout;/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

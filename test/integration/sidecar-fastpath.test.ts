@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom, hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
 import { ApiServerStandIn } from '../helpers/apiserver.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig } from '../helpers/master.ts';
@@ -35,7 +35,8 @@ after(async () => {
 });
 
 async function viaApi(sidecar: HotcycleProcess, message: string): Promise<void> {
-  const reloaded = sidecar.nextLog((l) => l.event === 'reload.ok');
+  const hash = hashFileSet(fileSetFrom(files(message)));
+  const reloaded = sidecar.nextLog((l) => l.event === 'reload.ok' && l.configHash === hash);
   api.setConfigMap(NS, 'app-config', files(message));
   await reloaded;
   assert.match((await fetchText(port)).body, new RegExp(message));

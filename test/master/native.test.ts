@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { closeFd, isNativeError, listenTcp, listenUnix, localPort, nativeCandidates, peerCred } from '../../src/master/native.ts';
+import { closeSync, fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
+import { closeFd, isNativeError, listenTcp, listenUnix, localPort, nativeCandidates, peerCred, pipe } from '../../src/master/native.ts';
 
 const nativeModule = new URL('../../src/master/native.ts', import.meta.url).href;
 const built = fileURLToPath(new URL('../../build/Release/hotcycle.node', import.meta.url));
@@ -41,7 +42,7 @@ describe('loading the addon', () => {
   test('HOTCYCLE_NATIVE loads the given file', async () => {
     const code = `import { loadNative } from '${nativeModule}'; console.log(Object.keys(loadNative()).sort().join(','));`;
     const keys = await runModule(code, { ...process.env, HOTCYCLE_NATIVE: built });
-    assert.equal(keys.trim(), 'closeFd,listenTcp,listenUnix,localPort,peerCred');
+    assert.equal(keys.trim(), 'closeFd,listenTcp,listenUnix,localPort,peerCred,pipe');
   });
 });
 
@@ -108,5 +109,36 @@ describe('peerCred', () => {
 
   test('on a socket that is not connected it fails like getsockopt', () => {
     assert.throws(() => peerCred(-1), { code: 'EBADF', syscall: 'getsockopt' });
+  });
+});
+
+describe('pipe', () => {
+  /** The fd's open flags, octal, from /proc (O_CLOEXEC is 02000000). */
+  const flags = (fd: number) => parseInt(/^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+
+  test('returns a real pipe (a FIFO, not a socket), both ends close-on-exec', () => {
+    const [read, write] = pipe();
+    try {
+      assert.ok(fstatSync(read).isFIFO() && fstatSync(write).isFIFO());
+      assert.ok(flags(read) & 0o2000000 && flags(write) & 0o2000000);
+      assert.equal(writeSync(write, 'through'), 7);
+      const buffer = Buffer.alloc(16);
+      assert.equal(buffer.toString('utf8', 0, readSync(read, buffer)), 'through');
+    } finally {
+      closeSync(read);
+      closeSync(write);
+    }
+  });
+
+  test('a child given the write end as stdout can reopen /dev/stdout', async () => {
+    const [read, write] = pipe();
+    const child = spawn('/bin/sh', ['-c', 'echo reopened > /dev/stdout'], { stdio: ['ignore', write, 'inherit'] });
+    closeSync(write);
+    const [code] = await once(child, 'exit');
+    const buffer = Buffer.alloc(64);
+    const text = buffer.toString('utf8', 0, readSync(read, buffer));
+    closeSync(read);
+    assert.equal(code, 0);
+    assert.equal(text, 'reopened\n');
   });
 });

@@ -78,3 +78,26 @@ test('an aborted readiness wait says why', async () => {
   await assert.rejects(waiting, /aborted \(shutdown\)/);
   await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
 });
+
+// Node's 'pipe' stdio is a socketpair, which open("/dev/stdout") cannot reopen (ENXIO).
+test('a worker that opens /dev/stdout and /dev/stderr by path: both lines reach onOutput', async () => {
+  const lines: string[] = [];
+  let gotBoth!: () => void;
+  const both = new Promise<void>((resolve) => (gotBoth = resolve));
+  const script = 'echo "via /dev/stdout" > /dev/stdout && echo "via /dev/stderr" > /dev/stderr && exec sleep 30';
+  const worker = new Worker({
+    generation: 1, slot: 0, command: ['/bin/sh', '-c', script], cwd: ROOT, env: { PATH: process.env.PATH ?? '' },
+    configDir: '/snapshot/1', listeners: [{ name: 'web', fd }], readiness: { mode: 'settle', delayMs: 100 },
+    onOutput: (line, stream) => {
+      lines.push(`${stream}: ${line}`);
+      if (lines.length === 2) gotBoth();
+    },
+  });
+  started.push(worker);
+  await worker.waitReady();
+  await both;
+  assert.deepEqual(lines.sort(), ['stderr: via /dev/stderr', 'stdout: via /dev/stdout']);
+  assert.equal(worker.stderrTail, 'via /dev/stderr');
+  await worker.stop({ signal: 'SIGTERM', timeoutMs: 5000 });
+  assert.equal(worker.state, 'exited');
+});

@@ -66,10 +66,14 @@ function rootFiles(entries: readonly string[], set: ReadonlyMap<string, string>,
 }
 
 function includeValues(nodes: readonly DirectiveNode[]): string[] {
-  return nodes.flatMap((node) => [
-    ...(node.name === 'include' && node.args.length === 1 ? [node.args[0]?.value ?? ''] : []),
-    ...includeValues(node.children ?? []),
-  ]);
+  // A work list, not recursion: nginx accepts blocks nested deeper than the JS stack would.
+  const values: string[] = [];
+  const pending = [...nodes];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    if (node.name === 'include' && node.args.length === 1) values.push(node.args[0]?.value ?? '');
+    for (const child of node.children ?? []) pending.push(child);
+  }
+  return values;
 }
 
 function cachedParser(set: ReadonlyMap<string, string>): (file: string) => ParsedFile {

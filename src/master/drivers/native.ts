@@ -25,6 +25,7 @@ export class NativeDriver implements Driver {
   readonly #draining = new Map<Generation, Promise<void>>();
   readonly #hooks: GenerationHooks;
   #current: Cycle | null = null;
+  #starting: Generation | null = null;
   #attempts = 0;
 
   constructor(options: NativeDriverOptions) {
@@ -41,7 +42,16 @@ export class NativeDriver implements Driver {
     // Every attempt gets its own number, so a rolled-back generation that still drains
     // never shares a number (or a snapshot directory) with the next one.
     const generation = ++this.#attempts;
-    this.#current = await initCycle(this.#current, generation, {
+    try {
+      this.#current = await this.#initCycle(generation, ctx);
+    } finally {
+      this.#starting = null;
+    }
+    return { generation, configHash: this.#current.configHash };
+  }
+
+  #initCycle(generation: number, ctx: ReloadContext): Promise<Cycle> {
+    return initCycle(this.#current, generation, {
       configDir: this.#options.configDir,
       stateDir: this.#options.stateDir,
       baseEnv: workerBaseEnv(process.env),
@@ -51,8 +61,8 @@ export class NativeDriver implements Driver {
       expectHash: ctx.expectHash,
       observed: ctx.observed,
       retire: (workers) => this.#retire(workers),
+      starting: (workers) => (this.#starting = workers),
     });
-    return { generation, configHash: this.#current.configHash };
   }
 
   check(): Promise<{ configHash: string }> {
@@ -61,7 +71,7 @@ export class NativeDriver implements Driver {
 
   status(): DriverStatus {
     const current = this.#current;
-    const generations = [...(current ? [current.workers] : []), ...this.#draining.keys()];
+    const generations = [...(this.#starting ? [this.#starting] : []), ...(current ? [current.workers] : []), ...this.#draining.keys()];
     return {
       generation: current?.generation ?? 0,
       configHash: current?.configHash ?? '',

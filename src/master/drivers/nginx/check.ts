@@ -7,10 +7,11 @@
 // `if (ls[i].reuseport && !ngx_test_config)`, and ignores EADDRINUSE under -t), so on
 // nginx 1.22 `-t` binds nothing that is live. test/master/drivers/nginx/check-live.test.ts
 // keeps that claim true: checks under load against reuseport listeners, zero failures.
-import { execFile } from 'node:child_process';
+import { constants } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../../checks/diagnostic.ts';
 import { HotcycleError } from '../../../errors.ts';
+import { execWithOutput, type ExecResult } from '../../../process/pipes.ts';
 import { testArgs, type NginxCommand } from './command.ts';
 import { parseLogLine } from './errorlog.ts';
 import { parseBuildDefaults, type BuildDefaults } from './layout.ts';
@@ -63,18 +64,21 @@ function shortPath(path: string, configDir: string): string {
   return inside && !inside.startsWith('..') && !isAbsolute(inside) ? inside : path;
 }
 
-function execNginx(binary: string, args: string[], timeoutMs: number): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(binary, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 1024 * 1024 }, (error, _stdout, stderr) => {
-      if (error && typeof error.code === 'string') {
-        reject(new HotcycleError('check', 'ENGINXEXEC', `cannot run ${binary}: ${error.message}`, { cause: error }));
-      } else if (error?.killed) {
-        reject(new HotcycleError('check', 'ENGINXCHECKTIMEOUT', `nginx -t did not finish within ${timeoutMs} ms`, { detail: stderr, cause: error }));
-      } else {
-        resolve({ code: typeof error?.code === 'number' ? error.code : 0, stderr });
-      }
-    });
-  });
+// Real pipes, not execFile's socketpair: `nginx -t` opens every log file, and
+// `access_log /dev/stdout;` cannot be opened on a socket (ENXIO).
+async function execNginx(binary: string, args: string[], timeoutMs: number): Promise<{ code: number; stderr: string }> {
+  let result: ExecResult;
+  try {
+    result = await execWithOutput(binary, args, { timeoutMs });
+  } catch (error) {
+    throw new HotcycleError('check', 'ENGINXEXEC', `cannot run ${binary}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  if (result.timedOut) {
+    throw new HotcycleError('check', 'ENGINXCHECKTIMEOUT', `nginx -t did not finish within ${timeoutMs} ms`, { detail: result.stderr });
+  }
+  // Killed by a signal is a failure too (128 + n, as a shell reports it).
+  const code = result.exit.code ?? 128 + (result.exit.signal ? constants.signals[result.exit.signal] : 0);
+  return { code, stderr: result.stderr };
 }
 
 /** The compiled-in prefix, main file and error log (`nginx -V`), which -p/-c/-e override. */

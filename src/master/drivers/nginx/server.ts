@@ -1,11 +1,12 @@
 // The nginx master as hotcycle's child: spawned in its own process group (so a forced stop
 // also reaches workers a dead master left behind), its stdout and stderr forwarded as log
 // lines, stopped through the one stop helper (SIGQUIT: graceful, SIGKILL after the timeout).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
 import { waitForExit, hasExited, type ExitInfo } from '../../../process/exit.ts';
 import { forEachLine, LineTail } from '../../../process/lines.ts';
+import { spawnWithOutput } from '../../../process/pipes.ts';
 import { stopProcess, type StopResult } from '../../../process/stop.ts';
 import type { NginxCommand } from './command.ts';
 import { loggerLevel, parseLogLine } from './errorlog.ts';
@@ -25,12 +26,15 @@ export class NginxServer {
 
   /** Starts nginx; `onLine` sees every stderr line (where `error_log stderr` logs go). */
   static async start(command: NginxCommand, logger: Logger, onLine: (raw: string) => void): Promise<NginxServer> {
-    const child = spawn(command.binary, [...command.args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // Real pipes, not 'pipe' (a socketpair): `access_log /dev/stdout;` reopens fd 1.
+    const { child, stdout, stderr } = spawnWithOutput(command.binary, command.args, { detached: true });
     const spawned = await new Promise<Error | null>((resolve) => {
       child.once('spawn', () => resolve(null));
       child.once('error', resolve);
     });
     if (spawned || child.pid === undefined) {
+      stdout.destroy();
+      stderr.destroy();
       throw new HotcycleError('start', 'ENGINXSPAWN', `cannot start ${command.binary}: ${spawned?.message ?? 'no pid'}`, { cause: spawned });
     }
     const server = new NginxServer(child, child.pid);
@@ -42,8 +46,8 @@ export class NginxServer {
         event: 'nginx.output', stream, ...(line ? { nginxLevel: line.level, nginxPid: line.pid } : {}),
       });
     };
-    if (child.stdout) forEachLine(child.stdout, forward('stdout'));
-    if (child.stderr) forEachLine(child.stderr, forward('stderr'));
+    forEachLine(stdout, forward('stdout'));
+    forEachLine(stderr, forward('stderr'));
     return server;
   }
 
