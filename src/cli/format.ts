@@ -1,6 +1,6 @@
 // Human-readable output of the operator commands. Scripts use --json instead.
 import type { ErrorInfo } from '../errors.ts';
-import type { CheckResult, MasterStatus, ReloadResult } from '../protocol/types.ts';
+import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
 
 export function short(hash: string): string {
   return hash ? hash.slice(0, 12) : '(none)';
@@ -25,12 +25,6 @@ export function formatReload(result: ReloadResult): string {
   if (result.requests > 1) lines.push(`  answered ${result.requests} coalesced requests`);
   if (!result.ok) lines.push(`  generation ${result.generation} keeps serving (config ${short(result.configHash)} was rejected)`);
   return lines.join('\n');
-}
-
-export function formatCheck(result: CheckResult): string {
-  return result.ok
-    ? `config ${short(result.configHash)} is valid (${result.durationMs} ms)`
-    : `config INVALID: ${formatError(result.error ?? { phase: 'check', code: 'EUNKNOWN', message: 'no error recorded' })}`;
 }
 
 export function formatStatus(status: MasterStatus): string {

@@ -2,6 +2,7 @@
 // The one executable: `hotcycle <command>`. The role is chosen here in one line;
 // each command lives in its own module.
 import { HotcycleError } from '../errors.ts';
+import { UnreachableError } from '../protocol/client.ts';
 import { UsageError, type Command } from './command.ts';
 import { checkCommand } from './commands/check.ts';
 import { masterCommand } from './commands/master.ts';
@@ -52,7 +53,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
     } else if (error instanceof HotcycleError) {
       process.stderr.write(`hotcycle: ${formatError(error.toJSON())}\n`);
-      process.exitCode = error.phase === 'control' ? 3 : 1;
+      process.exitCode = error instanceof UnreachableError ? 3 : 1;
     } else {
       process.stderr.write(`hotcycle: internal error: ${error instanceof Error ? error.stack : String(error)}\n`);
       process.exitCode = 70;

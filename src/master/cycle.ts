@@ -13,13 +13,13 @@
 // Invariant (tableflip's): at most one generation is not ready at a time.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseHotcycleConfig } from '../config/load.ts';
+import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
 import { Generation, type GenerationHooks } from './generation.ts';
 import { closeListeners, openedListeners, openListeners, planListeners, type Listener } from './listeners.ts';
 import type { PhaseClock } from './phases.ts';
-import { readConfigSet, writeSnapshot } from './snapshot.ts';
+import { readExpectedVersion, writeSnapshot } from './snapshot.ts';
 
 export interface Cycle {
   readonly generation: number;
@@ -89,30 +89,14 @@ async function checkConfig(generation: number, ctx: CycleContext) {
 
 /** Reads one version of the config set and validates its hotcycle.yaml (the check phase). */
 export async function loadConfigSet(configDir: string, expectHash?: string, observed: { configHash?: string } = {}) {
-  const { files, hash } = await readConfigSet(configDir);
-  observed.configHash = hash;
-  if (expectHash && expectHash !== hash) {
-    throw new HotcycleError('check', 'EHASHMISMATCH', `the config directory holds ${hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
-      detail: `config dir: ${configDir}`,
-    });
-  }
-  const source = configSource(files);
+  const { files, hash } = await readExpectedVersion(configDir, expectHash, observed);
   try {
-    return { files, config: parseHotcycleConfig(source.text, source.name), configHash: hash };
+    const name = selectConfigFile([...files.keys()], configDir);
+    const text = (files.get(name) as Buffer).toString('utf8');
+    return { files, config: parseHotcycleConfig(text, name), configHash: hash };
   } catch (error) {
     throw error instanceof HotcycleError ? error.inPhase('check') : error;
   }
-}
-
-function configSource(files: ReadonlyMap<string, Buffer>): { name: string; text: string } {
-  const names = ['hotcycle.yaml', 'hotcycle.yml', 'hotcycle.json'].filter((n) => files.has(n));
-  if (names.length !== 1) {
-    throw new HotcycleError('check', 'ECONFIG', names.length === 0
-      ? 'the config set has no hotcycle.yaml (or hotcycle.yml, hotcycle.json)'
-      : `the config set has ${names.join(' and ')}: keep exactly one`);
-  }
-  const name = names[0] as string;
-  return { name, text: (files.get(name) as Buffer).toString('utf8') };
 }
 
 function startGeneration(

@@ -2,12 +2,20 @@
 // made current (its crashed workers are respawned with backoff), and finally drained:
 // told to stop with the configured signal and killed after the drain timeout.
 import type { Logger } from '../log.ts';
+import type { ExitInfo } from '../process/exit.ts';
 import type { StopResult } from '../process/stop.ts';
 import { backoffDelay, CRASH_LOOP_STREAK, nextStreak, type BackoffPolicy } from './backoff.ts';
 import type { Readiness } from './readiness.ts';
 import { Worker, type WorkerSpec, type WorkerStatus } from './workers.ts';
 
 export type GenerationState = 'starting' | 'current' | 'draining' | 'ended';
+
+const TRANSITIONS: Readonly<Record<GenerationState, readonly GenerationState[]>> = {
+  starting: ['current', 'draining'],
+  current: ['draining'],
+  draining: ['ended'],
+  ended: [],
+};
 
 export interface GenerationSpec {
   generation: number;
@@ -50,6 +58,7 @@ export class Generation {
   #restarts = 0;
   #streak = 0;
   #lastCrashAt: number | null = null;
+  #stopped: Promise<StopResult[]> | null = null;
 
   constructor(spec: GenerationSpec, hooks: GenerationHooks) {
     this.number = spec.generation;
@@ -75,16 +84,29 @@ export class Generation {
     await Promise.all(this.#slots.map((w) => w.waitReady(signal)));
   }
 
+  /** The generation serves. A worker that died between its ready and now is replaced at once. */
   makeCurrent(): void {
     this.#setState('current');
+    for (const worker of this.#slots) {
+      if (worker.state === 'failed' || worker.state === 'exited') void worker.exited.then((exit) => this.#onExit(worker, exit));
+    }
   }
 
-  /** Drains every live worker: the configured signal, SIGKILL after the timeout. */
-  async stop(timeoutMs = this.spec.shutdown.timeoutMs): Promise<StopResult[]> {
-    this.#setState('draining');
-    const results = await Promise.all(this.#slots.map((w) => w.stop({ signal: this.spec.shutdown.signal, timeoutMs })));
-    this.#setState('ended');
-    return results;
+  /** Drains every live worker: the configured signal, SIGKILL after the timeout. Idempotent. */
+  stop(timeoutMs = this.spec.shutdown.timeoutMs): Promise<StopResult[]> {
+    this.#stopped ??= (async () => {
+      this.#setState('draining');
+      const results = await Promise.all(this.#slots.map((w) => w.stop({ signal: this.spec.shutdown.signal, timeoutMs })));
+      this.#setState('ended');
+      return results;
+    })();
+    return this.#stopped;
+  }
+
+  /** Forced: SIGKILL every worker now, whatever stop is under way; nothing is respawned. */
+  async kill(): Promise<void> {
+    if (this.#state === 'starting' || this.#state === 'current') this.#setState('draining');
+    await Promise.all(this.#slots.map((w) => w.stop({ signal: 'SIGKILL', timeoutMs: 1000 })));
   }
 
   status(): GenerationStatus {
@@ -112,36 +134,52 @@ export class Generation {
       onOutput: this.#hooks.onOutput,
     });
     this.#slots[slot] = worker;
-    void worker.exited.then((exit) => this.#onExit(worker, exit.code, exit.signal));
+    void worker.exited.then((exit) => this.#onExit(worker, exit));
     return worker;
   }
 
-  // nginx's RESPAWN: a worker of the current generation that dies is replaced. Exits of
-  // a starting generation are the cycle's business, and of a draining one expected.
-  #onExit(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.#state !== 'current') return;
+  // nginx's RESPAWN: a worker of the current generation that dies is replaced, after a
+  // backoff that grows with the crash streak. Exits of a starting generation are the
+  // cycle's business, of a draining one expected, and of a replaced worker stale.
+  #onExit(worker: Worker, exit: ExitInfo): void {
+    if (this.#state !== 'current' || this.#slots[worker.slot] !== worker) return;
     const now = Date.now();
     this.#streak = nextStreak(this.#streak, this.#lastCrashAt, now);
     this.#lastCrashAt = now;
     const delayMs = backoffDelay(this.spec.restart, this.#streak);
     this.#hooks.logger.warn('worker died; respawning', {
       event: 'worker.respawn', generation: this.number, slot: worker.slot, pid: worker.pid,
-      code, signal, delayMs, streak: this.#streak, crashLoop: this.#streak >= CRASH_LOOP_STREAK,
+      code: exit.code, signal: exit.signal, delayMs, streak: this.#streak, crashLoop: this.#streak >= CRASH_LOOP_STREAK,
     });
-    this.#hooks.scheduleRespawn(delayMs, () => {
-      if (this.#state !== 'current' || this.#slots[worker.slot] !== worker) return;
-      this.#restarts++;
-      const replacement = this.#spawn(worker.slot);
-      const fields = { generation: this.number, slot: worker.slot, pid: replacement.pid };
-      replacement.waitReady().then(
-        () => this.#hooks.logger.info('respawned worker ready', { event: 'worker.respawned', ...fields }),
-        (error: unknown) => this.#hooks.logger.warn('respawned worker did not become ready', { event: 'worker.respawn.failed', ...fields, error: String(error) }),
-      );
-    });
+    this.#hooks.scheduleRespawn(delayMs, () => this.#respawn(worker));
+  }
+
+  #respawn(dead: Worker): void {
+    if (this.#state !== 'current' || this.#slots[dead.slot] !== dead) return;
+    let replacement: Worker;
+    try {
+      replacement = this.#spawn(dead.slot);
+    } catch (error) {
+      // EAGAIN at the pid limit, EMFILE: a failed spawn counts as another crash, and is retried.
+      this.#hooks.logger.error('cannot respawn worker', { event: 'worker.respawn.failed', generation: this.number, slot: dead.slot, error: String(error) });
+      this.#onExit(dead, { code: null, signal: null });
+      return;
+    }
+    this.#restarts++;
+    const fields = { generation: this.number, slot: dead.slot, pid: replacement.pid };
+    replacement.waitReady().then(
+      () => this.#hooks.logger.info('respawned worker ready', { event: 'worker.respawned', ...fields }),
+      (error: unknown) => {
+        // Stopped, its exit respawns it again with the next backoff.
+        this.#hooks.logger.warn('respawned worker did not become ready', { event: 'worker.respawn.failed', ...fields, error: String(error) });
+        void replacement.stop(this.spec.shutdown);
+      },
+    );
   }
 
   #setState(next: GenerationState): void {
     if (this.#state === next) return;
+    if (!TRANSITIONS[this.#state].includes(next)) throw new Error(`generation ${this.number}: illegal transition ${this.#state} → ${next}`);
     this.#state = next;
     this.#since = new Date();
   }

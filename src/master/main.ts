@@ -42,6 +42,12 @@ export async function runMaster(options: MasterOptions, makeDriver?: (hooks: Dri
   process.on('SIGHUP', () => void master.requestReload({ reason: 'SIGHUP' }).catch(() => undefined));
 
   const first = await master.requestReload({ reason: 'start' });
+  // A SIGTERM during the first cycle aborts it: that is a shutdown, not a bad config.
+  if (!first.ok && exit.stopping) {
+    const code = await exit.code;
+    await server.close();
+    return code;
+  }
   if (!first.ok) {
     logger.error('initial configuration cannot serve; exiting', { event: 'master.start.failed', ...first.error });
     await master.shutdown();
@@ -67,6 +73,10 @@ class Exit {
   #stopping = false;
   #failed = false;
 
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   constructor(master: Master, logger: Logger) {
     this.#master = master;
     this.#logger = logger;
@@ -77,7 +87,10 @@ class Exit {
     if (this.#stopping) {
       this.#failed = true;
       this.#logger.warn(`second ${signal}: forcing workers down`, { event: 'master.force', signal });
-      void this.#master.shutdown(true).then(() => this.#resolve(1));
+      this.#master.shutdown(true).then(() => this.#resolve(1), (error: unknown) => {
+        this.#logger.error('forced shutdown failed', { event: 'master.shutdown.failed', ...toErrorInfo(error, 'shutdown') });
+        this.#resolve(1);
+      });
       return;
     }
     this.#logger.info(`${signal}: draining all workers, then exiting`, { event: 'master.shutdown', signal });

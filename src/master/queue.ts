@@ -1,7 +1,8 @@
-// One queue owns state changes (STYLE.md rule 6): reloads, respawns and shutdown run
-// one at a time, in order. Reload requests that arrive while a cycle is queued join
-// it, so any burst of requests costs at most one running and one follow-up cycle,
-// and the follow-up reads the newest config when it starts.
+// One queue owns state changes (STYLE.md rule 6): reloads and respawns run one at a time,
+// in order; shutdown aborts the running cycle and waits for the queue to empty first.
+// (`/v1/check` reads only, and runs beside it.) Reload requests that arrive while a cycle
+// is queued join it, so any burst of requests costs at most one running and one follow-up
+// cycle, and the follow-up reads the newest config when it starts.
 import type { ReloadRequest, ReloadResult } from '../protocol/types.ts';
 
 export type BatchListener = (event: unknown) => void;

@@ -11,6 +11,21 @@ export async function readConfigSet(configDir: string): Promise<{ files: FileSet
   return { files, hash: hashFileSet(files) };
 }
 
+/**
+ * The check phase's first step for every driver: read one version, tell `observed` its hash,
+ * and refuse it when the caller expected another (the sidecar passes the hash it published).
+ */
+export async function readExpectedVersion(configDir: string, expectHash?: string, observed: { configHash?: string } = {}) {
+  const version = await readConfigSet(configDir);
+  observed.configHash = version.hash;
+  if (expectHash && expectHash !== version.hash) {
+    throw new HotcycleError('check', 'EHASHMISMATCH', `the config directory holds ${version.hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
+      detail: `config dir: ${configDir}`,
+    });
+  }
+  return version;
+}
+
 export async function writeSnapshot(dir: string, files: FileSet): Promise<string> {
   try {
     await rm(dir, { recursive: true, force: true });

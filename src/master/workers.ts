@@ -54,6 +54,7 @@ export class Worker {
   readonly #spec: WorkerSpec;
   readonly #stderr = new LineTail();
   #state: WorkerState = 'starting';
+  #ready: Promise<void> | null = null;
   #since = new Date();
 
   constructor(spec: WorkerSpec) {
@@ -78,6 +79,8 @@ export class Worker {
     this.exited = waitForExit(this.#child);
     this.#pipeOutput(stdout, stderr);
     void this.exited.then((exit) => this.#transition(this.#state === 'draining' || exit.code === 0 ? 'exited' : 'failed'));
+    // Nobody may read the notify fd again once the worker is gone: let it close.
+    void this.exited.then(() => this.#child.stdio[3 + spec.listeners.length]?.destroy());
   }
 
   get state(): WorkerState {
@@ -89,7 +92,13 @@ export class Worker {
   }
 
   /** Resolves once ready; rejects with the phase-`ready` error that rolls a cycle back. */
-  async waitReady(signal?: AbortSignal): Promise<void> {
+  waitReady(signal?: AbortSignal): Promise<void> {
+    // One wait per worker: READY=1 arrives once, so a second caller shares the first wait.
+    this.#ready ??= this.#waitReady(signal);
+    return this.#ready;
+  }
+
+  async #waitReady(signal?: AbortSignal): Promise<void> {
     const notify = this.#child.stdio[3 + this.#spec.listeners.length];
     const outcome = await waitForReady(this.#spec.readiness, notify ?? null, this.exited, signal);
     if (outcome.ready && this.#state === 'starting') {

@@ -21,10 +21,11 @@ export async function call<T>(options: CallOptions<T>): Promise<T> {
   const response = await send(options);
   const lines = await readBody(response, options.onEvent);
   const value = lines.at(-1);
+  // An error can also end a stream that had already started with 200 (e.g. shutting down).
+  if (isErrorBody(value)) {
+    throw new HotcycleError(value.error.phase, value.error.code, value.error.message, { detail: value.error.detail });
+  }
   if (response.statusCode !== 200) {
-    if (isErrorBody(value)) {
-      throw new HotcycleError(value.error.phase, value.error.code, value.error.message, { detail: value.error.detail });
-    }
     throw new HotcycleError('control', 'EPROTOCOL', `${options.path} answered HTTP ${response.statusCode} without an error body`);
   }
   if (!options.expect(value)) {
@@ -76,6 +77,9 @@ async function readBody(response: IncomingMessage, onEvent?: (event: unknown) =>
   return values;
 }
 
+/** The control socket could not be reached at all (the CLI exits 3 for it). */
+export class UnreachableError extends HotcycleError {}
+
 function connectionError(socketPath: string, error: NodeJS.ErrnoException): HotcycleError {
   const hints: Record<string, string> = {
     ENOENT: 'no socket there: is it running, and is --socket right?',
@@ -83,5 +87,5 @@ function connectionError(socketPath: string, error: NodeJS.ErrnoException): Hotc
     EACCES: 'permission denied: run as the socket owner or a member of its group',
   };
   const hint = hints[error.code ?? ''] ?? error.message;
-  return new HotcycleError('control', error.code ?? 'ECONNECT', `cannot reach ${socketPath}: ${hint}`, { cause: error });
+  return new UnreachableError('control', error.code ?? 'ECONNECT', `cannot reach ${socketPath}: ${hint}`, { cause: error });
 }

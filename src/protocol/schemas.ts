@@ -108,4 +108,5 @@ export const isCheckRequest = compileCheck<Record<string, never>>(checkRequestSc
 export const isReloadResult = compileCheck<ReloadResult>(reloadResultSchema);
 export const isCheckResult = compileCheck<CheckResult>(checkResult);
 export const isMasterStatus = compileCheck<MasterStatus>(masterStatusSchema);
-export const isErrorBody = compileCheck<ErrorBody>({ type: 'object', required: ['error'], properties: { error: errorInfoSchema } });
+// Exactly `{error}`: a failed ReloadResult also has an `error`, and is not an error body.
+export const isErrorBody = compileCheck<ErrorBody>({ type: 'object', required: ['error'], properties: { error: errorInfoSchema }, additionalProperties: false });

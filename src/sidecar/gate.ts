@@ -1,7 +1,8 @@
 // The config gate's checks (DESIGN.md §2 step 3), run on every new version before it may reach
 // the live directory, and by `hotcycle check`. All findings are collected, in this order:
-//   (1) hotcycle.yaml against hotcycle's own schema (the master's, one source). The native
-//       driver needs the file; the nginx driver only reads its `checks:` section if present.
+//   (1) hotcycle.yaml against hotcycle's own schema (the master's, one source), and its
+//       listener addresses as the master parses them. The native driver needs the file; the
+//       nginx driver only reads its `checks:` section if present.
 //   (2) JSON/YAML files mapped to a JSON Schema (hotcycle.yaml `checks.schemas`, `--schema`).
 //   (3) nginx syntax (`checks.nginx.files`; default `*.conf` with the nginx driver).
 //   (4) check commands (`checks.commands`), each in a copy of the version, with a timeout.
@@ -13,6 +14,7 @@ import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig, SchemaMapping } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
 import { checkCommands } from './check-commands.ts';
+import { checkListeners } from './check-listeners.ts';
 import { checkSchemas } from './check-schemas.ts';
 import type { FileSet } from './fileset.ts';
 
@@ -49,8 +51,10 @@ function checkConfigFile(set: FileSet, driver: SidecarDriver): ConfigCheck {
     const optional = driver === 'nginx' && error.code === 'ENOCONFIG';
     return { config: null, file: null, diagnostics: optional ? [] : [...error.diagnostics] };
   }
+  const text = (set.get(file) ?? Buffer.alloc(0)).toString('utf8');
   try {
-    return { config: parseHotcycleConfig((set.get(file) ?? Buffer.alloc(0)).toString('utf8'), file), file, diagnostics: [] };
+    const config = parseHotcycleConfig(text, file);
+    return { config, file, diagnostics: checkListeners(config, text, file) };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return { config: null, file, diagnostics: [...error.diagnostics] };

@@ -17,10 +17,6 @@ const MAX_ARGS = 8;
 
 const byName = indexRows(DIRECTIVES);
 
-export function knownDirective(name: string): boolean {
-  return byName.has(name);
-}
-
 /** The rule for `name` in `context`; `undefined` with `known` true means "not allowed here". */
 export function findRule(name: string, context: NginxContext): { rule?: DirectiveRule; known: boolean } {
   const rules = byName.get(name);

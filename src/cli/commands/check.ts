@@ -1,7 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../../checks/diagnostic.ts';
-import { ConfigError } from '../../config/error.ts';
 import { toErrorInfo, type ErrorInfo } from '../../errors.ts';
-import { checkConfigDir } from '../../master/drivers/native.ts';
 import { readConfigSet } from '../../master/snapshot.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../sidecar/gate.ts';
@@ -72,18 +70,7 @@ async function checkDir(dir: string, driver: SidecarDriver, schemas: ReturnType<
     const diagnostics = unreadableVersion(error, dir);
     return diagnostics ? done({ configHash: '', diagnostics }) : done({ configHash: '', diagnostics: [], error: toErrorInfo(error, 'check') });
   }
-  const diagnostics = await checkFileSet(version.files, { driver, schemas });
-  // The native check (listener addresses, as the master's plan phase parses them) once the
-  // file itself is sound, so one mistake is not reported twice.
-  if (driver === 'native' && diagnostics.length === 0) {
-    try {
-      await checkConfigDir(dir);
-    } catch (error) {
-      if (error instanceof ConfigError) diagnostics.push(...error.diagnostics);
-      else return done({ configHash: version.hash, diagnostics, error: toErrorInfo(error, 'check') });
-    }
-  }
-  return done({ configHash: version.hash, diagnostics });
+  return done({ configHash: version.hash, diagnostics: await checkFileSet(version.files, { driver, schemas }) });
 }
 
 function formatReport(report: CheckReport): string {

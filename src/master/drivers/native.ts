@@ -81,15 +81,16 @@ export class NativeDriver implements Driver {
   }
 
   async shutdown(force: boolean): Promise<void> {
-    const all = [...(this.#current ? [this.#current.workers] : []), ...this.#draining.keys()];
-    if (force) {
-      await Promise.all(all.map((g) => g.stop(0)));
-    } else {
-      if (this.#current) this.#retire(this.#current.workers);
-      await Promise.all(this.#draining.values());
+    const all = [...(this.#starting ? [this.#starting] : []), ...(this.#current ? [this.#current.workers] : []), ...this.#draining.keys()];
+    if (this.#current) {
+      this.#retire(this.#current.workers);
+      // As nginx's master on QUIT: stop listening at once, so clients that arrive during the
+      // drain are refused (and retry elsewhere) instead of waiting in a backlog nobody accepts.
+      closeListeners(this.#current.listeners);
+      this.#current = null;
     }
-    if (this.#current) closeListeners(this.#current.listeners);
-    this.#current = null;
+    if (force) await Promise.all(all.map((g) => g.kill()));
+    await Promise.all(this.#draining.values());
     await rm(join(this.#options.stateDir, 'generations'), { recursive: true, force: true });
   }
 

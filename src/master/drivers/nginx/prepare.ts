@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
-import { readConfigSet } from '../../snapshot.ts';
+import { readConfigSet, readExpectedVersion } from '../../snapshot.ts';
 import { runNginxTest } from './check.ts';
 import type { NginxCommand } from './command.ts';
 import { logTargets, mainDirectives, refuseDirectives, type BuildDefaults, type LogTarget, type NginxLayout } from './layout.ts';
@@ -32,13 +32,7 @@ export interface Prepared {
 
 export async function prepareCycle(ctx: PrepareContext): Promise<Prepared> {
   // (1)
-  const { hash } = await readConfigSet(ctx.configDir);
-  if (ctx.observed) ctx.observed.configHash = hash;
-  if (ctx.expectHash && ctx.expectHash !== hash) {
-    throw new HotcycleError('check', 'EHASHMISMATCH', `the config directory holds ${hash.slice(0, 12)}, not the expected ${ctx.expectHash.slice(0, 12)}`, {
-      detail: `config dir: ${ctx.configDir}`,
-    });
-  }
+  const { hash } = await readExpectedVersion(ctx.configDir, ctx.expectHash, ctx.observed);
   // (2)
   const text = await readFile(ctx.layout.confPath, 'utf8').catch((error: unknown) => {
     throw new HotcycleError('check', 'ENGINXCONF', `cannot read nginx's main file ${ctx.layout.confPath}`, { detail: String(error), cause: error });
