@@ -3,4 +3,11 @@
 source "$(dirname "$0")/lib/env.sh"
 ensure_debian nginx wrk
 ensure_build
+# PM2, for the side-by-side comparison only: into the gitignored .tools/, never package.json.
+if [ ! -f .tools/pm2/node_modules/pm2/bin/pm2 ]; then
+  log "installing pm2 into .tools/pm2 (bench only)"
+  npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$ROOT/.tools/pm2" pm2@7 >&2
+fi
+# 10 000 idle connections (scale suite) need as many descriptors in this process and its workers.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 exec node test/bench/run.ts "$@"

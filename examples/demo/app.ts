@@ -27,4 +27,7 @@ const server = createServer((req, res) => {
   }
 });
 
-await serve(server, { listener: 'http' });
+await serve(server, {
+  listener: 'http',
+  onShutdown: (signal) => console.log(`demo: ${signal}: draining (pid ${process.pid}, generation ${generation})`),
+});

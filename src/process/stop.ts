@@ -8,6 +8,8 @@ import { hasExited, waitForExit, type ExitInfo } from './exit.ts';
 export interface StopOptions {
   signal: NodeJS.Signals;
   timeoutMs: number;
+  /** Signal the child's whole process group (it was spawned `detached`): its descendants too. */
+  group?: boolean;
 }
 
 export interface StopResult extends ExitInfo {
@@ -17,8 +19,12 @@ export interface StopResult extends ExitInfo {
 
 export async function stopProcess(child: ChildProcess, options: StopOptions): Promise<StopResult> {
   const exited = waitForExit(child);
-  if (hasExited(child)) return { ...(await exited), forced: false };
-  child.kill(options.signal);
+  const send = (signal: NodeJS.Signals) => signalProcess(child, signal, options.group ?? false);
+  if (hasExited(child)) {
+    if (options.group) send('SIGKILL'); // descendants that outlived the leader
+    return { ...(await exited), forced: false };
+  }
+  send(options.signal);
   const timer = new AbortController();
   const graceful = await Promise.race([
     exited,
@@ -26,6 +32,18 @@ export async function stopProcess(child: ChildProcess, options: StopOptions): Pr
   ]);
   timer.abort();
   if (graceful) return { ...graceful, forced: false };
-  child.kill('SIGKILL');
+  send('SIGKILL');
   return { ...(await exited), forced: true };
+}
+
+function signalProcess(child: ChildProcess, signal: NodeJS.Signals, group: boolean): void {
+  if (!group || child.pid === undefined) {
+    child.kill(signal);
+    return;
+  }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // ESRCH: the group is gone already.
+  }
 }

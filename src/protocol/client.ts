@@ -46,9 +46,14 @@ function send(options: CallOptions<unknown>): Promise<IncomingMessage> {
         accept: options.onEvent ? 'application/x-ndjson' : 'application/json',
         ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
       },
-      timeout: options.timeoutMs,
+      // A connection of its own: the global agent's 5 s socket timeout would cut off a reload
+      // whose ready phase takes longer. Only a caller's explicit timeout applies.
+      agent: false,
     }, resolve);
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    if (options.timeoutMs !== undefined) {
+      const { timeoutMs } = options;
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    }
     req.on('error', (error: NodeJS.ErrnoException) => reject(connectionError(options.socketPath, error)));
     req.end(payload);
   });

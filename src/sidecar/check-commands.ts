@@ -1,9 +1,9 @@
 // The gate's last step: the user's check commands (`checks.commands` in hotcycle.yaml), each run
 // in a private copy of the version (its working directory, also HOTCYCLE_CONFIG_DIR), with a
-// timeout enforced by the one stop helper. A non-zero exit rejects the version; its stderr is the
+// timeout enforced by the one stop helper on its whole process group. A non-zero exit rejects the version; its stderr is the
 // finding, and stderr lines of the form `file:line[:col]: message` naming a file of the set
 // become located findings.
-import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import type { Diagnostic } from '../checks/diagnostic.ts';
 import type { CheckCommand } from '../config/types.ts';
 import { describeExit, waitForExit } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
+import { spawnWithOutput } from '../process/pipes.ts';
 import { stopProcess } from '../process/stop.ts';
 import { writeSnapshot } from '../master/snapshot.ts';
 import type { FileSet } from './fileset.ts';
@@ -37,30 +38,42 @@ async function runOne(command: CheckCommand, dir: string, set: FileSet, declared
   const shown = command.command.join(' ');
   const whole = (message: string): Diagnostic => ({ file: declaredIn, line: 0, column: 0, message: `check command \`${shown}\` ${message}`, source: COMMAND_SOURCE });
   const [program = '', ...args] = command.command;
-  const child = spawn(program, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOTCYCLE_CONFIG_DIR: dir } });
-  const spawned = new Promise<Error | null>((resolve) => {
+  // Its own process group, so a timeout also ends whatever it started in the background.
+  const { child, stdout, stderr } = spawnWithOutput(program, args, { cwd: dir, env: { ...process.env, HOTCYCLE_CONFIG_DIR: dir }, detached: true });
+  const failed = await new Promise<Error | null>((resolve) => {
     child.once('spawn', () => resolve(null));
     child.once('error', resolve);
   });
-  const stderr = new LineTail(20);
+  if (failed) return [whole(`cannot run: ${failed.message}`)];
+  stdout.resume();
+  // Listened for before anything awaits: it may end together with the exit.
+  const stderrEnded = once(stderr, 'end').then(() => true, () => true);
+  const tailLines = new LineTail(20);
   const lines: string[] = [];
-  forEachLine(child.stderr!, (line) => {
-    stderr.push(line);
+  forEachLine(stderr, (line) => {
+    tailLines.push(line);
     if (lines.length < 50) lines.push(line);
   });
-  const failed = await spawned;
-  if (failed) return [whole(`cannot run: ${failed.message}`)];
-  const timer = new AbortController();
-  const exit = await Promise.race([waitForExit(child), delay(command.timeoutMs, null, { signal: timer.signal }).catch(() => null)]);
-  timer.abort();
-  if (!exit) {
-    await stopProcess(child, { signal: 'SIGTERM', timeoutMs: KILL_GRACE_MS });
-    return [whole(`did not finish within ${command.timeoutMs} ms${tail(stderr)}`)];
-  }
-  await streamClosed(child.stderr);
+  const deadline = Date.now() + command.timeoutMs;
+  const exit = await within(waitForExit(child), command.timeoutMs);
+  // A descendant may hold stderr open past the exit: read until it ends or the time is up.
+  const ended = exit ? await within(stderrEnded, Math.max(0, deadline - Date.now())) : null;
+  await stopProcess(child, { signal: 'SIGTERM', timeoutMs: KILL_GRACE_MS, group: true });
+  if (!ended) stderr.destroy();
+  if (!exit) return [whole(`did not finish within ${command.timeoutMs} ms${tail(tailLines)}`)];
   if (exit.code === 0) return [];
   const located = lines.flatMap((line) => locate(line, dir, set));
-  return located.length > 0 ? located : [whole(`failed (${describeExit(exit)})${tail(stderr)}`)];
+  return located.length > 0 ? located : [whole(`failed (${describeExit(exit)})${tail(tailLines)}`)];
+}
+
+/** The value, or null when `ms` pass first. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([promise, delay(ms, null, { signal: timer.signal }).catch(() => null)]);
+  } finally {
+    timer.abort();
+  }
 }
 
 /** `file:line[:col]: message` about a file of the set (absolute paths in the copy count too). */
@@ -76,9 +89,4 @@ export function locate(line: string, dir: string, set: FileSet): Diagnostic[] {
 function tail(lines: LineTail): string {
   const text = lines.toString().trim();
   return text ? `: ${text}` : '';
-}
-
-function streamClosed(stream: NodeJS.ReadableStream | null): Promise<void> {
-  if (!stream || (stream as { closed?: boolean }).closed) return Promise.resolve();
-  return new Promise((resolve) => stream.once('close', () => resolve()));
 }

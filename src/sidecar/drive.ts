@@ -7,7 +7,10 @@
 //       needless follow-up cycle.)
 //   (2) It already runs `hash` and nothing forces a cycle → done (the reconcile at start).
 //   (3) POST /v1/reload { reason, expectHash: hash } and wait for the cycle's result. The
-//       connection lost mid-cycle → back to (1): the master's status tells what it runs now.
+//       connection lost mid-cycle while the master still answers → back to (1): its status
+//       tells what it runs now. The master gone (killed mid-cycle), or its own shutdown cutting
+//       the cycle short (EABORTED, ESHUTTINGDOWN) → `interrupted`: no verdict on the version
+//       (syncer.ts step (7)).
 //   (4) A failed cycle (ok:false) is never retried here; the caller learns which hash the master
 //       still runs, to decide about restoring the previous version.
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,12 +19,13 @@ import type { Logger } from '../log.ts';
 import { backoffDelay, type BackoffPolicy } from '../master/backoff.ts';
 import { masterReload, masterStatus } from '../protocol/master-client.ts';
 import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
-import { shortHash } from './fileset.ts';
 
 export type DriveOutcome =
   | { kind: 'current'; status: MasterStatus }
   | { kind: 'reloaded'; result: ReloadResult; running: string | null }
-  | { kind: 'unreachable'; error: ErrorInfo };
+  | { kind: 'unreachable'; error: ErrorInfo }
+  /** The master died during the cycle: no verdict on `hash`. */
+  | { kind: 'interrupted'; error: ErrorInfo };
 
 export interface ApplyRequest {
   hash: string;
@@ -33,6 +37,10 @@ export interface ApplyRequest {
 
 /** Codes that mean "no master to talk to right now", not "the master said no". */
 const NOT_UP = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT', 'ESHUTTINGDOWN']);
+/** Failed cycles that were interrupted, not rejected: the master shut down mid-cycle. */
+const INTERRUPTED = new Set(['EABORTED', 'ESHUTTINGDOWN']);
+/** The master's request schema bounds `reason`. */
+const MAX_REASON = 200;
 const DEFAULT_BACKOFF: BackoffPolicy = { backoffMs: 100, maxBackoffMs: 2000 };
 
 export class MasterLink {
@@ -56,11 +64,19 @@ export class MasterLink {
       if ('error' in status) return { kind: 'unreachable', error: status.error };
       if (status.configHash === request.hash && !request.force) return { kind: 'current', status }; // (2)
       try {
-        const result = await masterReload(this.socketPath, { reason: request.reason, expectHash: request.hash }); // (3)
+        const result = await masterReload(this.socketPath, { reason: request.reason.slice(0, MAX_REASON), expectHash: request.hash }); // (3)
+        if (!result.ok && result.error && INTERRUPTED.has(result.error.code)) {
+          // The master's own shutdown cut the cycle short: no verdict on `hash`, as when it dies.
+          this.#logger.warn('the master stopped during the reload', { event: 'drive.interrupted', attempt, configHash: request.hash });
+          return { kind: 'interrupted', error: result.error };
+        }
         return { kind: 'reloaded', result, running: result.ok ? result.configHash : await this.#runningHash() }; // (4)
       } catch (error) {
         if (!isNotUp(error)) return { kind: 'unreachable', error: toErrorInfo(error, 'control') };
-        this.#logger.warn('lost the master during a reload; asking again', { event: 'drive.lost', attempt, configHash: request.hash });
+        const gone = !(await this.#up());
+        this.#logger.warn(`lost the master during a reload; ${gone ? 'it is gone' : 'asking again'}`, { event: 'drive.lost', attempt, gone, configHash: request.hash });
+        // (3) The master itself died mid-cycle: the caller decides, as its restart would start on `hash` unproven.
+        if (gone) return { kind: 'interrupted', error: toErrorInfo(error, 'control') };
       }
     }
   }
@@ -85,6 +101,11 @@ export class MasterLink {
     }
   }
 
+  /** The master answers and has served (a dropped connection, not a dead master). */
+  async #up(): Promise<boolean> {
+    return masterStatus(this.socketPath).then((status) => status.generation > 0, () => false);
+  }
+
   async #runningHash(): Promise<string | null> {
     try {
       return (await masterStatus(this.socketPath)).configHash || null;
@@ -97,10 +118,4 @@ export class MasterLink {
 
 function isNotUp(error: unknown): boolean {
   return error instanceof HotcycleError && NOT_UP.has(error.code);
-}
-
-export function describeOutcome(outcome: DriveOutcome): string {
-  if (outcome.kind === 'current') return `master already runs ${shortHash(outcome.status.configHash)}`;
-  if (outcome.kind === 'unreachable') return `master unreachable: ${outcome.error.message}`;
-  return outcome.result.ok ? `reloaded to generation ${outcome.result.generation}` : `reload failed in ${outcome.result.error?.phase ?? '?'}`;
 }

@@ -22,6 +22,10 @@ export class SidecarMetrics {
   readonly published = new Counter({
     name: 'hotcycle_config_published_total', help: 'Config versions written into the live directory.', registers: [this.registry],
   });
+  readonly syncErrors = new Counter({
+    name: 'hotcycle_sync_errors_total', help: 'Syncs that failed outside the checks and the reload (publishing, reading the source), by phase.',
+    labelNames: ['phase'] as const, registers: [this.registry],
+  });
   readonly missed = new Counter({
     name: 'hotcycle_watch_missed_changes_total', help: 'Source changes found by the slow re-hash that no watch event announced.', registers: [this.registry],
   });

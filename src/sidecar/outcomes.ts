@@ -81,6 +81,14 @@ export class OutcomeRecorder implements SyncEvents {
     });
   }
 
+  failed(hash: string, error: ErrorInfo): void {
+    this.#metrics.syncErrors.inc({ phase: error.phase });
+    const version = hash ? `config ${shortHash(hash)}` : 'the source';
+    this.#logger.error(`sync of ${version} failed in ${error.phase}: ${error.message}`, {
+      event: 'sync.failed', configHash: hash, phase: error.phase, code: error.code, detail: error.detail,
+    });
+  }
+
   #observe(result: ReloadResult, outcome: 'ok' | 'failed'): void {
     this.#metrics.reloads.inc({ result: outcome });
     this.#metrics.reloadDuration.observe(result.durationMs / 1000);

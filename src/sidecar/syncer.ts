@@ -5,7 +5,8 @@
 //       last version processed), or when it is a volume version the API already superseded.
 //   (3) Run the checks; findings reject it, and the live directory is not touched.
 //   (4) A version the master rejected before is not published again (unless forced).
-//   (5) Publish it into the live directory (the atomic `..data` swap).
+//   (5) Publish it into the live directory (the atomic `..data` swap). A failed publish is
+//       forgotten, so the next sync tries the version again.
 //   (6) Reconcile: make the master run what the live directory holds (drive.ts). When the
 //       master rejects it, restore the previous version in the live directory — only when the
 //       master still runs exactly that previous version: then the live directory, the running
@@ -13,6 +14,10 @@
 //       runs something else (it restarted in between, or never ran the previous one), putting
 //       the previous version back would not match anything, so the rejected one stays and is
 //       marked failed, never retried.
+//   (7) The master died during the cycle (no verdict): the live version is unproven, and the app
+//       container's restart would start on it — and, if it is bad, fail to start, again and
+//       again. So put the previous version back (when the master ran it), wait for the master
+//       to come back on it, then publish the interrupted version again and reload it, once.
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { toErrorInfo, type ErrorInfo } from '../errors.ts';
 import { SerialQueue } from '../master/queue.ts';
@@ -21,9 +26,9 @@ import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import type { ReloadResult } from '../protocol/types.ts';
 import { SourceArbiter } from './arbiter.ts';
 import type { MasterLink } from './drive.ts';
-import { hashFileSet, type FileSet } from './fileset.ts';
+import { hashFileSet, shortHash, type FileSet } from './fileset.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
-import type { Publisher } from './publish.ts';
+import type { Publisher, Version } from './publish.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
 
 /** What the loop tells the outside world (logs, metrics, Kubernetes); see outcomes.ts. */
@@ -35,6 +40,8 @@ export interface SyncEvents {
   reloadFailed(result: ReloadResult, restored: string | null): void;
   missed(hash: string): void;
   unreachable(hash: string, error: ErrorInfo): void;
+  /** A sync that ended in an error outside the checks and the reload (publish, read). */
+  failed(hash: string, error: ErrorInfo): void;
 }
 
 export interface SyncerOptions {
@@ -45,7 +52,7 @@ export interface SyncerOptions {
   events: SyncEvents;
 }
 
-interface Context { reason: string; force: boolean; resync: boolean; signal: AbortSignal }
+interface Context { reason: string; force: boolean; resync: boolean; signal: AbortSignal; retried?: boolean }
 type Step = Pick<SyncResult, 'outcome' | 'published' | 'rejected' | 'reload' | 'error'>;
 
 const HISTORY = 10;
@@ -133,6 +140,7 @@ export class Syncer {
     } catch (error) {
       const rejected = unreadableVersion(error, this.#options.sourceDir);
       step = rejected ? this.#reject('', rejected) : { outcome: 'error', published: false, error: toErrorInfo(error, 'watch') };
+      if (step.error) this.#options.events.failed(hash, step.error);
     }
     const result: SyncResult = {
       ...step, configHash: hash, reason: ctx.reason, origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
@@ -157,7 +165,12 @@ export class Syncer {
     const diagnostics = await checkFileSet(files, this.#options.check); // (3)
     if (diagnostics.length > 0) return this.#reject(hash, diagnostics);
     if (!ctx.force && this.#failed.has(hash)) return { outcome: 'not-retried', published: false }; // (4)
-    const { changed } = await this.#options.publisher.publish(files, hash); // (5)
+    const { changed } = await this.#options.publisher.publish(files, hash).catch((error: unknown) => {
+      // Not published (ENOSPC, EPERM…): the next sync, the re-hash at the latest, tries it again.
+      this.#sourceHash = '';
+      this.#seen[origin] = '';
+      throw error;
+    }); // (5)
     this.#options.events.published(hash, changed);
     return this.#reconcile(ctx, 'published', changed); // (6)
   }
@@ -174,6 +187,7 @@ export class Syncer {
     // Nothing new and the master was seen on it: only the slow timer asks again.
     if (!ctx.force && !ctx.resync && !published && this.#appliedHash === live.hash) return { outcome: quiet, published };
     const outcome = await this.#options.link.apply({ hash: live.hash, reason: ctx.reason, force: ctx.force, signal: ctx.signal });
+    if (outcome.kind === 'interrupted') return this.#recoverInterrupted(ctx, live, quiet, outcome.error);
     if (outcome.kind === 'unreachable') {
       this.#options.events.unreachable(live.hash, outcome.error);
       return { outcome: quiet, published, error: outcome.error };
@@ -192,6 +206,29 @@ export class Syncer {
     const restored = await this.#rollback(live.hash, result, running);
     this.#options.events.reloadFailed(result, restored);
     return { outcome: 'reload-failed', published, reload: result };
+  }
+
+  /** (7) The previous version back while the master is away; then the interrupted one, once more. */
+  async #recoverInterrupted(ctx: Context, live: Version, quiet: string, error: ErrorInfo): Promise<Step> {
+    const { publisher, events, link } = this.#options;
+    const previous = publisher.previous();
+    if (ctx.retried || !previous || previous.hash !== this.#appliedHash) {
+      events.unreachable(live.hash, error);
+      return { outcome: quiet, published: true, error };
+    }
+    await publisher.restorePrevious();
+    // Until it is tried again, any later sync must publish the interrupted version anew.
+    this.#sourceHash = '';
+    this.#seen.volume = this.#seen.api = '';
+    const message = `the master died during the cycle; live directory restored to ${shortHash(previous.hash)} until it is back`;
+    events.unreachable(live.hash, { phase: 'control', code: 'EINTERRUPTED', message });
+    const back = await link.apply({ hash: previous.hash, reason: ctx.reason, force: false, signal: ctx.signal });
+    if (back.kind === 'current') this.#appliedHash = previous.hash;
+    else return { outcome: 'interrupted', published: true, error: back.kind === 'reloaded' ? back.result.error : back.error };
+    await publisher.publish(live.set, live.hash);
+    this.#sourceHash = live.hash;
+    events.published(live.hash, true);
+    return this.#reconcile({ ...ctx, retried: true }, 'published', true);
   }
 
   /** (6) A rejected version is remembered, and the previous one restored when the master still runs it. */

@@ -47,7 +47,8 @@ export function notifyReady(env: NodeJS.ProcessEnv = process.env): void {
 export interface ServeOptions {
   /** Which inherited listener; the first when omitted. */
   listener?: string;
-  /** How long idle keep-alive connections may stay open once draining. */
+  /** How long a keep-alive connection must have been idle before a drain closes it
+   *  (default: the server's keepAliveTimeout, 5 s in Node). */
   idleGraceMs?: number;
   /** Runs once draining starts, before waiting for connections (flush, close pools…). */
   onShutdown?: (signal: NodeJS.Signals) => void | Promise<void>;
@@ -56,10 +57,10 @@ export interface ServeOptions {
 }
 
 export async function serve(server: HttpServer, options: ServeOptions = {}): Promise<void> {
-  const connections = new Map<Socket, { active: number }>();
+  const connections = new Map<Socket, { active: number; idleSince: number }>();
   let draining = false;
   server.on('connection', (socket: Socket) => {
-    connections.set(socket, { active: 0 });
+    connections.set(socket, { active: 0, idleSince: Date.now() });
     socket.once('close', () => connections.delete(socket));
   });
   // Runs before the app's handler sees the request: once draining, every answer closes.
@@ -68,8 +69,10 @@ export async function serve(server: HttpServer, options: ServeOptions = {}): Pro
     if (state) state.active++;
     if (draining) res.setHeader('connection', 'close');
     res.once('close', () => {
-      if (state) state.active--;
-      if (draining && state?.active === 0) req.socket.end();
+      if (!state) return;
+      state.active--;
+      state.idleSince = Date.now();
+      if (draining && state.active === 0) req.socket.end();
     });
   });
   // (1)
@@ -89,10 +92,17 @@ export async function serve(server: HttpServer, options: ServeOptions = {}): Pro
     // keep-alive connections at once, racing clients that are about to reuse them.
     const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
     await options.onShutdown?.(signal);
-    // (4), (5)
-    setTimeout(() => {
-      for (const [socket, state] of connections) if (state.active === 0) socket.end();
-    }, options.idleGraceMs ?? 1000).unref();
+    // (4) is the request listener above. (5) An idle connection is closed only once it has
+    // been idle for the grace, as keepAliveTimeout would close it anyway: a client that sends
+    // its next request within that time gets an answer (with `Connection: close`), not a reset.
+    const grace = options.idleGraceMs ?? server.keepAliveTimeout;
+    for (const [socket, state] of connections) {
+      if (state.active > 0) continue;
+      const left = Math.max(0, state.idleSince + grace - Date.now());
+      setTimeout(() => {
+        if (state.active === 0) socket.end();
+      }, left).unref();
+    }
     // (6)
     await closed;
     if (options.exit ?? true) process.exit(0);

@@ -46,9 +46,12 @@ test('2: kill -9 of an old worker while it drains does not touch new traffic', a
   const started = master.nextLog((l) => l.message.startsWith('demo: slow request started'));
   const slow = fetchText(port, '/slow?ms=30000').then(() => 'answered', () => 'lost');
   await started;
+  const draining = master.nextLog((l) => l.message.startsWith(`demo: SIGTERM: draining (pid ${oldPid}`));
   const result = await master.reload({ reason: 'fault 2' });
   assert.equal(result.ok, true);
-  // New traffic: connections made after the commit, kept alive.
+  // New traffic: connections made once the old worker stopped accepting, kept alive. (Until it
+  // handles SIGTERM, an old worker still accepts from the shared socket, like nginx's.)
+  await draining;
   const load = new Load({ port, connections: 4, keepAlive: true, maxRequests: 1_000_000 }).start();
   await load.flowing();
   const drained = master.nextLog((l) => l.event === 'generation.drained' && l.generation === result.generation - 1);

@@ -25,7 +25,10 @@ test('the demo pod serves, reloads on an edit, rejects a bad one, and stops on C
   const lines: string[] = [];
   const onLine = (line: string) => {
     lines.push(line);
-    for (const w of waiters.filter((w) => w.match.test(line))) waiters.splice(waiters.indexOf(w), 1) && w.resolve(line);
+    for (const w of waiters.filter((w) => w.match.test(line))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(line);
+    }
   };
   forEachLine(demo.stdout!, onLine);
   forEachLine(demo.stderr!, onLine);

@@ -83,6 +83,7 @@ checks:
     - {command: [sh, -c, "echo oops >&2; exit 2"]}
     - {command: [sleep, "5"], timeoutMs: 200}
     - {command: [/nonexistent/tool]}
+    - {command: [sh, -c, "sleep 30 & echo left a child >&2; exit 1"], timeoutMs: 500}
 `;
     const started = performance.now();
     assert.deepEqual(await findings({ 'hotcycle.yaml': yaml, 'site.conf': 'x' }), [
@@ -90,6 +91,8 @@ checks:
       'hotcycle.yaml: check command `sh -c echo oops >&2; exit 2` failed (exited with code 2): oops',
       'hotcycle.yaml: check command `sleep 5` did not finish within 200 ms',
       'hotcycle.yaml: check command `/nonexistent/tool` cannot run: spawn /nonexistent/tool ENOENT',
+      // Its background child holds stderr open: read until the timeout, then the group is killed.
+      'hotcycle.yaml: check command `sh -c sleep 30 & echo left a child >&2; exit 1` failed (exited with code 1): left a child',
     ]);
     assert.ok(performance.now() - started < 4000, 'the timed-out command was stopped');
   });

@@ -28,19 +28,29 @@ function get(agent: Agent, path: string): Promise<{ body: string; connection: st
 test('serve() drains: in-flight answered, keep-alive told to close, exit 0', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hotcycle-serve-'));
   await writeFile(join(dir, 'message.txt'), 'drain me');
-  const lines: string[] = [];
+  const waiters: { prefix: string; resolve: () => void }[] = [];
+  const nextLine = (prefix: string) => new Promise<void>((resolve) => waiters.push({ prefix, resolve }));
+  const onOutput = (line: string) => {
+    for (const w of waiters.filter((w) => line.startsWith(w.prefix))) {
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve();
+    }
+  };
   const worker = new Worker({
     generation: 1, slot: 0, command: [process.execPath, DEMO_APP], cwd: ROOT, env: { PATH: process.env.PATH ?? '' },
     configDir: dir, listeners: [{ name: 'http', fd }], readiness: { mode: 'notify', timeoutMs: 10_000 },
-    onOutput: (line) => lines.push(line),
+    onOutput,
   });
   try {
     await worker.waitReady();
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     assert.equal((await get(agent, '/')).connection, 'keep-alive');
+    const started = nextLine('demo: slow request started');
     const slow = get(new Agent({ keepAlive: true }), '/slow?ms=600');
-    while (!lines.some((l) => l.startsWith('demo: slow request started'))) await new Promise((r) => setImmediate(r));
+    await started;
+    const draining = nextLine('demo: SIGTERM: draining');
     process.kill(worker.pid, 'SIGTERM');
+    await draining;
     // The kept-alive connection is still open: its next request is answered, with Connection: close.
     const last = await get(agent, '/');
     assert.equal(last.body, 'drain me\n');
