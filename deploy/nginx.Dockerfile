@@ -13,11 +13,12 @@ FROM ${HOTCYCLE_IMAGE} AS hotcycle
 
 FROM node:24-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx \
+ && apt-get install -y --no-install-recommends nginx tini \
  && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
 COPY --from=hotcycle /opt/hotcycle/ /opt/hotcycle/
 RUN ln -s /opt/hotcycle/hotcycle.mjs /usr/local/bin/hotcycle
 USER 1000:1000
 EXPOSE 8080
-ENTRYPOINT ["hotcycle", "master", "--driver", "nginx", "--config-dir", "/etc/hotcycle/live", "--socket", "/run/hotcycle/master.sock", "--"]
+# tini as PID 1 reaps orphans (a worker's own children): Node reaps only its own children.
+ENTRYPOINT ["tini", "--", "hotcycle", "master", "--driver", "nginx", "--config-dir", "/etc/hotcycle/live", "--socket", "/run/hotcycle/master.sock", "--"]
 CMD ["nginx", "-e", "stderr", "-g", "daemon off;", "-c", "/etc/hotcycle/live/nginx.conf"]

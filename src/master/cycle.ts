@@ -9,7 +9,8 @@
 //   (4) start  — spawn the new generation with every listener as fds 3….
 //   (5) ready  — every new worker must report ready before its deadline.
 //   (6) commit — the new cycle becomes current; removed listeners close; the old
-//                generation drains (configured signal, SIGKILL after the timeout).
+//                generation drains (configured signal, SIGKILL after the timeout), and the
+//                commit ends when none of its workers still accepts (bounded).
 // Invariant (tableflip's): at most one generation is not ready at a time.
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ import { Generation, type GenerationHooks } from './generation.ts';
 import { closeListeners, openedListeners, openListeners, planListeners, type Listener } from './listeners.ts';
 import type { PhaseClock } from './phases.ts';
 import { readExpectedVersion, writeSnapshot } from './snapshot.ts';
+
+/** How long the commit waits for the old workers to close their listening sockets. */
+const STOP_ACCEPTING_MS = 2000;
 
 export interface Cycle {
   readonly generation: number;
@@ -68,10 +72,10 @@ export async function initCycle(old: Cycle | null, generation: number, ctx: Cycl
       throw error;
     }
     // (6)
-    return await clock.run('commit', () => {
+    return await clock.run('commit', async () => {
       workers.makeCurrent();
       closeListeners(plan.close);
-      if (old) ctx.retire(old.workers);
+      if (old) await retireOld(old.workers, ctx);
       return { generation, configHash, config, listeners, workers };
     });
   } catch (error) {
@@ -123,6 +127,20 @@ function startGeneration(
     throw error;
   }
   return gen;
+}
+
+/**
+ * The old generation is told to stop, and the commit ends once none of its workers still
+ * accepts (bounded): when a reload has returned, new connections reach only the new workers.
+ */
+async function retireOld(old: Generation, ctx: CycleContext): Promise<void> {
+  ctx.retire(old);
+  const still = await old.stoppedAccepting(STOP_ACCEPTING_MS);
+  if (still.length > 0) {
+    ctx.hooks.logger.warn(`old workers still accept ${STOP_ACCEPTING_MS} ms after their stop signal`, {
+      event: 'generation.still-accepting', generation: old.number, pids: still,
+    });
+  }
 }
 
 async function awaitReady(workers: Generation, ctx: CycleContext): Promise<void> {

@@ -4,6 +4,7 @@
 import type { Logger } from '../log.ts';
 import type { ExitInfo } from '../process/exit.ts';
 import type { StopResult } from '../process/stop.ts';
+import { socketInodes, waitUntilNotListening } from './accepting.ts';
 import { backoffDelay, CRASH_LOOP_STREAK, nextStreak, type BackoffPolicy } from './backoff.ts';
 import type { Readiness } from './readiness.ts';
 import { Worker, type WorkerSpec, type WorkerStatus } from './workers.ts';
@@ -59,6 +60,7 @@ export class Generation {
   #streak = 0;
   #lastCrashAt: number | null = null;
   #stopped: Promise<StopResult[]> | null = null;
+  #inodes: ReadonlySet<string> = new Set();
 
   constructor(spec: GenerationSpec, hooks: GenerationHooks) {
     this.number = spec.generation;
@@ -76,6 +78,8 @@ export class Generation {
 
   /** Spawns every worker; throws (phase `start`) if one cannot be spawned at all. */
   start(): void {
+    // Taken now: the master may close a removed listener's fd before this generation drains.
+    this.#inodes = socketInodes(this.spec.listeners.map((l) => l.fd));
     for (let slot = 0; slot < this.spec.count; slot++) this.#spawn(slot);
   }
 
@@ -101,6 +105,15 @@ export class Generation {
       return results;
     })();
     return this.#stopped;
+  }
+
+  /**
+   * After stop(): resolves once no worker of this generation holds a listening socket any
+   * more (each closed its copy, or exited), or when `timeoutMs` runs out; returns the pids
+   * still accepting then.
+   */
+  stoppedAccepting(timeoutMs: number): Promise<number[]> {
+    return waitUntilNotListening(this.#slots.map((w) => w.pid), this.#inodes, timeoutMs);
   }
 
   /** Forced: SIGKILL every worker now, whatever stop is under way; nothing is respawned. */

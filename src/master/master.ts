@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { CheckResult, MasterState, MasterStatus, ReloadRequest, ReloadResult } from '../protocol/types.ts';
 import type { Driver } from './driver.ts';
 import { PhaseClock, round } from './phases.ts';
-import { ReloadBatch, SerialQueue, type BatchListener } from './queue.ts';
+import { Coalescer, ReloadBatch, SerialQueue, type BatchListener } from './queue.ts';
 
 const HISTORY = 10;
 
@@ -18,7 +18,7 @@ export class Master {
   readonly #startedAt = new Date();
   readonly #timers = new Set<NodeJS.Timeout>();
   #state: MasterState = 'starting';
-  #pending: ReloadBatch | null = null;
+  readonly #reloads = new Coalescer(this.#queue, () => new ReloadBatch(), (batch: ReloadBatch) => this.#runBatch(batch));
   #cycleAbort: AbortController | null = null;
   #stopped: Promise<void> | null = null;
 
@@ -33,16 +33,7 @@ export class Master {
     if (this.#state === 'stopping') {
       return Promise.reject(new HotcycleError('control', 'ESHUTTINGDOWN', 'the master is shutting down; no reload is started'));
     }
-    if (!this.#pending) {
-      const batch = new ReloadBatch();
-      this.#pending = batch;
-      batch.result = this.#queue.run(() => {
-        this.#pending = null;
-        return this.#runBatch(batch);
-      });
-    }
-    this.#pending.join(request, listener);
-    return this.#pending.result;
+    return this.#reloads.request({ request, listener });
   }
 
   /** Runs `task` through the queue after `delayMs` (respawns), unless shutting down. */
@@ -76,7 +67,7 @@ export class Master {
       configDir: this.#configDir,
       listeners: driver.listeners,
       generations: driver.generations,
-      pendingReload: this.#pending !== null,
+      pendingReload: this.#reloads.waiting,
       lastResults: [...this.#history],
       ...(driver.detail ? { detail: driver.detail } : {}),
     };

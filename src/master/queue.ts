@@ -3,16 +3,55 @@
 // (`/v1/check` reads only, and runs beside it.) Reload requests that arrive while a cycle
 // is queued join it, so any burst of requests costs at most one running and one follow-up
 // cycle, and the follow-up reads the newest config when it starts.
-import type { ReloadRequest, ReloadResult } from '../protocol/types.ts';
+import type { ReloadRequest } from '../protocol/types.ts';
 
 export type BatchListener = (event: unknown) => void;
 
-export class ReloadBatch {
+export interface Batch<R> {
+  join(request: R): void;
+}
+
+/**
+ * The coalescing both loops use (the master's reloads, the sidecar's syncs): a request joins
+ * the batch still waiting in the queue, or starts a new one; everyone who joined a batch gets
+ * that batch's one result.
+ */
+export class Coalescer<R, B extends Batch<R>, T> {
+  readonly #queue: SerialQueue;
+  readonly #create: () => B;
+  readonly #run: (batch: B) => Promise<T>;
+  #waiting: { batch: B; result: Promise<T> } | null = null;
+
+  constructor(queue: SerialQueue, create: () => B, run: (batch: B) => Promise<T>) {
+    this.#queue = queue;
+    this.#create = create;
+    this.#run = run;
+  }
+
+  request(request: R): Promise<T> {
+    if (!this.#waiting) {
+      const batch = this.#create();
+      const result = this.#queue.run(() => {
+        this.#waiting = null;
+        return this.#run(batch);
+      });
+      this.#waiting = { batch, result };
+    }
+    this.#waiting.batch.join(request);
+    return this.#waiting.result;
+  }
+
+  /** A batch is queued and not yet started. */
+  get waiting(): boolean {
+    return this.#waiting !== null;
+  }
+}
+
+export class ReloadBatch implements Batch<{ request: ReloadRequest; listener?: BatchListener }> {
   readonly requests: ReloadRequest[] = [];
   readonly listeners: BatchListener[] = [];
-  result!: Promise<ReloadResult>;
 
-  join(request: ReloadRequest, listener?: BatchListener): void {
+  join({ request, listener }: { request: ReloadRequest; listener?: BatchListener }): void {
     this.requests.push(request);
     if (listener) this.listeners.push(listener);
     for (const l of this.listeners) l({ event: 'queued', requests: this.requests.length });

@@ -2,7 +2,8 @@
 // re-hash timer, control requests and ConfigMap data only join the queued batch, so a storm of
 // `..data` swaps costs at most one running and one follow-up sync, and the follow-up reads the
 // newest version when it starts. Everyone who joined a batch gets its one result.
-import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
+import type { Batch } from '../master/queue.ts';
+import type { SyncOrigin } from '../protocol/sidecar.ts';
 import type { FileSet } from './fileset.ts';
 
 export interface SyncRequestOptions {
@@ -18,7 +19,7 @@ export interface SyncRequestOptions {
   waitMs?: number;
 }
 
-export class SyncBatch {
+export class SyncBatch implements Batch<SyncRequestOptions> {
   readonly #reasons: string[] = [];
   force = false;
   resync = false;
@@ -26,7 +27,6 @@ export class SyncBatch {
   /** The newest ConfigMap data delivered while the batch waited. */
   api: FileSet | null = null;
   waitMs: number | undefined;
-  result!: Promise<SyncResult>;
 
   join(request: SyncRequestOptions): void {
     if (!this.#reasons.includes(request.reason)) this.#reasons.push(request.reason);

@@ -20,7 +20,7 @@
 //       to come back on it, then publish the interrupted version again and reload it, once.
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { toErrorInfo, type ErrorInfo } from '../errors.ts';
-import { SerialQueue } from '../master/queue.ts';
+import { Coalescer, SerialQueue } from '../master/queue.ts';
 import { readConfigSet } from '../master/snapshot.ts';
 import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import type { ReloadResult } from '../protocol/types.ts';
@@ -67,7 +67,7 @@ export class Syncer {
   readonly #seen: Record<SyncOrigin, string> = { volume: '', api: '' };
   #sourceHash = '';
   #appliedHash = '';
-  #pending: SyncBatch | null = null;
+  readonly #syncs = new Coalescer(this.#queue, () => new SyncBatch(), (batch: SyncBatch) => this.#runBatch(batch));
   #waiting: AbortController | null = null;
   #closed: Promise<void> | undefined;
 
@@ -78,18 +78,10 @@ export class Syncer {
   /** Queues a sync, or joins the queued one; resolves with that batch's result. */
   request(request: SyncRequestOptions): Promise<SyncResult> {
     if (this.#closed) return Promise.reject(new Error('the sidecar is shutting down'));
-    if (!this.#pending) {
-      const batch = new SyncBatch();
-      this.#pending = batch;
-      batch.result = this.#queue.run(() => {
-        this.#pending = null;
-        return this.#runBatch(batch);
-      });
-    }
-    this.#pending.join(request);
+    const result = this.#syncs.request(request);
     // A sync stuck waiting for a master that is not up gives way to the newer request.
     this.#waiting?.abort('a newer sync is waiting');
-    return this.#pending.result;
+    return result;
   }
 
   state(): { sourceHash: string; appliedHash: string; publishedHash: string; failedHashes: string[]; lastResults: SyncResult[] } {

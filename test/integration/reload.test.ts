@@ -61,3 +61,12 @@ test('a running generation keeps reading its own snapshot, not the live director
   assert.equal(JSON.parse(answer.body).message, 'second message');
   assert.equal((await master.status()).generation, status.generation);
 });
+
+test('once a reload has returned, every new connection reaches the new generation', async () => {
+  await master.writeFile('message.txt', 'third message');
+  const result = await master.reload({ reason: 'no stragglers' });
+  assert.equal(result.ok, true, JSON.stringify(result.error));
+  const answers = await Promise.all(Array.from({ length: 100 }, () => fetchText(port)));
+  assert.deepEqual([...new Set(answers.map((a) => a.headers['x-generation']))], [String(result.generation)]);
+  assert.ok(answers.every((a) => a.body === 'third message\n'));
+});

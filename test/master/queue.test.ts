@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ReloadBatch, SerialQueue } from '../../src/master/queue.ts';
+import { Coalescer, ReloadBatch, SerialQueue, type Batch } from '../../src/master/queue.ts';
 
 test('the serial queue runs tasks one at a time, in order, past failures', async () => {
   const queue = new SerialQueue();
@@ -25,9 +25,9 @@ test('the serial queue runs tasks one at a time, in order, past failures', async
 test('a batch names its requests, keeps the newest expectation, and tells every listener', () => {
   const batch = new ReloadBatch();
   const seen: unknown[] = [];
-  batch.join({ reason: 'edit', expectHash: 'a'.repeat(64) }, (e) => seen.push(e));
-  batch.join({ expectHash: 'b'.repeat(64) });
-  batch.join({ reason: 'third' });
+  batch.join({ request: { reason: 'edit', expectHash: 'a'.repeat(64) }, listener: (e) => seen.push(e) });
+  batch.join({ request: { expectHash: 'b'.repeat(64) } });
+  batch.join({ request: { reason: 'third' } });
   assert.equal(batch.reason, 'edit (+2 coalesced)');
   assert.equal(batch.expectHash, undefined, 'the newest request expects nothing');
   batch.emit({ event: 'phase', name: 'check' });
@@ -35,4 +35,29 @@ test('a batch names its requests, keeps the newest expectation, and tells every 
     { event: 'queued', requests: 1 }, { event: 'queued', requests: 2 }, { event: 'queued', requests: 3 },
     { event: 'phase', name: 'check' },
   ]);
+});
+
+test('a burst of requests costs one running and one follow-up batch; joiners share results', async () => {
+  class Names implements Batch<string> {
+    readonly names: string[] = [];
+    join(name: string): void {
+      this.names.push(name);
+    }
+  }
+  const runs: string[][] = [];
+  let release!: () => void;
+  const firstRunning = new Promise<void>((resolve) => (release = resolve));
+  const coalescer = new Coalescer(new SerialQueue(), () => new Names(), async (batch: Names) => {
+    runs.push(batch.names);
+    if (runs.length === 1) await firstRunning;
+    return runs.length;
+  });
+  const first = coalescer.request('a');
+  await new Promise((resolve) => setImmediate(resolve)); // 'a' has started running
+  const burst = ['b', 'c', 'd'].map((n) => coalescer.request(n));
+  assert.equal(coalescer.waiting, true);
+  release();
+  assert.deepEqual(await Promise.all([first, ...burst]), [1, 2, 2, 2]);
+  assert.deepEqual(runs, [['a'], ['b', 'c', 'd']]);
+  assert.equal(coalescer.waiting, false);
 });
