@@ -149,9 +149,21 @@ export class NginxDriver implements Driver {
     const signs: ReloadSign[] = [];
     const deadline = Date.now() + this.#options.reloadTimeoutMs;
     await ctx.clock.run('start', () => server.signal('SIGHUP'));
-    await ctx.clock.run('ready', () => this.#awaitNewWorkers(server, signs, deadline, ctx.signal));
-    const workers = await ctx.clock.run('commit', () => this.#awaitOldRetired(server, signs, deadline, ctx.signal));
-    return this.#commit(server, prepared, workers, signs);
+    try {
+      await ctx.clock.run('ready', () => this.#awaitNewWorkers(server, signs, deadline, ctx.signal));
+      const workers = await ctx.clock.run('commit', () => this.#awaitOldRetired(server, signs, deadline, ctx.signal));
+      return await this.#commit(server, prepared, workers, signs);
+    } catch (error) {
+      // SIGHUP was sent and neither outcome was seen in time: nginx may still finish the
+      // reload. Which config it runs is unknown until the next reload proves one.
+      if (error instanceof HotcycleError && error.code === 'ENGINXRELOADTIMEOUT') {
+        this.#configHash = '';
+        this.#options.logger.warn('nginx did not confirm the reload in time: the config it runs is unknown until the next reload', {
+          event: 'nginx.reload.unknown', configHash: prepared.configHash,
+        });
+      }
+      throw error;
+    }
   }
 
   async #commit(server: NginxServer, prepared: Prepared, workers: NginxChild[], signs: ReloadSign[]): Promise<DriverOutcome> {
