@@ -2,69 +2,23 @@
 // bundle (dist/hotcycle.mjs) as images do: a kubelet-style source directory, the live directory,
 // both sockets, and `hotcycle sidecar` / `hotcycle master` processes whose JSON log lines the
 // suites wait on as events.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
-import { waitForExit, type ExitInfo } from '../../src/process/exit.ts';
 import { fileSetFrom, hashFileSet } from '../../src/sidecar/fileset.ts';
-import { forEachLine } from '../../src/process/lines.ts';
 import { masterStatus } from '../../src/protocol/master-client.ts';
 import type { MasterStatus } from '../../src/protocol/types.ts';
 import { KubeletVolume, type VolumeFiles } from '../helpers/kubelet.ts';
-import { alive, ROOT, type HotcycleYaml, type LogLine } from '../helpers/master.ts';
+import { alive, ROOT, type HotcycleYaml } from '../helpers/master.ts';
+import { HotcycleProcess } from '../helpers/sidecar.ts';
 
 export const BUNDLE = join(ROOT, 'dist/hotcycle.mjs');
 
 /** One `node dist/hotcycle.mjs …` process and its log lines. */
-export class BundleProcess {
-  readonly logs: LogLine[] = [];
-  readonly output: string[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<ExitInfo>;
-  readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-
+export class BundleProcess extends HotcycleProcess {
   constructor(args: string[]) {
-    this.child = spawn(process.execPath, [BUNDLE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json' } });
-    this.exited = waitForExit(this.child);
-    const take = (line: string) => {
-      this.output.push(line);
-      const log: LogLine = line.startsWith('{') ? JSON.parse(line) as LogLine : { message: line, raw: true };
-      this.logs.push(log);
-      for (const waiter of this.#waiters) if (waiter.match(log)) {
-        this.#waiters.delete(waiter);
-        waiter.resolve(log);
-      }
-    };
-    forEachLine(this.child.stdout!, take);
-    forEachLine(this.child.stderr!, take);
-  }
-
-  get pid(): number {
-    return this.child.pid ?? 0;
-  }
-
-  /** The first matching line, past or future; rejects if the process exits first. */
-  waitForLog(match: (l: LogLine) => boolean): Promise<LogLine> {
-    const seen = this.logs.find(match);
-    return seen ? Promise.resolve(seen) : this.nextLog(match);
-  }
-
-  /** The next matching line from now on; rejects if the process exits first. */
-  nextLog(match: (l: LogLine) => boolean): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      this.#waiters.add({ match, resolve });
-      void this.exited.then((exit) => reject(new Error(`exited (${JSON.stringify(exit)}) while waiting:\n${this.output.slice(-30).join('\n')}`)));
-    });
-  }
-
-  async stop(): Promise<ExitInfo> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    const exit = await this.exited;
-    clearTimeout(timer);
-    return exit;
+    super(args, {}, BUNDLE);
   }
 }
 

@@ -1,13 +1,12 @@
 // Runs a real `hotcycle master` (the CLI from source, Node 24) in a temporary directory:
 // a config dir the test edits, the control socket, and the master's JSON log lines,
 // which tests wait on as events (no sleeps).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { waitForExit, type ExitInfo } from '../../src/process/exit.ts';
-import { forEachLine } from '../../src/process/lines.ts';
+import type { ExitInfo } from '../../src/process/exit.ts';
 import { masterReload, masterStatus } from '../../src/protocol/master-client.ts';
 import type { MasterStatus, ReloadEvent, ReloadRequest, ReloadResult } from '../../src/protocol/types.ts';
 
@@ -16,7 +15,9 @@ export const CLI = join(ROOT, 'src/cli/main.ts');
 export const DEMO_APP = join(ROOT, 'examples/demo/app.ts');
 export const fixture = (name: string) => join(ROOT, 'test/fixtures', name);
 
-export type LogLine = Record<string, unknown> & { message: string; event?: string };
+import { LoggedProcess, type LogLine } from './logged-process.ts';
+
+export type { LogLine };
 
 export interface WorkersYaml {
   count?: number;
@@ -44,11 +45,7 @@ export class MasterProcess {
   readonly dir: string;
   readonly configDir: string;
   readonly socket: string;
-  readonly logs: LogLine[] = [];
-  readonly output: string[] = [];
-  child!: ChildProcess;
-  exited!: Promise<ExitInfo>;
-  readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
+  #process!: LoggedProcess;
 
   readonly #cli: string;
 
@@ -81,35 +78,31 @@ export class MasterProcess {
   }
 
   #spawn(): void {
-    this.child = spawn(process.execPath, [this.#cli, 'master', '--config-dir', this.configDir, '--socket', this.socket], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json' },
-    });
-    this.exited = waitForExit(this.child);
-    const take = (line: string) => {
-      this.output.push(line);
-      // Worker output is forwarded raw; the master's own lines are JSON.
-      const log: LogLine = line.startsWith('{') ? JSON.parse(line) as LogLine : { message: line, raw: true };
-      this.logs.push(log);
-      for (const waiter of this.#waiters) if (waiter.match(log)) {
-        this.#waiters.delete(waiter);
-        waiter.resolve(log);
-      }
-    };
-    forEachLine(this.child.stdout!, take);
-    forEachLine(this.child.stderr!, take);
+    this.#process = new LoggedProcess([process.execPath, this.#cli, 'master', '--config-dir', this.configDir, '--socket', this.socket]);
   }
 
-  /** Resolves with the first log line (past or future) that matches. */
+  get child(): ChildProcess {
+    return this.#process.child;
+  }
+
+  get exited(): Promise<ExitInfo> {
+    return this.#process.exited;
+  }
+
+  get logs(): LogLine[] {
+    return this.#process.logs;
+  }
+
+  get output(): string[] {
+    return this.#process.output;
+  }
+
   waitForLog(match: (l: LogLine) => boolean): Promise<LogLine> {
-    const seen = this.logs.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve) => this.#waiters.add({ match, resolve }));
+    return this.#process.waitForLog(match);
   }
 
-  /** Resolves with the next log line from now on that matches. */
   nextLog(match: (l: LogLine) => boolean): Promise<LogLine> {
-    return new Promise((resolve) => this.#waiters.add({ match, resolve }));
+    return this.#process.nextLog(match);
   }
 
   async writeConfig(config: HotcycleYaml | string): Promise<void> {
@@ -130,25 +123,25 @@ export class MasterProcess {
 
   /** Pids of the workers of one generation (default: the current one). */
   async pids(generation?: number): Promise<number[]> {
-    const status = await this.status();
-    const wanted = generation ?? status.generation;
-    return status.generations.find((g) => g.generation === wanted)?.workers.map((w) => w.pid) ?? [];
+    return generationPids(await this.status(), generation);
   }
 
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    return this.exited;
+  stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
+    return this.#process.stop(signal);
   }
 
   /** Stops the master (SIGKILL after a grace), then any worker it left, and removes the directory. */
   async cleanup(): Promise<void> {
     const workers = await this.status().then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
     await this.stop();
-    clearTimeout(timer);
     for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The pids of one generation's workers in a status (default: the current generation). */
+export function generationPids(status: MasterStatus, generation = status.generation): number[] {
+  return status.generations.find((g) => g.generation === generation)?.workers.map((w) => w.pid) ?? [];
 }
 
 /** True while `pid` exists (signal 0). */

@@ -1,67 +1,22 @@
 // A pod on this machine: a kubelet-style source directory (KubeletVolume), the live directory,
 // the run directory with both sockets, and real `hotcycle sidecar` / `hotcycle master` processes
 // (the CLI from source, Node 24) whose JSON log lines tests wait on as events (no sleeps).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { waitForExit, type ExitInfo } from '../../src/process/exit.ts';
-import { forEachLine } from '../../src/process/lines.ts';
 import { masterStatus } from '../../src/protocol/master-client.ts';
 import { sidecarStatus, sidecarSync } from '../../src/protocol/sidecar-client.ts';
 import type { SidecarStatus, SyncRequest, SyncResult } from '../../src/protocol/sidecar.ts';
 import type { MasterStatus } from '../../src/protocol/types.ts';
 import { KubeletVolume, type VolumeFiles } from './kubelet.ts';
-import { alive, CLI, type HotcycleYaml, type LogLine } from './master.ts';
+import { LoggedProcess } from './logged-process.ts';
+import { alive, CLI, type HotcycleYaml } from './master.ts';
 
-/** One real hotcycle process and its log lines. */
-export class HotcycleProcess {
-  readonly logs: LogLine[] = [];
-  readonly output: string[] = [];
-  readonly child: ChildProcess;
-  readonly exited: Promise<ExitInfo>;
-  readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
-
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json', ...env },
-    });
-    this.exited = waitForExit(this.child);
-    const take = (line: string) => {
-      this.output.push(line);
-      const log: LogLine = line.startsWith('{') ? JSON.parse(line) as LogLine : { message: line, raw: true };
-      this.logs.push(log);
-      for (const waiter of this.#waiters) if (waiter.match(log)) {
-        this.#waiters.delete(waiter);
-        waiter.resolve(log);
-      }
-    };
-    forEachLine(this.child.stdout!, take);
-    forEachLine(this.child.stderr!, take);
-  }
-
-  /** The first matching line, past or future; rejects if the process exits first. */
-  waitForLog(match: (l: LogLine) => boolean): Promise<LogLine> {
-    const seen = this.logs.find(match);
-    return seen ? Promise.resolve(seen) : this.nextLog(match);
-  }
-
-  /** The next matching line from now on; rejects if the process exits first. */
-  nextLog(match: (l: LogLine) => boolean): Promise<LogLine> {
-    return new Promise((resolve, reject) => {
-      this.#waiters.add({ match, resolve });
-      void this.exited.then((exit) => reject(new Error(`exited (${JSON.stringify(exit)}) while waiting:\n${this.output.slice(-30).join('\n')}`)));
-    });
-  }
-
-  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 20_000);
-    const exit = await this.exited;
-    clearTimeout(timer);
-    return exit;
+/** One real hotcycle process (the CLI from source, or `cli`) and its log lines. */
+export class HotcycleProcess extends LoggedProcess {
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}, cli = CLI) {
+    super([process.execPath, cli, ...args], env);
   }
 }
 
