@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HotcycleError, toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { readCapped, readJson } from './body.ts';
+import { peerOf } from './peer.ts';
 import { armDeadline, disarmDeadline, guard } from './guards.ts';
 import { prepareSocketPath, removeSocket } from './socket-path.ts';
 import type { Check } from './validate.ts';
@@ -33,6 +34,10 @@ export async function startControlServer(options: { socketPath: string; routes: 
   const { socketPath, routes, logger } = options;
   // Timeouts are enforced on a timer; check every second so a slow client is cut off on time.
   const server = createServer({ maxHeaderSize: 8192, connectionsCheckingInterval: 1000 }, (req, res) => {
+    if (req.method !== 'GET') {
+      const peer = peerOf(req.socket);
+      logger.info(`control ${req.method ?? '?'} ${req.url ?? ''}`, { event: 'control.request', peerPid: peer?.pid, peerUid: peer?.uid });
+    }
     void serve(routes, req, res).catch((error: unknown) => {
       const info = toErrorInfo(error, 'control');
       logger.error('control request failed', { event: 'control.error', method: req.method, path: req.url, ...info });

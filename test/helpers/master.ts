@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { ExitInfo } from '../../src/process/exit.ts';
-import { masterReload, masterStatus } from '../../src/protocol/master-client.ts';
-import type { MasterStatus, ReloadEvent, ReloadRequest, ReloadResult } from '../../src/protocol/types.ts';
+import { masterCheck, masterReload, masterStatus } from '../../src/protocol/master-client.ts';
+import type { CheckResult, MasterStatus, ReloadEvent, ReloadRequest, ReloadResult } from '../../src/protocol/types.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const CLI = join(ROOT, 'src/cli/main.ts');
@@ -119,6 +119,10 @@ export class MasterProcess {
 
   status(): Promise<MasterStatus> {
     return masterStatus(this.socket);
+  }
+
+  check(): Promise<CheckResult> {
+    return masterCheck(this.socket);
   }
 
   /** Pids of the workers of one generation (default: the current one). */

@@ -79,3 +79,11 @@ test('the socket is 0660, and a second master refuses to steal it', async () => 
   assert.match(second.stderr, /in use by a running process/);
   assert.equal((await master.status()).state, 'running', 'the first master still answers');
 });
+
+test('every state-changing request is logged with the peer process that sent it (SO_PEERCRED)', async () => {
+  const logged = master.nextLog((l) => l.event === 'control.request' && l.message === 'control POST /v1/check');
+  await master.check();
+  const line = await logged;
+  assert.equal(line.peerPid, process.pid, 'this test process asked');
+  assert.equal(line.peerUid, process.getuid?.());
+});
