@@ -15,8 +15,20 @@ const addonSource = join(root, 'native', 'hotcycle.c');
 
 function buildAddon(): void {
   if (existsSync(addon) && statSync(addon).mtimeMs >= statSync(addonSource).mtimeMs) return;
-  // npm ships node-gyp; npm_config_nodedir (set in this machine's npmrc) keeps it offline.
-  execFileSync('npm', ['exec', '--yes', '--', 'node-gyp', 'rebuild'], { cwd: root, stdio: 'inherit' });
+  // node-gyp is a pinned devDependency, given the running Node's own headers: no download.
+  const dir = nodeDir();
+  execFileSync(join(root, 'node_modules', '.bin', 'node-gyp'), ['rebuild', ...(dir ? [`--nodedir=${dir}`] : [])], { cwd: root, stdio: 'inherit' });
+}
+
+/**
+ * Where the running Node keeps its headers: npm's nodedir setting if any, else its own prefix
+ * (official builds, Debian's package), else the platform package the `node` npm package
+ * installs (our .tools/node24). Undefined: node-gyp fetches them.
+ */
+function nodeDir(): string | undefined {
+  const prefix = join(dirname(process.execPath), '..');
+  const candidates = [process.env.npm_config_nodedir, prefix, join(prefix, 'node_modules', `node-${process.platform}-${process.arch}`)];
+  return candidates.find((dir) => dir && existsSync(join(dir, 'include', 'node', 'node_api.h')));
 }
 
 async function bundle(entry: string, outfile: string): Promise<void> {

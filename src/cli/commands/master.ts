@@ -1,7 +1,6 @@
 import { createLogger, type LogFormat, type Logger } from '../../log.ts';
 import { parseNginxCommand, type NginxCommand } from '../../master/drivers/nginx/command.ts';
-import { NginxDriver } from '../../master/drivers/nginx/driver.ts';
-import { runMaster, type MasterOptions } from '../../master/main.ts';
+import type { MasterOptions } from '../../master/main.ts';
 import { describeExit } from '../../process/exit.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
@@ -74,7 +73,11 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       stateDir: resolve(SETTINGS.stateDir, values['state-dir']) || undefined,
       logger,
     };
-    if (driver === 'native') return runMaster(options);
+    if (driver === 'native') {
+      // Loaded only to run it: `hotcycle status` and the others never load the engine.
+      const { runMaster } = await import('../../master/main.ts');
+      return runMaster(options);
+    }
     return runNginxMaster(options, command, {
       shutdownTimeoutMs: count(values['shutdown-timeout'], '--shutdown-timeout', 30_000),
       reloadTimeoutMs: count(values['reload-timeout'], '--reload-timeout', 15_000),
@@ -89,6 +92,7 @@ async function runNginxMaster(
 ): Promise<number> {
   if (!argv.length) throw new UsageError("the nginx driver needs nginx's command after -- (e.g. -- nginx -g 'daemon off;' -c DIR/nginx.conf)");
   const command = nginxCommand(argv);
+  const [{ runMaster }, { NginxDriver }] = await Promise.all([import('../../master/main.ts'), import('../../master/drivers/nginx/driver.ts')]);
   return runMaster(options, ({ fail }) => new NginxDriver({
     command, configDir: options.configDir, logger, ...limits,
     onUnexpectedExit: (exit) => fail(`nginx ${describeExit(exit)} on its own`),

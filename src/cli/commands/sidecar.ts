@@ -1,7 +1,6 @@
 import { createLogger, type LogFormat } from '../../log.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { SIDECAR_DRIVERS, type SidecarDriver } from '../../sidecar/gate.ts';
-import { runSidecar } from '../../sidecar/main.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
@@ -68,6 +67,8 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     const format = resolve(SETTINGS.logFormat, values['log-format']);
     if (format !== 'json' && format !== 'text') throw new UsageError(`--log-format must be json or text, not ${format}`);
     const logger = createLogger({ component: 'sidecar', format: format as LogFormat, level: resolve(SETTINGS.logLevel, values['log-level']) });
+    // Loaded only to run it: the other commands never pay for the watcher, metrics and the rest.
+    const { runSidecar } = await import('../../sidecar/main.ts');
     return runSidecar({
       sourceDir: resolve(SETTINGS.sourceDir, values.source),
       liveDir: resolve(SETTINGS.liveDir, values.live),
