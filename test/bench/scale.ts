@@ -148,7 +148,7 @@ function drainRow(d: Draining): Row {
   return {
     measure: `${d.connections} idle keep-alive connections draining: reload / old generation drained`,
     value: `${d.reloadMs} / ${d.drainMs} ms; failed requests ${d.load.failed} of ${d.load.requests}`,
-    note: `drained = reload answered → last old worker exited (1 s idle grace included); idle connections closed by the server ${d.idle.closedByServer}, errors: ${resets}; wrk -c16 keep-alive alongside; ${d.limitNote}`,
+    note: `drained = reload answered → last old worker exited (idle keep-alive connections close once idle for the keepAliveTimeout); idle connections closed by the server ${d.idle.closedByServer}, errors: ${resets}; wrk -c16 keep-alive alongside; ${d.limitNote}`,
   };
 }
 
