@@ -1,12 +1,11 @@
 // Tested as kubelet tests its AtomicWriter (atomic_writer_test.go: TestWriteOnce, TestUpdate,
 // checkVolumeContents), plus what kubelet does not test: readers racing 200 updates, real ENOSPC
 // at each step before the swap (a tiny tmpfs), and leftovers of a writer killed mid-publish.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, statfs, symlink, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { lstat, mkdir, readdir, readFile, readlink, rm, statfs, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HotcycleError } from '../../src/errors.ts';
@@ -14,21 +13,14 @@ import { writeAtomic } from '../../src/sidecar/atomic-writer.ts';
 import { fileSetFrom, fileSetsEqual, readFileSet, type FileSet } from '../../src/sidecar/fileset.ts';
 import { KubeletVolume } from '../helpers/kubelet.ts';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
+import { Scratch } from '../helpers/scratch.ts';
 
 const TIMESTAMP_DIR = /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.[A-Za-z0-9]{6}$/;
 
-let root: string;
-before(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'hotcycle-writer-'));
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const scratch = Scratch.forFile('hotcycle-writer-');
 
-let counter = 0;
 async function freshDir(): Promise<string> {
-  const dir = path.join(root, `case-${++counter}`);
-  await mkdir(dir);
+  const dir = await scratch.dir();
   return dir;
 }
 
@@ -98,7 +90,7 @@ describe('write once (TestWriteOnce)', () => {
   });
 
   test('needs the target directory to exist', async () => {
-    await assert.rejects(writeAtomic(path.join(root, 'nope'), fileSetFrom({ a: 'a' })), (error: unknown) =>
+    await assert.rejects(writeAtomic(scratch.path('nope'), fileSetFrom({ a: 'a' })), (error: unknown) =>
       error instanceof HotcycleError && error.code === 'ENOTARGET' && /does not exist/.test(error.message));
   });
 });

@@ -1,26 +1,18 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { HotcycleError } from '../../src/errors.ts';
 import { fileSetFrom, hashFileSet, readFileSet, shortHash, type FileSet } from '../../src/sidecar/fileset.ts';
 import { KubeletVolume } from '../helpers/kubelet.ts';
+import { Scratch } from '../helpers/scratch.ts';
 
-let root: string;
-before(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'hotcycle-fileset-'));
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const scratch = Scratch.forFile('hotcycle-fileset-');
 
-let counter = 0;
 async function freshDir(files: Record<string, string | Buffer> = {}): Promise<string> {
-  const dir = path.join(root, `case-${++counter}`);
-  await mkdir(dir);
+  const dir = await scratch.dir();
   for (const [name, content] of Object.entries(files)) {
     await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await writeFile(path.join(dir, name), content);
@@ -153,6 +145,6 @@ describe('readFileSet', () => {
   });
 
   test('names a directory it cannot read', async () => {
-    await rejects(path.join(root, 'missing'), /cannot read .*missing/);
+    await rejects(scratch.path('missing'), /cannot read .*missing/);
   });
 });

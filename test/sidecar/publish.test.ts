@@ -1,25 +1,17 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, statfs, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HotcycleError } from '../../src/errors.ts';
 import { fileSetFrom, fileSetsEqual, hashFileSet, readFileSet, type FileSet } from '../../src/sidecar/fileset.ts';
 import { Publisher } from '../../src/sidecar/publish.ts';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
+import { Scratch } from '../helpers/scratch.ts';
 
-let root: string;
-before(async () => {
-  root = await mkdtemp(path.join(os.tmpdir(), 'hotcycle-publish-'));
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
+const scratch = Scratch.forFile('hotcycle-publish-');
 
-let counter = 0;
 async function freshDir(): Promise<string> {
-  const dir = path.join(root, `case-${++counter}`);
-  await mkdir(dir);
+  const dir = await scratch.dir();
   return dir;
 }
 
@@ -93,7 +85,7 @@ describe('Publisher', () => {
   });
 
   test('needs the live directory to exist', async () => {
-    await assert.rejects(Publisher.open(path.join(root, 'missing')), hasCode('ENOTARGET'));
+    await assert.rejects(Publisher.open(scratch.path('missing')), hasCode('ENOTARGET'));
   });
 
   test('serializes concurrent publishes; the last one wins', async () => {
