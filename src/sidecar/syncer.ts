@@ -96,7 +96,11 @@ export class Syncer {
     return this.#appliedHash !== '' && this.#appliedHash === this.#options.publisher.current()?.hash;
   }
 
-  /** No new syncs; a wait for the master ends; resolves when the running sync is done. Idempotent. */
+  /**
+   * No new syncs. Those already queued still run (a checked version may still be published, so a
+   * restarted app finds the newest one) but no longer wait for the master; resolves when they
+   * are done. Idempotent.
+   */
   close(): Promise<void> {
     this.#closed ??= (async () => {
       this.#waiting?.abort('shutting down');
