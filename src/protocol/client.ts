@@ -90,6 +90,7 @@ function connectionError(socketPath: string, error: NodeJS.ErrnoException): Hotc
     ENOENT: 'no socket there: is it running, and is --socket right?',
     ECONNREFUSED: 'nothing listens there: the process that made it has exited',
     EACCES: 'permission denied: run as the socket owner or a member of its group',
+    EAGAIN: 'its queue of pending connections is full (overloaded); try again',
   };
   const hint = hints[error.code ?? ''] ?? error.message;
   return new UnreachableError('control', error.code ?? 'ECONNECT', `cannot reach ${socketPath}: ${hint}`, { cause: error });

@@ -10,6 +10,8 @@ import { armDeadline, disarmDeadline, guard } from './guards.ts';
 import { prepareSocketPath, removeSocket } from './socket-path.ts';
 import type { Check } from './validate.ts';
 
+const ACCEPT_BACKLOG = 1024;
+
 export interface RequestContext {
   body: unknown;
   /** True when the client asked for `application/x-ndjson`: events as they happen. */
@@ -113,7 +115,9 @@ function listen(server: Server, socketPath: string): Promise<void> {
     // The socket is created 0660 (umask 0117 at bind time): only its owner and group connect.
     const umask = process.umask(0o117);
     try {
-      server.listen(socketPath, () => {
+      // A deep accept queue: a burst of clients (probes, scripts) waits instead of getting
+      // EAGAIN, which a Unix socket answers at once when its queue is full.
+      server.listen({ path: socketPath, backlog: ACCEPT_BACKLOG }, () => {
         server.off('error', reject);
         resolve();
       });
