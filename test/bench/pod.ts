@@ -10,7 +10,7 @@ import { fileSetFrom, hashFileSet } from '../../src/sidecar/fileset.ts';
 import { masterStatus } from '../../src/protocol/master-client.ts';
 import type { MasterStatus } from '../../src/protocol/types.ts';
 import { KubeletVolume, type VolumeFiles } from '../helpers/kubelet.ts';
-import { alive, ROOT, type HotcycleYaml } from '../helpers/master.ts';
+import { cleanUp, ROOT, type HotcycleYaml } from '../helpers/master.ts';
 import { HotcycleProcess } from '../helpers/sidecar.ts';
 
 export const BUNDLE = join(ROOT, 'dist/hotcycle.mjs');
@@ -78,11 +78,8 @@ export class BenchPod {
   }
 
   /** Stops both processes and any worker left, then removes the directory. */
-  async cleanup(): Promise<void> {
-    const workers = await this.masterStatus().then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
-    await Promise.all([this.sidecar?.stop(), this.master?.stop()]);
-    for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await rm(this.dir, { recursive: true, force: true });
+  cleanup(): Promise<void> {
+    return cleanUp(this.masterSocket, [this.sidecar, this.master], this.dir);
   }
 }
 

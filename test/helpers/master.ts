@@ -135,12 +135,20 @@ export class MasterProcess {
   }
 
   /** Stops the master (SIGKILL after a grace), then any worker it left, and removes the directory. */
-  async cleanup(): Promise<void> {
-    const workers = await this.status().then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
-    await this.stop();
-    for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await rm(this.dir, { recursive: true, force: true });
+  cleanup(): Promise<void> {
+    return cleanUp(this.socket, [this], this.dir);
   }
+}
+
+/**
+ * A test's teardown: notes every worker the master at `socket` runs, stops `processes`
+ * (SIGKILL after a grace), kills any worker they left behind, and removes `dir`.
+ */
+export async function cleanUp(socket: string, processes: readonly ({ stop(): Promise<unknown> } | null)[], dir: string): Promise<void> {
+  const workers = await masterStatus(socket).then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
+  await Promise.all(processes.map((p) => p?.stop()));
+  for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** The pids of one generation's workers in a status (default: the current generation). */

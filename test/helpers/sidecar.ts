@@ -1,7 +1,7 @@
 // A pod on this machine: a kubelet-style source directory (KubeletVolume), the live directory,
 // the run directory with both sockets, and real `hotcycle sidecar` / `hotcycle master` processes
 // (the CLI from source, Node 24) whose JSON log lines tests wait on as events (no sleeps).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,7 +11,7 @@ import type { SidecarStatus, SyncRequest, SyncResult } from '../../src/protocol/
 import type { MasterStatus } from '../../src/protocol/types.ts';
 import { KubeletVolume, type VolumeFiles } from './kubelet.ts';
 import { LoggedProcess } from './logged-process.ts';
-import { alive, CLI, type HotcycleYaml } from './master.ts';
+import { CLI, cleanUp, type HotcycleYaml } from './master.ts';
 
 /** One real hotcycle process (the CLI from source, or `cli`) and its log lines. */
 export class HotcycleProcess extends LoggedProcess {
@@ -82,11 +82,8 @@ export class Pod {
   }
 
   /** Stops both processes and any worker left, then removes the directory. */
-  async cleanup(): Promise<void> {
-    const workers = await this.masterStatus().then((s) => s.generations.flatMap((g) => g.workers.map((w) => w.pid)), () => []);
-    await Promise.all([this.sidecar?.stop(), this.master?.stop()]);
-    for (const pid of workers) if (alive(pid)) process.kill(pid, 'SIGKILL');
-    await rm(this.dir, { recursive: true, force: true });
+  cleanup(): Promise<void> {
+    return cleanUp(this.masterSocket, [this.sidecar, this.master], this.dir);
   }
 }
 
