@@ -44,8 +44,13 @@ test('the containers are separate process trees, each PID 1 of its own namespace
 test('a kubelet update reaches the master through the sidecar and the control socket', async () => {
   const before = await pod.masterStatus();
   const reloaded = pod.sidecar.nextLog((l) => l.event === 'reload.ok');
+  // The old worker exits after the reload answered; until the master reaps it, it is a zombie
+  // for a moment. Count zombies only once the master says the old generation is gone: what is
+  // left then is an orphan nobody reaps.
+  const drained = pod.master.nextLog((l) => l.event === 'generation.drained' && l.generation === before.generation);
   await pod.kubelet.update(files('two'));
   await reloaded;
+  await drained;
   const status = await pod.status();
   assert.equal('error' in status.master, false);
   const master = status.master as Awaited<ReturnType<Pod['masterStatus']>>;
