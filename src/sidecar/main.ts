@@ -28,6 +28,7 @@ export interface SidecarOptions {
   listen: string;
   driver: SidecarDriver;
   debounceMs: number;
+  debounceMaxMs: number;
   resyncMs: number;
   schemas: readonly SchemaMapping[];
   /** `--watch-configmap NAME`; '' for none. */
@@ -54,7 +55,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   });
   if (kube.reporter) recorder.attach(kube.reporter);
   const watcher = await SourceWatcher.start({
-    dir: sourceDir, debounceMs: options.debounceMs, resyncMs: options.resyncMs, logger,
+    dir: sourceDir, debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),
     onResync: () => void syncer.request({ origin: 'volume', reason: 'resync', resync: true }),
   });

@@ -5,7 +5,9 @@
 //   (1) On a kubelet volume (`..data` exists) only an event on `..data` counts: kubelet's swap
 //       renames `..data_tmp` over it; the other entries move around it and mean nothing alone.
 //   (2) On a plain directory any event counts, once the directory has settled.
-//   (3) Counted events are debounced: a burst becomes one onChange() `debounceMs` after the last.
+//   (3) Counted events are debounced: a burst becomes one onChange() `debounceMs` after the last,
+//       but never later than `debounceMaxMs` after the first, so a source that keeps changing
+//       (a controller rewriting it in a loop) cannot hold every version back.
 //   (4) A slow timer calls onResync() every `resyncMs`: the caller re-hashes, so a change no
 //       event announced still goes through (and is counted with noteMissed()).
 import { watch, type FSWatcher } from 'chokidar';
@@ -18,6 +20,7 @@ import { hasDataLink } from './source.ts';
 export interface SourceWatchOptions {
   dir: string;
   debounceMs: number;
+  debounceMaxMs: number;
   resyncMs: number;
   logger: Logger;
   /** A new version may be in the source directory. */
@@ -31,6 +34,8 @@ export class SourceWatcher {
   readonly #watcher: FSWatcher;
   readonly #resync: NodeJS.Timeout;
   #debounce: NodeJS.Timeout | undefined;
+  /** When the first event of the burst being debounced arrived (performance.now()). */
+  #burstStart: number | undefined;
   #ready = false;
   #closed: Promise<void> | undefined;
   #events = 0;
@@ -87,6 +92,12 @@ export class SourceWatcher {
     if (kubelet && path.basename(changed) !== DATA_DIR) return; // (1)
     this.#events++; // (2)
     clearTimeout(this.#debounce); // (3)
-    this.#debounce = setTimeout(() => this.#options.onChange(), this.#options.debounceMs);
+    const now = performance.now();
+    this.#burstStart ??= now;
+    const delay = Math.max(0, Math.min(this.#options.debounceMs, this.#burstStart + this.#options.debounceMaxMs - now));
+    this.#debounce = setTimeout(() => {
+      this.#burstStart = undefined;
+      this.#options.onChange();
+    }, delay);
   }
 }

@@ -1,8 +1,11 @@
-// Fault matrix 8: 1000 ConfigMap swaps (kubelet's AtomicWriter steps, back to back, as fast as
-// this machine goes; the aim is 10 s)
+// Fault matrix 8: 1000 ConfigMap swaps in 10 s (kubelet's AtomicWriter steps, one every 10 ms,
+// from a kubelet process of its own: kubelet-storm.ts)
 // → the live directory and the master end on the last version, after few cycles, no container
 // crashes, and the load sees no failed request.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
@@ -12,6 +15,8 @@ import { podFiles, podLoad } from './pod-files.ts';
 import { recordFault } from './report.ts';
 
 const SWAPS = 1000;
+const PERIOD_MS = 10;
+const STORM = fileURLToPath(new URL('./kubelet-storm.ts', import.meta.url));
 let pod: Pod;
 let port: number;
 
@@ -21,14 +26,12 @@ before(async () => {
 });
 after(() => pod.cleanup());
 
-test('8: 1000 ConfigMap swaps back to back end on the last version after few cycles', async (t) => {
+test('8: 1000 ConfigMap swaps in 10 s end on the last version after few cycles', async (t) => {
   const before = await pod.masterStatus();
-  // A lighter load: the kubelet stand-in shares this process's event loop with it.
-  const load = await podLoad(port, { connections: 2, keepAlive: true });
+  const load = await podLoad(port, { keepAlive: true });
   t.after(() => load.stop());
-  const started = performance.now();
-  for (let i = 1; i <= SWAPS; i++) await pod.kubelet.update(podFiles(port, `swap ${i}`));
-  const swapMs = Math.round(performance.now() - started);
+  const { stdout } = await promisify(execFile)(process.execPath, [STORM, pod.kubelet.dir, String(SWAPS), String(PERIOD_MS), String(port)]);
+  const storm = JSON.parse(stdout) as { swaps: number; ms: number; behindMs: number };
   const finalHash = hashFileSet(await readFileSet(pod.kubelet.dir));
   await pod.sidecar.waitForLog((l) => l.event === 'reload.ok' && l.configHash === finalHash);
   await load.until(load.completed + 100);
@@ -43,10 +46,10 @@ test('8: 1000 ConfigMap swaps back to back end on the last version after few cyc
   assert.ok(cycles >= 1 && cycles <= 50, `few cycles for ${SWAPS} swaps, got ${cycles}`);
   assert.ok(pod.master.running() && pod.sidecar.running(), 'no container crashed');
   assert.equal(summary.failed, 0, JSON.stringify(summary.errors));
-  // Not asserted: on a shared 2-core machine the stand-in alone does ~6 ms a swap, and the pod
-  // reacting to them competes for the same cores; the row records the rate reached.
+  // The rate is the input, not a claim: the row records the time the swaps took (the last swap
+  // starts behindMs after its slot when this shared machine cannot keep up).
   recordFault(t, {
-    fault: `8 ${SWAPS} ConfigMap swaps in ${swapMs} ms`, expected: 'last version live and served, few cycles, no crash',
+    fault: `8 ${storm.swaps} ConfigMap swaps in ${storm.ms} ms (paced ${PERIOD_MS} ms, last ${storm.behindMs} ms behind)`, expected: 'last version live and served, few cycles, no crash',
     observed: `${cycles} cycles, ${published} publishes; generation ${after.generation} serves swap ${SWAPS}`, failedRequests: summary.failed,
   });
 });

@@ -17,11 +17,11 @@ async function tempDir(t: TestContext): Promise<string> {
   return dir;
 }
 
-async function watching(t: TestContext, dir: string, options: { debounceMs?: number; resyncMs?: number } = {}) {
+async function watching(t: TestContext, dir: string, options: { debounceMs?: number; debounceMaxMs?: number; resyncMs?: number } = {}) {
   const signals = new EventEmitter();
   let changes = 0;
   const watcher = await SourceWatcher.start({
-    dir, debounceMs: options.debounceMs ?? 20, resyncMs: options.resyncMs ?? 60_000, logger: silentLogger(),
+    dir, debounceMs: options.debounceMs ?? 20, debounceMaxMs: options.debounceMaxMs ?? 60_000, resyncMs: options.resyncMs ?? 60_000, logger: silentLogger(),
     onChange: () => { changes++; signals.emit('change'); },
     onResync: () => signals.emit('resync'),
   });
@@ -41,6 +41,19 @@ describe('SourceWatcher', () => {
     assert.equal(changes(), 1);
     assert.equal(watcher.health().kind, 'kubelet');
     assert.ok(watcher.health().events >= 1);
+  });
+
+  test('a source that never stops changing still syncs, debounceMaxMs after the first change', async (t) => {
+    const dir = await tempDir(t);
+    const volume = new KubeletVolume(dir);
+    await volume.update({ 'a.conf': 'v0' });
+    // A debounce no gap between these swaps can reach: only the max wait can end the burst.
+    const { signals } = await watching(t, dir, { debounceMs: 60_000, debounceMaxMs: 300 });
+    let changed = false;
+    signals.once('change', () => { changed = true; });
+    let swaps = 0;
+    while (!changed && swaps < 10_000) await volume.update({ 'a.conf': `v${++swaps}` });
+    assert.ok(changed, `a change was signalled while ${swaps} swaps kept coming`);
   });
 
   test('on a kubelet volume, entries other than ..data do not count', async (t) => {

@@ -40,6 +40,7 @@ ${describe(SETTINGS.listen, 'ADDR')}
 ${describe(SETTINGS.driver, 'NAME')}
 ${describe(SETTINGS.watchConfigMap, 'NAME')}
 ${describe(SETTINGS.debounceMs, 'MS')}
+${describe(SETTINGS.debounceMaxMs, 'MS')}
 ${describe(SETTINGS.resyncMs, 'MS')}
   --schema GLOB=SCHEMA       check files matching GLOB against the JSON Schema file SCHEMA
                              (repeatable; a path on disk, e.g. a mounted schemas ConfigMap)
@@ -57,7 +58,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     const { values, positionals } = parse('sidecar', argv, {
       source: { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
       listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' },
-      'debounce-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
+      'debounce-ms': { type: 'string' }, 'debounce-max-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
       'log-format': { type: 'string' }, 'log-level': { type: 'string' },
     });
     if (values.help) return printHelp(this);
@@ -77,6 +78,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       listen: resolve(SETTINGS.listen, values.listen),
       driver: driver as SidecarDriver,
       debounceMs: millis(resolve(SETTINGS.debounceMs, values['debounce-ms']), '--debounce-ms', 0),
+      debounceMaxMs: millis(resolve(SETTINGS.debounceMaxMs, values['debounce-max-ms']), '--debounce-max-ms', 0),
       resyncMs: millis(resolve(SETTINGS.resyncMs, values['resync-ms']), '--resync-ms', 1),
       schemas: (values.schema ?? []).map((flag) => schemaFlag(flag)),
       configMap: resolve(SETTINGS.watchConfigMap, values['watch-configmap']),
