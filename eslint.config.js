@@ -12,4 +12,14 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // Layers: the master and the sidecar are separate programs in separate containers; what they
+  // share lives below them (protocol, config, configset, process, queue, …), never in each other.
+  ...[['master', 'sidecar'], ['sidecar', 'master']].map(([layer, other]) => ({
+    files: [`src/${layer}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: [`**/${other}/*`], message: `${layer} must not import ${other}: move what both need below them` }] }] },
+  })),
+  {
+    files: ['src/{checks,config,configset,process,protocol,worker}/**/*.ts', 'src/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/master/*', '**/sidecar/*', '**/cli/*'], message: 'shared modules must not import the programs built on them' }] }] },
+  },
 );

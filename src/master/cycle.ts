@@ -20,7 +20,7 @@ import { HotcycleError } from '../errors.ts';
 import { Generation, type GenerationHooks } from './generation.ts';
 import { closeListeners, openedListeners, openListeners, planListeners, type Listener } from './listeners.ts';
 import type { PhaseClock } from './phases.ts';
-import { readExpectedVersion, writeSnapshot } from './snapshot.ts';
+import { readExpectedVersion, writeSnapshot } from '../configset/snapshot.ts';
 
 /** How long the commit waits for the old workers to close their listening sockets. */
 const STOP_ACCEPTING_MS = 2000;

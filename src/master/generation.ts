@@ -5,7 +5,7 @@ import type { Logger } from '../log.ts';
 import type { ExitInfo } from '../process/exit.ts';
 import type { StopResult } from '../process/stop.ts';
 import { socketInodes, waitUntilNotListening } from './accepting.ts';
-import { backoffDelay, CRASH_LOOP_STREAK, nextStreak, type BackoffPolicy } from './backoff.ts';
+import { backoffDelay, CRASH_LOOP_STREAK, nextStreak, type BackoffPolicy } from '../backoff.ts';
 import type { Readiness } from './readiness.ts';
 import { Worker, type WorkerSpec, type WorkerStatus } from './workers.ts';
 

@@ -5,8 +5,8 @@
 // closed by the caller after the commit, never here.
 import { lstatSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { HotcycleError } from '../errors.ts';
-import { addressKey, parseAddress, type ListenAddress } from './address.ts';
-import { closeFd, listenTcp, listenUnix } from './native.ts';
+import { addressKey, parseAddress, type ListenAddress } from '../config/address.ts';
+import { closeFd, listenTcp, listenUnix } from '../native.ts';
 
 /** A listener as the configuration declares it. */
 export interface ListenerSpec {

@@ -1,11 +1,13 @@
 // The master: one driver, one queue, the last results, and an orderly shutdown.
-// Control requests, signals and respawns only enqueue; the queue acts.
+// Control requests, signals and respawns only enqueue; the queue acts. Shutdown aborts the
+// running cycle and waits for the queue to empty; `/v1/check` only reads, and runs beside it.
 import { HotcycleError, toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { CheckResult, MasterState, MasterStatus, ReloadRequest, ReloadResult } from '../protocol/types.ts';
 import type { Driver } from './driver.ts';
+import { Coalescer, SerialQueue } from '../queue.ts';
 import { PhaseClock, round } from './phases.ts';
-import { Coalescer, ReloadBatch, SerialQueue, type BatchListener } from './queue.ts';
+import { ReloadBatch, type BatchListener } from './reload-batch.ts';
 
 const HISTORY = 10;
 

@@ -8,7 +8,7 @@ import { fchownSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { HotcycleError } from '../errors.ts';
-import { closeFd, isNativeError, pipe } from '../master/native.ts';
+import { closeFd, isNativeError, pipe } from '../native.ts';
 import { waitForExit, type ExitInfo } from './exit.ts';
 
 /** One element of spawn()'s stdio array, for the child's fds 3…. */

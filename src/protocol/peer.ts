@@ -2,7 +2,7 @@
 // audit line every state-changing request gets ("reload requested by pid 4242, uid 0").
 // Access itself is the socket file's 0660: this only records who used it.
 import type { Socket } from 'node:net';
-import { peerCred, type PeerCred } from '../master/native.ts';
+import { peerCred, type PeerCred } from '../native.ts';
 
 const peers = new WeakMap<Socket, PeerCred | null>();
 

@@ -14,8 +14,8 @@ import { describeExit, waitForExit } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
 import { stopProcess } from '../process/stop.ts';
-import { writeSnapshot } from '../master/snapshot.ts';
-import type { FileSet } from './fileset.ts';
+import { writeSnapshot } from '../configset/snapshot.ts';
+import type { FileSet } from '../configset/fileset.ts';
 
 export const COMMAND_SOURCE = 'command';
 const KILL_GRACE_MS = 2000;

@@ -4,7 +4,7 @@
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import type { HotcycleConfig } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
-import { canonicalKey } from '../master/address.ts';
+import { canonicalKey } from '../config/address.ts';
 
 export function checkListeners(config: HotcycleConfig, text: string, file: string): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];

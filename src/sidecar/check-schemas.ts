@@ -9,7 +9,7 @@ import { matchesGlob } from '../checks/nginx/glob.ts';
 import { checkAgainstSchema, parseUserSchema, SCHEMA_SOURCE } from '../checks/schema.ts';
 import type { SchemaMapping } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
-import type { FileSet } from './fileset.ts';
+import type { FileSet } from '../configset/fileset.ts';
 
 /** `GLOB=SCHEMA` → a mapping; a relative SCHEMA is resolved against `cwd` (the flag names a file on disk). */
 export function parseSchemaFlag(flag: string, cwd: string = process.cwd()): SchemaMapping {

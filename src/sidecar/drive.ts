@@ -16,7 +16,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { backoffDelay, type BackoffPolicy } from '../master/backoff.ts';
+import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { masterReload, masterStatus } from '../protocol/master-client.ts';
 import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
 

@@ -16,7 +16,7 @@ import { HotcycleError } from '../errors.ts';
 import { checkCommands } from './check-commands.ts';
 import { checkListeners } from './check-listeners.ts';
 import { checkSchemas } from './check-schemas.ts';
-import type { FileSet } from './fileset.ts';
+import type { FileSet } from '../configset/fileset.ts';
 
 export const SIDECAR_DRIVERS = ['native', 'nginx'] as const;
 export type SidecarDriver = (typeof SIDECAR_DRIVERS)[number];

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Logger } from '../log.ts';
 import type { SidecarStatus } from '../protocol/sidecar.ts';
-import { fileSetFrom, type FileSet } from './fileset.ts';
+import { fileSetFrom, type FileSet } from '../configset/fileset.ts';
 import { inClusterKubeConfig } from './kube/client.ts';
 import { watchConfigMap, type ConfigMapWatch } from './kube/configmap-watch.ts';
 import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './kube/env.ts';

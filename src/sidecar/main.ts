@@ -8,7 +8,7 @@ import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
 import { MasterLink } from './drive.ts';
-import { shortHash } from './fileset.ts';
+import { shortHash } from '../configset/fileset.ts';
 import type { SidecarDriver } from './gate.ts';
 import { setUpKube } from './kube-setup.ts';
 import { SidecarMetrics } from './metrics.ts';

@@ -5,7 +5,7 @@ import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
 import type { ErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { ReloadResult } from '../protocol/types.ts';
-import { shortHash } from './fileset.ts';
+import { shortHash } from '../configset/fileset.ts';
 import type { KubeReporter } from './kube/reporter.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import type { SyncEvents } from './syncer.ts';

@@ -3,7 +3,7 @@
 // pathsToRemove, minus the directory walk). No I/O here, so both are table-tested.
 import path from 'node:path';
 import { HotcycleError } from '../errors.ts';
-import { fileSetFrom, type FileSet } from './fileset.ts';
+import { fileSetFrom, type FileSet } from '../configset/fileset.ts';
 
 const MAX_FILE_NAME_BYTES = 255;
 const MAX_PATH_LENGTH = 4096;

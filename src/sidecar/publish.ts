@@ -4,7 +4,7 @@
 import { stat } from 'node:fs/promises';
 import { HotcycleError } from '../errors.ts';
 import { writeAtomic } from './atomic-writer.ts';
-import { DATA_DIR, hashFileSet, readFileSet, shortHash, type FileSet, type FileSetLimits } from './fileset.ts';
+import { DATA_DIR, hashFileSet, readFileSet, shortHash, type FileSet, type FileSetLimits } from '../configset/fileset.ts';
 
 export interface Version {
   readonly hash: string;

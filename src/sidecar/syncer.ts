@@ -20,13 +20,13 @@
 //       to come back on it, then publish the interrupted version again and reload it, once.
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { toErrorInfo, type ErrorInfo } from '../errors.ts';
-import { Coalescer, SerialQueue } from '../master/queue.ts';
-import { readConfigSet } from '../master/snapshot.ts';
+import { Coalescer, SerialQueue } from '../queue.ts';
+import { readConfigSet } from '../configset/snapshot.ts';
 import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import type { ReloadResult } from '../protocol/types.ts';
 import { SourceArbiter } from './arbiter.ts';
 import type { MasterLink } from './drive.ts';
-import { hashFileSet, shortHash, type FileSet } from './fileset.ts';
+import { hashFileSet, shortHash, type FileSet } from '../configset/fileset.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
 import type { Publisher, Version } from './publish.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';

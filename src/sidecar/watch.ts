@@ -14,7 +14,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import path from 'node:path';
 import type { Logger } from '../log.ts';
 import type { WatchHealth } from '../protocol/sidecar.ts';
-import { DATA_DIR } from './fileset.ts';
+import { DATA_DIR } from '../configset/fileset.ts';
 import { hasDataLink } from './source.ts';
 
 export interface SourceWatchOptions {

@@ -4,7 +4,7 @@
 //   - failed requests during N reloads under a wrk load, keep-alive and new connections
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { closeFd, listenTcp } from '../../src/master/native.ts';
+import { closeFd, listenTcp } from '../../src/native.ts';
 import { demoConfig, DEMO_APP, MasterProcess, ROOT } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 import { percentile, round, startWrk, type SuiteResult, type WrkSummary } from './lib.ts';

@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readlink, rename, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { stringify } from 'yaml';
-import { fileSetFrom, hashFileSet } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom, hashFileSet } from '../../src/configset/fileset.ts';
 import { masterStatus } from '../../src/protocol/master-client.ts';
 import type { MasterStatus } from '../../src/protocol/types.ts';
 import { KubeletVolume, type VolumeFiles } from '../helpers/kubelet.ts';

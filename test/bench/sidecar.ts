@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig, type HotcycleYaml } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
 import { Pod } from '../helpers/pod.ts';
 import { freePort } from '../helpers/ports.ts';

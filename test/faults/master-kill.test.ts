@@ -10,7 +10,7 @@
 // Requests fail while the container is down (nothing listens); after the restart none do.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
 import { DEMO_APP, fixture, type WorkersYaml } from '../helpers/master.ts';
 import { Pod } from '../helpers/pod.ts';

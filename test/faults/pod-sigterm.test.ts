@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
 import { DEMO_APP } from '../helpers/master.ts';
 import { Pod } from '../helpers/pod.ts';

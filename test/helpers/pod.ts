@@ -18,7 +18,7 @@ import { masterStatus } from '../../src/protocol/master-client.ts';
 import type { SidecarStatus, SyncRequest, SyncResult } from '../../src/protocol/sidecar.ts';
 import { sidecarStatus, sidecarSync } from '../../src/protocol/sidecar-client.ts';
 import type { MasterStatus } from '../../src/protocol/types.ts';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { Container, namespacesAvailable } from './container.ts';
 import { KubeletVolume, type VolumeFiles } from './kubelet.ts';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
-import { fileSetFrom, hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom, hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { ApiServerStandIn } from '../helpers/apiserver.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig } from '../helpers/master.ts';

@@ -3,7 +3,7 @@
 // not retried; a restarted app container comes back on the last good config.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig, fixture } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { hashFileSet, readFileSet } from '../../src/sidecar/fileset.ts';
+import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';

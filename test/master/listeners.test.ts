@@ -7,12 +7,12 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HotcycleError } from '../../src/errors.ts';
-import { parseAddress } from '../../src/master/address.ts';
+import { parseAddress } from '../../src/config/address.ts';
 import {
   closeListeners, openedListeners, openListenerCount, openListeners, planListeners,
   type Listener, type ListenerSpec,
 } from '../../src/master/listeners.ts';
-import { closeFd, listenUnix } from '../../src/master/native.ts';
+import { closeFd, listenUnix } from '../../src/native.ts';
 import { freePort } from '../helpers/ports.ts';
 
 /** A fake open listener for the pure plan: the fd is never used. */

@@ -2,7 +2,7 @@
 // listening socket and check what it inherits and how its lifecycle moves.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { closeFd, listenTcp } from '../../src/master/native.ts';
+import { closeFd, listenTcp } from '../../src/native.ts';
 import type { Readiness } from '../../src/master/readiness.ts';
 import { Worker } from '../../src/master/workers.ts';
 import { fixture, ROOT } from '../helpers/master.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { HotcycleError } from '../../src/errors.ts';
 import { writeAtomic } from '../../src/sidecar/atomic-writer.ts';
-import { fileSetFrom, fileSetsEqual, readFileSet, type FileSet } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom, fileSetsEqual, readFileSet, type FileSet } from '../../src/configset/fileset.ts';
 import { KubeletVolume } from '../helpers/kubelet.ts';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
 import { Scratch } from '../helpers/scratch.ts';
@@ -228,7 +228,7 @@ test('a reader racing 200 updates always sees exactly one version', async (t) =>
   await writeAtomic(dir, fileSetFrom(versionFiles(0)));
   const here = path.dirname(new URL(import.meta.url).pathname);
   const child = spawn(process.execPath, ['--input-type=module', '-e', READER,
-    pathToFileURL(path.join(here, '../../src/sidecar/fileset.ts')).href, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    pathToFileURL(path.join(here, '../../src/configset/fileset.ts')).href, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdout.setEncoding('utf8');
   let output = '';
   child.stdout.on('data', (chunk: string) => { output += chunk; });

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { formatDiagnostic } from '../../src/checks/diagnostic.ts';
-import { readConfigSet } from '../../src/master/snapshot.ts';
+import { readConfigSet } from '../../src/configset/snapshot.ts';
 import { locate } from '../../src/sidecar/check-commands.ts';
 import { parseSchemaFlag } from '../../src/sidecar/check-schemas.ts';
-import { fileSetFrom } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom } from '../../src/configset/fileset.ts';
 import { checkFileSet, unreadableVersion, type SidecarDriver } from '../../src/sidecar/gate.ts';
 
 const CHECKED = 'workers: {command: [node, app.js]}\nchecks:\n  nginx: {files: "*.conf"}\n  schemas: [{files: "routes/*.json", schema: schemas/routes.json}]\n';

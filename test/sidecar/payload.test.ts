@@ -3,7 +3,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HotcycleError } from '../../src/errors.ts';
-import { fileSetFrom } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom } from '../../src/configset/fileset.ts';
 import { pathsToRemove, topLevelNames, validatePayload, validatePayloadPath } from '../../src/sidecar/payload.ts';
 
 const isPayloadError = (error: unknown): boolean =>

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HotcycleError } from '../../src/errors.ts';
-import { fileSetFrom, fileSetsEqual, hashFileSet, readFileSet, type FileSet } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom, fileSetsEqual, hashFileSet, readFileSet, type FileSet } from '../../src/configset/fileset.ts';
 import { Publisher } from '../../src/sidecar/publish.ts';
 import { mountTmpfs } from '../helpers/tmpfs.ts';
 import { Scratch } from '../helpers/scratch.ts';

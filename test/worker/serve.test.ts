@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { Agent, request } from 'node:http';
-import { closeFd, listenTcp, localPort } from '../../src/master/native.ts';
+import { closeFd, listenTcp, localPort } from '../../src/native.ts';
 import { Worker } from '../../src/master/workers.ts';
 import { DEMO_APP, ROOT } from '../helpers/master.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

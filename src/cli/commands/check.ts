@@ -1,6 +1,6 @@
 import { formatDiagnostic, type Diagnostic } from '../../checks/diagnostic.ts';
 import { toErrorInfo, type ErrorInfo } from '../../errors.ts';
-import { readConfigSet } from '../../master/snapshot.ts';
+import { readConfigSet } from '../../configset/snapshot.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../sidecar/gate.ts';
 import { output, parse, printHelp, UsageError, type Command } from '../command.ts';

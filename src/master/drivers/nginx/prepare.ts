@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
-import { readConfigSet, readExpectedVersion } from '../../snapshot.ts';
+import { readConfigSet, readExpectedVersion } from '../../../configset/snapshot.ts';
 import { runNginxTest } from './check.ts';
 import type { NginxCommand } from './command.ts';
 import { logTargets, mainDirectives, refuseDirectives, type BuildDefaults, type LogTarget, type NginxLayout } from './layout.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { backoffDelay, CRASH_WINDOW_MS, nextStreak } from '../../src/master/backoff.ts';
+import { backoffDelay, CRASH_WINDOW_MS, nextStreak } from '../src/backoff.ts';
 
 test('backoff doubles per crash in a streak, capped at maxBackoffMs', () => {
   const policy = { backoffMs: 100, maxBackoffMs: 1000 };

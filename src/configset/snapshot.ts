@@ -4,7 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HotcycleError } from '../errors.ts';
-import { hashFileSet, readFileSet, type FileSet } from '../sidecar/fileset.ts';
+import { hashFileSet, readFileSet, type FileSet } from './fileset.ts';
 
 export async function readConfigSet(configDir: string): Promise<{ files: FileSet; hash: string }> {
   const files = await readFileSet(configDir);

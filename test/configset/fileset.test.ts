@@ -5,7 +5,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { HotcycleError } from '../../src/errors.ts';
-import { fileSetFrom, hashFileSet, readFileSet, shortHash, type FileSet } from '../../src/sidecar/fileset.ts';
+import { fileSetFrom, hashFileSet, readFileSet, shortHash, type FileSet } from '../../src/configset/fileset.ts';
 import { KubeletVolume } from '../helpers/kubelet.ts';
 import { Scratch } from '../helpers/scratch.ts';
 

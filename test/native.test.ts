@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import { closeSync, fstatSync, readFileSync, readSync, writeSync } from 'node:fs';
-import { closeFd, isNativeError, listenTcp, listenUnix, localPort, nativeCandidates, peerCred, pipe } from '../../src/master/native.ts';
+import { closeFd, isNativeError, listenTcp, listenUnix, localPort, nativeCandidates, peerCred, pipe } from '../src/native.ts';
 
-const nativeModule = new URL('../../src/master/native.ts', import.meta.url).href;
-const built = fileURLToPath(new URL('../../build/Release/hotcycle.node', import.meta.url));
+const nativeModule = new URL('../src/native.ts', import.meta.url).href;
+const built = fileURLToPath(new URL('../build/Release/hotcycle.node', import.meta.url));
 
 /** Runs an ES module snippet in a fresh node (a fresh addon cache) and returns its stdout. */
 async function runModule(code: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -23,7 +23,7 @@ async function runModule(code: string, env: NodeJS.ProcessEnv = process.env): Pr
 describe('loading the addon', () => {
   test('candidates: beside the module, then the node-gyp build; HOTCYCLE_NATIVE alone when set', () => {
     const [beside, build] = nativeCandidates({});
-    assert.equal(beside, fileURLToPath(new URL('../../src/master/hotcycle.node', import.meta.url)));
+    assert.equal(beside, fileURLToPath(new URL('../src/hotcycle.node', import.meta.url)));
     assert.equal(build, built);
     assert.deepEqual(nativeCandidates({ HOTCYCLE_NATIVE: '/opt/x.node' }), ['/opt/x.node']);
   });

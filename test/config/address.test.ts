@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { HotcycleError } from '../../src/errors.ts';
-import { addressKey, canonicalKey, parseAddress, type ListenAddress } from '../../src/master/address.ts';
+import { addressKey, canonicalKey, parseAddress, type ListenAddress } from '../../src/config/address.ts';
 
 describe('parseAddress', () => {
   const valid: [string, ListenAddress, string][] = [

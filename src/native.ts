@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { HotcycleError } from '../errors.ts';
+import { HotcycleError } from './errors.ts';
 
 export interface PeerCred {
   pid: number;
@@ -41,7 +41,7 @@ export function nativeCandidates(env: NodeJS.ProcessEnv = process.env): string[]
   if (env.HOTCYCLE_NATIVE) return [env.HOTCYCLE_NATIVE];
   return [
     fileURLToPath(new URL('./hotcycle.node', import.meta.url)), // dist/hotcycle.node beside the bundle
-    fileURLToPath(new URL('../../build/Release/hotcycle.node', import.meta.url)), // a source checkout
+    fileURLToPath(new URL('../build/Release/hotcycle.node', import.meta.url)), // a source checkout
   ];
 }
 

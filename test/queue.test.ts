@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Coalescer, ReloadBatch, SerialQueue, type Batch } from '../../src/master/queue.ts';
+import { Coalescer, SerialQueue, type Batch } from '../src/queue.ts';
 
 test('the serial queue runs tasks one at a time, in order, past failures', async () => {
   const queue = new SerialQueue();
@@ -20,21 +20,6 @@ test('the serial queue runs tasks one at a time, in order, past failures', async
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
   assert.deepEqual(log, ['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
   await queue.idle();
-});
-
-test('a batch names its requests, keeps the newest expectation, and tells every listener', () => {
-  const batch = new ReloadBatch();
-  const seen: unknown[] = [];
-  batch.join({ request: { reason: 'edit', expectHash: 'a'.repeat(64) }, listener: (e) => seen.push(e) });
-  batch.join({ request: { expectHash: 'b'.repeat(64) } });
-  batch.join({ request: { reason: 'third' } });
-  assert.equal(batch.reason, 'edit (+2 coalesced)');
-  assert.equal(batch.expectHash, undefined, 'the newest request expects nothing');
-  batch.emit({ event: 'phase', name: 'check' });
-  assert.deepEqual(seen, [
-    { event: 'queued', requests: 1 }, { event: 'queued', requests: 2 }, { event: 'queued', requests: 3 },
-    { event: 'phase', name: 'check' },
-  ]);
 });
 
 test('a burst of requests costs one running and one follow-up batch; joiners share results', async () => {

@@ -1,11 +1,7 @@
-// One queue owns state changes (STYLE.md rule 6): reloads and respawns run one at a time,
-// in order; shutdown aborts the running cycle and waits for the queue to empty first.
-// (`/v1/check` reads only, and runs beside it.) Reload requests that arrive while a cycle
-// is queued join it, so any burst of requests costs at most one running and one follow-up
-// cycle, and the follow-up reads the newest config when it starts.
-import type { ReloadRequest } from '../protocol/types.ts';
-
-export type BatchListener = (event: unknown) => void;
+// One queue owns state changes (STYLE.md rule 6): the master's reloads and respawns, the
+// sidecar's syncs, each run one at a time, in order. Requests that arrive while a task is
+// queued join it (Coalescer), so any burst costs at most one running and one follow-up task,
+// and the follow-up reads the newest state when it starts.
 
 export interface Batch<R> {
   join(request: R): void;
@@ -44,31 +40,6 @@ export class Coalescer<R, B extends Batch<R>, T> {
   /** A batch is queued and not yet started. */
   get waiting(): boolean {
     return this.#waiting !== null;
-  }
-}
-
-export class ReloadBatch implements Batch<{ request: ReloadRequest; listener?: BatchListener }> {
-  readonly requests: ReloadRequest[] = [];
-  readonly listeners: BatchListener[] = [];
-
-  join({ request, listener }: { request: ReloadRequest; listener?: BatchListener }): void {
-    this.requests.push(request);
-    if (listener) this.listeners.push(listener);
-    for (const l of this.listeners) l({ event: 'queued', requests: this.requests.length });
-  }
-
-  /** The newest request's expectation wins: it saw the newest config. */
-  get expectHash(): string | undefined {
-    return this.requests.at(-1)?.expectHash;
-  }
-
-  get reason(): string {
-    const first = this.requests[0]?.reason ?? 'reload';
-    return this.requests.length > 1 ? `${first} (+${this.requests.length - 1} coalesced)` : first;
-  }
-
-  emit(event: unknown): void {
-    for (const l of this.listeners) l(event);
   }
 }
 
