@@ -1,9 +1,10 @@
 // Human-readable output of the operator commands. Scripts use --json instead.
+import { shortHash } from '../configset/fileset.ts';
 import type { ErrorInfo } from '../errors.ts';
 import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
 
 export function short(hash: string): string {
-  return hash ? hash.slice(0, 12) : '(none)';
+  return hash ? shortHash(hash) : '(none)';
 }
 
 export function formatError(error: ErrorInfo): string {
@@ -30,7 +31,8 @@ export function formatReload(result: ReloadResult): string {
 export function formatStatus(status: MasterStatus): string {
   const lines = [
     `master pid ${status.pid} · driver ${status.driver} · ${status.state} since ${status.startedAt}`,
-    `generation ${status.generation} · config ${short(status.configHash)} · ${status.configDir}`,
+    // '' while running: the nginx driver sent SIGHUP and nginx never confirmed (nginx.reload.unknown).
+    `generation ${status.generation} · config ${status.configHash ? shortHash(status.configHash) : 'unknown until the next reload succeeds'} · ${status.configDir}`,
     `listeners: ${status.listeners.map((l) => `${l.name}=${l.key}`).join(', ') || '(none)'}`,
     'generations:',
   ];

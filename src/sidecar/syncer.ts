@@ -13,7 +13,8 @@
 //       server and a restarted app container all agree on the last good config. If the master
 //       runs something else (it restarted in between, or never ran the previous one), putting
 //       the previous version back would not match anything, so the rejected one stays and is
-//       marked failed, never retried.
+//       marked failed, never retried — unless the master cannot say what it runs (an nginx
+//       that never confirmed its SIGHUP): then nothing is proved, and the re-hash tries again.
 //   (7) The master died during the cycle (no verdict): the live version is unproven, and the app
 //       container's restart would start on it — and, if it is bad, fail to start, again and
 //       again. So put the previous version back (when the master ran it), wait for the master
@@ -231,7 +232,9 @@ export class Syncer {
   async #rollback(hash: string, result: ReloadResult, running: string | null): Promise<string | null> {
     if (running) this.#appliedHash = running;
     // EHASHMISMATCH: the live directory did not hold this version; that says nothing about it.
-    if (result.error?.code === 'EHASHMISMATCH') return null;
+    // No running version (nginx got SIGHUP and never confirmed, or the master went away): it
+    // may run this one; nothing proved it bad, so the slow re-hash reloads it again.
+    if (result.error?.code === 'EHASHMISMATCH' || running === null) return null;
     this.#failed.delete(hash);
     this.#failed.add(hash);
     if (this.#failed.size > FAILED_REMEMBERED) this.#failed.delete(this.#failed.values().next().value ?? '');

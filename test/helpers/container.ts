@@ -104,6 +104,16 @@ export class Container {
     if (this.running() && this.hostPid && alive(this.hostPid)) process.kill(this.hostPid, signal);
   }
 
+  /** A signal to one of the container's processes, by its pid as the container sees it (as in status). */
+  async signalPid(pid: number, signal: NodeJS.Signals): Promise<void> {
+    if (!this.isolated) {
+      process.kill(pid, signal);
+      return;
+    }
+    const sent = await this.exec(['kill', `-${signal.replace(/^SIG/, '')}`, String(pid)]);
+    if (sent.code !== 0) throw new Error(`kill -${signal} ${pid} in ${this.name}: ${sent.stderr.trim()}`);
+  }
+
   /** SIGTERM, then SIGKILL after `graceMs` (the pod's terminationGracePeriodSeconds). */
   async stop(graceMs = 20_000): Promise<ExitInfo> {
     this.signal('SIGTERM');

@@ -4,6 +4,7 @@
 // the API server's and kubectl's event aggregation working.
 import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
 import { formatDiagnostic } from '../../checks/diagnostic.ts';
+import { shortHash } from '../../configset/fileset.ts';
 import type { ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport } from './types.ts';
 
 export const REPORTING_CONTROLLER = 'hotcycle.dev/sidecar';
@@ -14,7 +15,6 @@ export const ANNOTATION_CONFIG_HASH = 'hotcycle.dev/config-hash';
 export const ANNOTATION_RELOADED_AT = 'hotcycle.dev/reloaded-at';
 
 const ELLIPSIS = '…';
-const SHORT_HASH = 12;
 
 export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected';
 
@@ -23,10 +23,6 @@ export interface EventSpec {
   type: 'Normal' | 'Warning';
   action: 'Reload' | 'Check';
   note: string;
-}
-
-export function shortHash(hash: string): string {
-  return hash.slice(0, SHORT_HASH);
 }
 
 export function reloadedEvent(r: ReloadedReport): EventSpec {
