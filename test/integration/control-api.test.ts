@@ -3,21 +3,34 @@
 // replaced, and a live one is never stolen.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
-import { CLI, demoConfig, MasterProcess } from '../helpers/master.ts';
+import { CLI, demoConfig, fixture, MasterProcess } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 
 const run = promisify(execFile);
 let master: MasterProcess;
+let gateDir: string;
+let gate: string;
 
 before(async () => {
-  // Settle readiness makes each cycle last 1.5 s: long enough to hit it with bad requests.
-  master = await MasterProcess.start(demoConfig(await freePort(), { readiness: { mode: 'settle', delayMs: 1500 } }));
+  // Workers start only while the gate file exists (outside the config, which each generation
+  // runs a frozen copy of): with it gone, a cycle waits in its ready phase as long as the test needs.
+  gateDir = await mkdtemp(join(tmpdir(), 'hotcycle-gate-'));
+  gate = join(gateDir, 'open');
+  await writeFile(gate, '');
+  master = await MasterProcess.start(demoConfig(await freePort(), {
+    command: ['node', fixture('gated.ts')], env: { GATE: gate }, readiness: { mode: 'notify', timeoutMs: 60_000 },
+  }));
 });
-after(() => master.cleanup());
+after(async () => {
+  await master.cleanup();
+  await rm(gateDir, { recursive: true, force: true });
+});
 
 function raw(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: { error?: { code: string; message: string } } }> {
   return new Promise((resolve, reject) => {
@@ -34,6 +47,7 @@ function raw(method: string, path: string, body?: string | Buffer, headers: Reco
 test('bad requests get 4xx JSON errors while a cycle runs, and the cycle completes', async () => {
   let started!: () => void;
   const inReadyPhase = new Promise<void>((resolve) => (started = resolve));
+  await rm(gate);
   const cycle = master.reload({ reason: 'under fire' }, (e) => e.event === 'phase' && e.name === 'start' && started());
   await inReadyPhase;
   const cases: [string, Promise<Awaited<ReturnType<typeof raw>>>, number, string][] = [
@@ -52,6 +66,7 @@ test('bad requests get 4xx JSON errors while a cycle runs, and the cycle complet
     assert.ok(json.error?.message, `${name} explains itself`);
   }
   assert.equal((await master.status()).state, 'reloading', 'the bad requests arrived while the cycle ran');
+  await writeFile(gate, '');
   const result = await cycle;
   assert.equal(result.ok, true, JSON.stringify(result.error));
   assert.equal(result.generation, 2);

@@ -13,6 +13,7 @@ import { Pod } from '../helpers/sidecar.ts';
 let pod: Pod;
 let port: number;
 const UPDATES = 100;
+const DEBOUNCE_MAX_MS = 5_000; // the default: a storm that lasts longer syncs once per this, at most
 
 before(async () => {
   port = await freePort();
@@ -27,7 +28,9 @@ test('100 ..data swaps in a row: the last version is live and served after a few
   await sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
   const before = await pod.masterStatus();
 
+  const started = performance.now();
   for (let i = 1; i <= UPDATES; i++) await pod.update({ 'message.txt': `update ${i}` }, demoConfig(port, { count: 1 }));
+  const stormMs = performance.now() - started;
   const finalHash = hashFileSet(await readFileSet(pod.source.dir));
   await sidecar.waitForLog((l) => l.event === 'reload.ok' && l.configHash === finalHash);
 
@@ -37,7 +40,10 @@ test('100 ..data swaps in a row: the last version is live and served after a few
   assert.equal(await readFile(join(pod.liveDir, 'message.txt'), 'utf8'), `update ${UPDATES}`);
   assert.match((await fetchText(port)).body, new RegExp(`update ${UPDATES}`));
   const cycles = after.generation - before.generation;
-  assert.ok(cycles >= 1 && cycles <= 5, `at most a handful of cycles, got ${cycles}`);
+  // One cycle for a storm that ends within the debounce's maximum wait; one more per maximum
+  // wait it lasted (a loaded machine swaps slower); one a sync in flight may add.
+  const bound = 3 + Math.floor(stormMs / DEBOUNCE_MAX_MS);
+  assert.ok(cycles >= 1 && cycles <= bound, `at most ${bound} cycles for a ${Math.round(stormMs)} ms storm, got ${cycles}`);
   const publishes = sidecar.logs.filter((l) => l.event === 'config.published' && l.changed === true).length;
   assert.ok(publishes <= 1 + cycles, `each publish is followed by a cycle (publishes ${publishes}, cycles ${cycles})`);
 });
