@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ApiServerStandIn } from '../helpers/apiserver.ts';
-import { demoConfig, fixture } from '../helpers/master.ts';
+import { demoConfig, fixture, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 import { inClusterEnv, Pod, probe } from '../helpers/sidecar.ts';
 
@@ -32,7 +32,7 @@ const patches = () => api.requests.filter((r) => r.method === 'PATCH');
 
 test('Reloaded, ConfigRejected and ReloadFailed Events, and the annotations as a merge patch', async () => {
   const env = await inClusterEnv(pod.dir, api, { name: 'web-0', namespace: NS, uid: 'uid-web-0' });
-  const sidecar = await pod.startSidecar([], env);
+  const sidecar = await pod.startSidecar(['--log-level', 'debug'], env);
   await sidecar.waitForLog((l) => l.event === 'kube-reporting' && l.enabled === true);
   await sidecar.waitForLog((l) => l.event === 'config.published');
   await pod.startMaster();
@@ -67,6 +67,10 @@ test('Reloaded, ConfigRejected and ReloadFailed Events, and the annotations as a
   assert.equal(annotations['hotcycle.dev/config-hash'], ok.configHash);
   assert.match(annotations['hotcycle.dev/reloaded-at']!, /^\d{4}-\d{2}-\d{2}T/);
 
+  // The stand-in counts a request once it answered; the sidecar counts it once it read the
+  // answer. Its debug line for the last delivery says the counters are up to date.
+  const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok';
+  await sidecar.waitForLog((l) => delivered(l) && sidecar.logs.filter(delivered).length === 4);
   const metrics = (await probe(pod.metricsPort, '/metrics')).body;
   assert.match(metrics, /^hotcycle_kube_reports_total\{call="event",result="ok"\} 3$/m);
   assert.match(metrics, /^hotcycle_kube_reports_total\{call="annotations",result="ok"\} 1$/m);

@@ -83,6 +83,7 @@ export class ReportQueue {
     for (let attempt = 1; ; attempt++) {
       try {
         await job.send(this.#abort.signal);
+        logger.debug('kubernetes report delivered', { event: 'kube-report', call: job.call, what: job.what, result: 'ok', attempt });
         return this.#outcome(job, 'ok');
       } catch (error) {
         const failure = describeFailure(error);
