@@ -4,7 +4,7 @@
 //   dist/hotcycle.node the N-API addon (listening sockets, SO_PEERCRED), built by node-gyp
 // The bundle loads the addon from beside itself, so dist/ is all an image needs (plus Node).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -34,7 +34,7 @@ function nodeDir(): string | undefined {
 async function bundle(entry: string, outfile: string): Promise<void> {
   await build({
     entryPoints: [join(root, entry)],
-    outfile: join(root, outfile),
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -49,7 +49,16 @@ async function bundle(entry: string, outfile: string): Promise<void> {
 }
 
 buildAddon();
-mkdirSync(join(root, 'dist'), { recursive: true });
-copyFileSync(addon, join(root, 'dist', 'hotcycle.node'));
-await bundle('src/cli/main.ts', 'dist/hotcycle.mjs');
-await bundle('src/worker/index.ts', 'dist/worker.mjs');
+// Built beside dist/, then renamed into it file by file: a process running from dist/ (a test's
+// workers import dist/worker.mjs) never reads a half-written file.
+const dist = join(root, 'dist');
+mkdirSync(dist, { recursive: true });
+const staging = mkdtempSync(join(root, '.dist-'));
+try {
+  copyFileSync(addon, join(staging, 'hotcycle.node'));
+  await bundle('src/cli/main.ts', join(staging, 'hotcycle.mjs'));
+  await bundle('src/worker/index.ts', join(staging, 'worker.mjs'));
+  for (const file of readdirSync(staging)) renameSync(join(staging, file), join(dist, file));
+} finally {
+  rmSync(staging, { recursive: true, force: true });
+}
