@@ -198,9 +198,11 @@ export class NginxDriver implements Driver {
     let previous = -1;
     return pollUntil(async () => {
       await this.#readSigns(server, signs);
-      const workers = listChildren(server.pid).filter((c) => c.role === 'worker');
-      // nginx forks its workers in one loop: the set is complete when it stops growing.
-      const settled = workers.length > 0 && workers.length === previous;
+      const children = listChildren(server.pid);
+      const workers = children.filter((c) => c.role === 'worker');
+      // nginx forks its workers in one loop: the set is complete when it stops growing and
+      // every child has taken its title.
+      const settled = workers.length > 0 && workers.length === previous && !children.some((c) => c.role === 'starting');
       previous = workers.length;
       return settled ? workers : null;
     }, this.#waitOptions(server, 'ready', Date.now() + this.#options.reloadTimeoutMs, signal, () =>

@@ -44,7 +44,7 @@ export class WorkerBook {
   observe(children: readonly NginxChild[], now: Date, adopt: boolean): void {
     const seen = new Set<string>();
     for (const child of children) {
-      if (child.role === 'helper') continue;
+      if (child.role === 'helper' || child.role === 'starting') continue;
       const key = keyOf(child);
       seen.add(key);
       const known = this.#workers.get(key);

@@ -4,10 +4,13 @@
 //   "nginx: worker process"                  — serving the current cycle
 //   "nginx: worker process is shutting down" — told to quit (SIGQUIT), draining
 //   "nginx: cache manager process", "nginx: cache loader process" — not workers
+//   "nginx: master process …"                — just forked, not yet retitled: it will be one
+//                                              of the above (a loaded machine can take longer
+//                                              than nginx's 100 ms pause before SIGQUIT)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export type ChildRole = 'worker' | 'shutting-down' | 'helper';
+export type ChildRole = 'worker' | 'shutting-down' | 'helper' | 'starting';
 
 export interface NginxChild {
   pid: number;
@@ -20,6 +23,7 @@ export function classifyTitle(title: string): ChildRole {
   const name = title.replace(/\0/g, ' ').trim();
   if (/worker process is shutting down$/.test(name)) return 'shutting-down';
   if (/worker process$/.test(name)) return 'worker';
+  if (/^nginx: master process\b/.test(name)) return 'starting';
   return 'helper';
 }
 

@@ -33,11 +33,12 @@ export function judgeStart(children: readonly NginxChild[], isKnown: (c: NginxCh
 }
 
 /**
- * The new generation is complete once nginx has told every old worker to quit: it starts all
- * new workers before that. Returns the new workers then, else null.
+ * The new generation is complete once nginx has told every old worker to quit (it starts all
+ * new workers before that) and every child it forked has taken its title. Returns the new
+ * workers then, else null.
  */
 export function judgeCommit(children: readonly NginxChild[], isKnown: (c: NginxChild) => boolean): NginxChild[] | null {
   const oldActive = children.filter((c) => c.role === 'worker' && isKnown(c));
-  if (oldActive.length) return null;
+  if (oldActive.length || children.some((c) => c.role === 'starting')) return null;
   return children.filter((c) => c.role === 'worker' && !isKnown(c));
 }

@@ -10,6 +10,8 @@ describe('procs', () => {
     assert.equal(classifyTitle('nginx: worker process' + ' '.repeat(40)), 'worker');
     assert.equal(classifyTitle('nginx: worker process is shutting down\0\0'), 'shutting-down');
     assert.equal(classifyTitle('nginx: cache manager process'), 'helper');
+    // Forked, not yet retitled: still the master's title.
+    assert.equal(classifyTitle('nginx: master process /usr/sbin/nginx -g daemon off;\0'), 'starting');
   });
 
   test('start time is field 22, whatever the command name holds', () => {

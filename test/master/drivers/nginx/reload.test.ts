@@ -39,4 +39,7 @@ describe('judgeCommit', () => {
   test('old workers shutting down or gone: the new set', () => {
     assert.deepEqual(judgeCommit([w(1, 'shutting-down'), w(3), w(4)], known([1, 2])), [w(3), w(4)]);
   });
+  test('a new child that has not taken its title yet: not yet (it may be a worker)', () => {
+    assert.equal(judgeCommit([w(1, 'shutting-down'), w(3), w(4, 'starting')], known([1, 2])), null);
+  });
 });
