@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fetchText } from '../helpers/load.ts';
-import { freePort } from '../helpers/ports.ts';
 import { Harness, type LogEntry } from '../fixtures/nginx-driver/harness.ts';
 
 const server = (port: number, body: string) => `log_format probe 'probe $request_uri $status';
@@ -17,12 +16,7 @@ describe('nginx driver: access_log /dev/stdout', () => {
   let h: Harness;
   let port: number;
 
-  before(async () => {
-    h = await Harness.create();
-    port = await freePort();
-    await h.writeConf(server(port, 'one'));
-    await h.start();
-  });
+  before(async () => ({ h, port } = await Harness.serving((p) => server(p, 'one'))));
   after(() => h.close());
 
   test('nginx starts, serves, and its access-log line reaches hotcycle\'s output', async () => {

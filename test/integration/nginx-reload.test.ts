@@ -8,7 +8,6 @@ import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { alive } from '../helpers/master.ts';
 import { fetchText } from '../helpers/load.ts';
-import { freePort } from '../helpers/ports.ts';
 import { Harness } from '../fixtures/nginx-driver/harness.ts';
 
 const server = (port: number, body: string, extra = '') =>
@@ -18,12 +17,7 @@ describe('nginx driver: reloads with a definite result', () => {
   let h: Harness;
   let port: number;
 
-  before(async () => {
-    h = await Harness.create();
-    port = await freePort();
-    await h.writeConf(server(port, 'one'));
-    await h.start();
-  });
+  before(async () => ({ h, port } = await Harness.serving((p) => server(p, 'one'))));
   after(() => h.close());
 
   test('an edit is served by new workers; the old ones exit; the result names them', async () => {

@@ -8,7 +8,6 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { fetchText } from '../helpers/load.ts';
 import { CLI } from '../helpers/master.ts';
-import { freePort } from '../helpers/ports.ts';
 import { Harness } from '../fixtures/nginx-driver/harness.ts';
 
 const server = (port: number, body: string) => `server { listen 127.0.0.1:${port} reuseport; location / { return 200 "${body}\\n"; } }`;
@@ -16,13 +15,8 @@ const server = (port: number, body: string) => `server { listen 127.0.0.1:${port
 let h: Harness;
 let port: number;
 
-before(async () => {
-  h = await Harness.create();
-  port = await freePort();
-  await h.writeConf(server(port, 'one'));
-  // Long enough for nginx -t on a loaded machine, short enough to time a stopped nginx out.
-  await h.start(['--reload-timeout', '3000']);
-});
+// A reload timeout long enough for nginx -t on a loaded machine, short enough to time a stopped nginx out.
+before(async () => ({ h, port } = await Harness.serving((p) => server(p, 'one'), { args: ['--reload-timeout', '3000'] })));
 after(() => h.close());
 
 test('a SIGHUP nginx does not act on in time: unknown config, old workers serve, the next reload proves one', async () => {

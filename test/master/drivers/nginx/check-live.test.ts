@@ -6,18 +6,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { masterCheck } from '../../../../src/protocol/master-client.ts';
 import { Load } from '../../../helpers/load.ts';
-import { freePort } from '../../../helpers/ports.ts';
 import { Harness } from '../../../fixtures/nginx-driver/harness.ts';
 
 describe('the check phase under live traffic', () => {
   let h: Harness;
   let port: number;
-  before(async () => {
-    h = await Harness.create();
-    port = await freePort();
-    await h.writeConf(`server { listen 127.0.0.1:${port} reuseport; return 200 "ok\\n"; }`, 4);
-    await h.start();
-  });
+  before(async () => ({ h, port } = await Harness.serving((p) => `server { listen 127.0.0.1:${p} reuseport; return 200 "ok\\n"; }`, { workers: 4 })));
   after(() => h.close());
 
   test('100 nginx -t runs against reuseport listeners fail no new connection', async () => {
