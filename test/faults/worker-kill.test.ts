@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { fetchText, Load } from '../helpers/load.ts';
-import { alive, demoConfig, MasterProcess } from '../helpers/master.ts';
+import { alive, demoConfig, fixture, MasterProcess } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 import { recordFault } from './report.ts';
 
@@ -17,8 +17,9 @@ before(async () => {
 after(() => master.cleanup());
 
 test('1: kill -9 of a new worker during the ready phase rolls back', async (t) => {
-  // Settle readiness keeps the new generation in its ready phase for 3 s.
-  await master.writeConfig(demoConfig(port, { readiness: { mode: 'settle', delayMs: 3000 } }));
+  // Workers that never report ready (and never listen) hold the cycle in its ready phase for
+  // as long as the test needs, and cannot answer a request that the kill would cut off.
+  await master.writeConfig(demoConfig(port, { command: ['node', fixture('never-ready.ts')], readiness: { mode: 'notify', timeoutMs: 60_000 } }));
   const oldPids = await master.pids();
   const load = new Load({ port, connections: 4, keepAlive: false, maxRequests: 1_000_000 }).start();
   await load.flowing();
