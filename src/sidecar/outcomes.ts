@@ -8,7 +8,7 @@ import type { ReloadResult } from '../protocol/types.ts';
 import { shortHash } from '../configset/fileset.ts';
 import type { KubeReporter } from './kube/reporter.ts';
 import type { SidecarMetrics } from './metrics.ts';
-import type { SyncEvents } from './syncer.ts';
+import type { Rollback, SyncEvents } from './syncer.ts';
 
 export class OutcomeRecorder implements SyncEvents {
   readonly #logger: Logger;
@@ -57,14 +57,17 @@ export class OutcomeRecorder implements SyncEvents {
     this.#reporter?.reloaded({ generation: result.generation, configHash: result.configHash, durationMs: result.durationMs });
   }
 
-  reloadFailed(result: ReloadResult, restored: string | null): void {
+  reloadFailed(result: ReloadResult, after: Rollback): void {
     this.#observe(result, 'failed');
     this.#metrics.generation.set(result.generation);
     const error = result.error ?? { phase: 'check', code: 'EUNKNOWN', message: 'no error recorded' };
-    const rollback = restored ? `; live directory restored to ${shortHash(restored)}` : '; live directory left as is';
-    this.#logger.error(`master rejected config ${shortHash(result.configHash)} in ${error.phase}: ${error.message}${rollback}`, {
+    const config = shortHash(result.configHash);
+    const message = after.kind === 'retry'
+      ? `reload of config ${config} not confirmed in ${error.phase}: ${error.message}; the master cannot say what it runs, so the next re-hash tries it again`
+      : `master rejected config ${config} in ${error.phase}: ${error.message}; ${after.kind === 'restored' ? `live directory restored to ${shortHash(after.hash)}` : 'live directory left as is'}`;
+    this.#logger.error(message, {
       event: 'reload.failed', generation: result.generation, configHash: result.configHash, durationMs: result.durationMs,
-      phase: error.phase, code: error.code, detail: error.detail, restored,
+      phase: error.phase, code: error.code, detail: error.detail, restored: after.kind === 'restored' ? after.hash : null, retry: after.kind === 'retry',
     });
     this.#reporter?.reloadFailed({ phase: error.phase, message: error.detail ? `${error.message}: ${error.detail}` : error.message, configHash: result.configHash });
   }

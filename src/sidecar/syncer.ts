@@ -32,13 +32,18 @@ import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
 import type { Publisher, Version } from './publish.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
 
+/** What became of a version the master did not take (6). */
+export type Rollback = { kind: 'restored'; hash: string } | { kind: 'kept' } | { kind: 'retry' };
+
 /** What the loop tells the outside world (logs, metrics, Kubernetes); see outcomes.ts. */
 export interface SyncEvents {
   rejected(hash: string, diagnostics: Diagnostic[]): void;
   published(hash: string, changed: boolean): void;
   applied(hash: string): void;
   reloaded(result: ReloadResult): void;
-  reloadFailed(result: ReloadResult, restored: string | null): void;
+  /** `after`: the previous version put back in the live directory, or the rejected one kept
+   * (never retried), or — when the master cannot say what it runs — kept to be tried again. */
+  reloadFailed(result: ReloadResult, after: Rollback): void;
   missed(hash: string): void;
   unreachable(hash: string, error: ErrorInfo): void;
   /** A sync that ended in an error outside the checks and the reload (publish, read). */
@@ -200,8 +205,7 @@ export class Syncer {
       this.#options.events.reloaded(result);
       return { outcome: 'reloaded', published, reload: result };
     }
-    const restored = await this.#rollback(live.hash, result, running);
-    this.#options.events.reloadFailed(result, restored);
+    this.#options.events.reloadFailed(result, await this.#rollback(live.hash, result, running));
     return { outcome: 'reload-failed', published, reload: result };
   }
 
@@ -229,17 +233,18 @@ export class Syncer {
   }
 
   /** (6) A rejected version is remembered, and the previous one restored when the master still runs it. */
-  async #rollback(hash: string, result: ReloadResult, running: string | null): Promise<string | null> {
+  async #rollback(hash: string, result: ReloadResult, running: string | null): Promise<Rollback> {
     if (running) this.#appliedHash = running;
     // EHASHMISMATCH: the live directory did not hold this version; that says nothing about it.
     // No running version (nginx got SIGHUP and never confirmed, or the master went away): it
     // may run this one; nothing proved it bad, so the slow re-hash reloads it again.
-    if (result.error?.code === 'EHASHMISMATCH' || running === null) return null;
+    if (result.error?.code === 'EHASHMISMATCH' || running === null) return { kind: 'retry' };
     this.#failed.delete(hash);
     this.#failed.add(hash);
     if (this.#failed.size > FAILED_REMEMBERED) this.#failed.delete(this.#failed.values().next().value ?? '');
     const previous = this.#options.publisher.previous();
-    if (!running || !previous || previous.hash !== running) return null;
-    return this.#options.publisher.restorePrevious();
+    if (!running || !previous || previous.hash !== running) return { kind: 'kept' };
+    const restored = await this.#options.publisher.restorePrevious();
+    return restored ? { kind: 'restored', hash: restored } : { kind: 'kept' };
   }
 }

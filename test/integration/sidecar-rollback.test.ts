@@ -31,6 +31,7 @@ test('the master rejects a version: the live directory goes back to the previous
   const line = await failed;
   assert.equal(line.configHash, badHash);
   assert.equal(line.restored, good.configHash);
+  assert.equal(line.retry, false, 'a rejected version is not tried again');
   assert.equal(hashFileSet(await readFileSet(pod.liveDir)), good.configHash, 'the live directory holds the last good version again');
 
   const status = await pod.sidecarStatus();
