@@ -2,7 +2,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'build/', '.tools/', 'charts/', 'deploy/'] },
+  { ignores: ['node_modules/', 'dist/', '.dist-*/', 'build/', '.tools/', 'charts/', 'deploy/'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

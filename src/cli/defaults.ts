@@ -23,7 +23,7 @@ export const SETTINGS = {
   driver: { flag: '--driver', env: 'HOTCYCLE_DRIVER', fallback: 'native', help: 'native (hotcycle.yaml required) or nginx (*.conf syntax checks)' },
   watchConfigMap: { flag: '--watch-configmap', env: 'HOTCYCLE_WATCH_CONFIGMAP', fallback: '', help: 'fast path: also follow this ConfigMap through the API (in a cluster)' },
   debounceMs: { flag: '--debounce-ms', env: 'HOTCYCLE_DEBOUNCE_MS', fallback: '100', help: 'wait this long after the last change before syncing' },
-  debounceMaxMs: { flag: '--debounce-max-ms', env: 'HOTCYCLE_DEBOUNCE_MAX_MS', fallback: '5000', help: 'but sync at most this long after the first change of a burst' },
+  debounceMaxMs: { flag: '--debounce-max-ms', env: 'HOTCYCLE_DEBOUNCE_MAX_MS', fallback: '5000', help: 'but sync at most this long after the first change of a burst (≥ --debounce-ms)' },
   resyncMs: { flag: '--resync-ms', env: 'HOTCYCLE_RESYNC_MS', fallback: '60000', help: 're-hash the source this often, to heal missed events' },
   logFormat: { flag: '--log-format', env: 'HOTCYCLE_LOG_FORMAT', fallback: 'json', help: 'json (one object per line) or text' },
   logLevel: { flag: '--log-level', env: 'HOTCYCLE_LOG_LEVEL', fallback: 'info', help: 'error, warn, info or debug' },

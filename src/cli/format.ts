@@ -1,7 +1,7 @@
 // Human-readable output of the operator commands. Scripts use --json instead.
 import { shortHash } from '../configset/fileset.ts';
 import type { ErrorInfo } from '../errors.ts';
-import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
+import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../protocol/types.ts';
 
 export function short(hash: string): string {
   return hash ? shortHash(hash) : '(none)';
@@ -24,15 +24,24 @@ export function formatReload(result: ReloadResult): string {
   const lines = [head];
   if (result.phases.length) lines.push(`  phases: ${formatPhases(result)}`);
   if (result.requests > 1) lines.push(`  answered ${result.requests} coalesced requests`);
-  if (!result.ok) lines.push(`  generation ${result.generation} keeps serving (config ${short(result.configHash)} was rejected)`);
+  if (!result.ok && result.error?.code === UNCONFIRMED) {
+    lines.push(`  generation ${result.generation} was serving; the server may still switch to config ${short(result.configHash)}: unknown until a reload succeeds`);
+  } else if (!result.ok) {
+    lines.push(`  generation ${result.generation} keeps serving (config ${short(result.configHash)} was rejected)`);
+  }
   return lines.join('\n');
+}
+
+/** '' once serving means the nginx driver sent SIGHUP and nginx never confirmed (nginx.reload.unknown). */
+function describeRunning(status: MasterStatus): string {
+  if (status.configHash) return shortHash(status.configHash);
+  return status.generation > 0 ? 'unknown until the next reload succeeds' : '(none)';
 }
 
 export function formatStatus(status: MasterStatus): string {
   const lines = [
     `master pid ${status.pid} · driver ${status.driver} · ${status.state} since ${status.startedAt}`,
-    // '' while running: the nginx driver sent SIGHUP and nginx never confirmed (nginx.reload.unknown).
-    `generation ${status.generation} · config ${status.configHash ? shortHash(status.configHash) : 'unknown until the next reload succeeds'} · ${status.configDir}`,
+    `generation ${status.generation} · config ${describeRunning(status)} · ${status.configDir}`,
     `listeners: ${status.listeners.map((l) => `${l.name}=${l.key}`).join(', ') || '(none)'}`,
     'generations:',
   ];

@@ -4,6 +4,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HotcycleError } from '../errors.ts';
+import { NOT_TRIED } from '../protocol/types.ts';
 import { hashFileSet, readFileSet, type FileSet } from './fileset.ts';
 
 export async function readConfigSet(configDir: string): Promise<{ files: FileSet; hash: string }> {
@@ -19,7 +20,7 @@ export async function readExpectedVersion(configDir: string, expectHash?: string
   const version = await readConfigSet(configDir);
   observed.configHash = version.hash;
   if (expectHash && expectHash !== version.hash) {
-    throw new HotcycleError('check', 'EHASHMISMATCH', `the config directory holds ${version.hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
+    throw new HotcycleError('check', NOT_TRIED, `the config directory holds ${version.hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
       detail: `config dir: ${configDir}`,
     });
   }

@@ -31,6 +31,14 @@ export interface ReloadResult {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * Failed reloads that say nothing against the version: the live directory held another one
+ * (EHASHMISMATCH: not tried), or the server got the reload and never confirmed it, so it may
+ * still switch (ENGINXRELOADTIMEOUT: unconfirmed; status then shows the config as unknown).
+ */
+export const NOT_TRIED = 'EHASHMISMATCH';
+export const UNCONFIRMED = 'ENGINXRELOADTIMEOUT';
+
 export interface CheckResult {
   ok: boolean;
   configHash: string;

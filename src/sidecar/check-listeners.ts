@@ -1,5 +1,5 @@
 // Listener addresses, checked the way the master's plan phase parses them (one parser:
-// address.ts), so a version whose address cannot be opened is rejected before it is
+// config/address.ts), so a version whose address cannot be opened is rejected before it is
 // published, not rolled back after. Also two listeners on one canonical address.
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import type { HotcycleConfig } from '../config/types.ts';

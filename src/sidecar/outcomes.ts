@@ -63,7 +63,7 @@ export class OutcomeRecorder implements SyncEvents {
     const error = result.error ?? { phase: 'check', code: 'EUNKNOWN', message: 'no error recorded' };
     const config = shortHash(result.configHash);
     const message = after.kind === 'retry'
-      ? `reload of config ${config} not confirmed in ${error.phase}: ${error.message}; the master cannot say what it runs, so the next re-hash tries it again`
+      ? `reload of config ${config} ${after.why === 'unconfirmed' ? 'not confirmed' : 'not tried'} in ${error.phase}: ${error.message}; the next sync tries it again`
       : `master rejected config ${config} in ${error.phase}: ${error.message}; ${after.kind === 'restored' ? `live directory restored to ${shortHash(after.hash)}` : 'live directory left as is'}`;
     this.#logger.error(message, {
       event: 'reload.failed', generation: result.generation, configHash: result.configHash, durationMs: result.durationMs,

@@ -13,8 +13,9 @@
 //       server and a restarted app container all agree on the last good config. If the master
 //       runs something else (it restarted in between, or never ran the previous one), putting
 //       the previous version back would not match anything, so the rejected one stays and is
-//       marked failed, never retried — unless the master cannot say what it runs (an nginx
-//       that never confirmed its SIGHUP): then nothing is proved, and the re-hash tries again.
+//       marked failed, never retried — unless the failure says nothing against it (an nginx
+//       that never confirmed its SIGHUP; a live directory that held another version): then
+//       the next sync, the re-hash at the latest, tries it again.
 //   (7) The master died during the cycle (no verdict): the live version is unproven, and the app
 //       container's restart would start on it — and, if it is bad, fail to start, again and
 //       again. So put the previous version back (when the master ran it), wait for the master
@@ -24,7 +25,7 @@ import { toErrorInfo, type ErrorInfo } from '../errors.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
 import { readConfigSet } from '../configset/snapshot.ts';
 import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
-import type { ReloadResult } from '../protocol/types.ts';
+import { NOT_TRIED, UNCONFIRMED, type ReloadResult } from '../protocol/types.ts';
 import { SourceArbiter } from './arbiter.ts';
 import type { MasterLink } from './drive.ts';
 import { hashFileSet, shortHash, type FileSet } from '../configset/fileset.ts';
@@ -32,8 +33,23 @@ import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
 import type { Publisher, Version } from './publish.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
 
-/** What became of a version the master did not take (6). */
-export type Rollback = { kind: 'restored'; hash: string } | { kind: 'kept' } | { kind: 'retry' };
+/**
+ * What becomes of a version the master did not take (6): the previous version put back, or
+ * the rejected one left live — both remembered as failed, never retried — or, when the failure
+ * says nothing against it, nothing remembered: the next sync (the re-hash at the latest) tries
+ * it again.
+ */
+export type Rollback =
+  | { kind: 'restored'; hash: string }
+  | { kind: 'kept' }
+  | { kind: 'retry'; why: 'unconfirmed' | 'not-tried' };
+
+/** The pure part of (6): what to do after a failed reload, from the master's answer. */
+export function afterFailedReload(error: ErrorInfo | undefined, running: string | null, previous: string | null): Rollback | { kind: 'restore' } {
+  if (error?.code === UNCONFIRMED) return { kind: 'retry', why: 'unconfirmed' };
+  if (error?.code === NOT_TRIED) return { kind: 'retry', why: 'not-tried' };
+  return running !== null && previous === running ? { kind: 'restore' } : { kind: 'kept' };
+}
 
 /** What the loop tells the outside world (logs, metrics, Kubernetes); see outcomes.ts. */
 export interface SyncEvents {
@@ -235,15 +251,12 @@ export class Syncer {
   /** (6) A rejected version is remembered, and the previous one restored when the master still runs it. */
   async #rollback(hash: string, result: ReloadResult, running: string | null): Promise<Rollback> {
     if (running) this.#appliedHash = running;
-    // EHASHMISMATCH: the live directory did not hold this version; that says nothing about it.
-    // No running version (nginx got SIGHUP and never confirmed, or the master went away): it
-    // may run this one; nothing proved it bad, so the slow re-hash reloads it again.
-    if (result.error?.code === 'EHASHMISMATCH' || running === null) return { kind: 'retry' };
+    const decision = afterFailedReload(result.error, running, this.#options.publisher.previous()?.hash ?? null);
+    if (decision.kind === 'retry') return decision;
     this.#failed.delete(hash);
     this.#failed.add(hash);
     if (this.#failed.size > FAILED_REMEMBERED) this.#failed.delete(this.#failed.values().next().value ?? '');
-    const previous = this.#options.publisher.previous();
-    if (!running || !previous || previous.hash !== running) return { kind: 'kept' };
+    if (decision.kind === 'kept') return decision;
     const restored = await this.#options.publisher.restorePrevious();
     return restored ? { kind: 'restored', hash: restored } : { kind: 'kept' };
   }

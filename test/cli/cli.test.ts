@@ -43,6 +43,14 @@ test('unknown commands and options are usage errors (exit 2) that point at --hel
   assert.match(option.stderr, /--sokcet.*hotcycle status --help/);
 });
 
+test('sidecar timing flags: a maximum debounce below the debounce is a usage error', async () => {
+  const bad = await hotcycle('sidecar', '--debounce-ms', '500', '--debounce-max-ms', '100');
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--debounce-max-ms must be a whole number of milliseconds ≥ 500, not "100"/);
+  const help = await hotcycle('sidecar', '--help');
+  assert.match(help.stdout, /--debounce-max-ms MS .*\(env HOTCYCLE_DEBOUNCE_MAX_MS; default 5000\)/);
+});
+
 test('an unreachable socket exits 3 and says what to check', async () => {
   const { code, stderr } = await hotcycle('status', '--socket', '/nonexistent/master.sock');
   assert.equal(code, 3);

@@ -48,7 +48,7 @@ test('an unconfirmed SIGHUP is not a rejected config: the re-hash reloads it onc
     const line = await failed;
     assert.equal(line.code, 'ENGINXRELOADTIMEOUT', JSON.stringify(line));
     assert.equal(line.retry, true, 'logged as to be tried again, not as rejected');
-    assert.match(line.message, /not confirmed in ready: .*the next re-hash tries it again$/);
+    assert.match(line.message, /not confirmed in ready: .*the next sync tries it again$/);
     assert.equal((await pod.masterStatus()).configHash, '', 'the master does not know which config nginx runs');
     assert.equal(await pod.liveHash(), hashFileSet(await readFileSet(pod.kubelet.dir)), 'the live directory keeps the new version: it was not proved bad');
   } finally {

@@ -67,6 +67,9 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     if (!(SIDECAR_DRIVERS as readonly string[]).includes(driver)) throw new UsageError(`unknown driver "${driver}": expected one of ${SIDECAR_DRIVERS.join(', ')}`);
     const format = resolve(SETTINGS.logFormat, values['log-format']);
     if (format !== 'json' && format !== 'text') throw new UsageError(`--log-format must be json or text, not ${format}`);
+    const debounceMs = millis(resolve(SETTINGS.debounceMs, values['debounce-ms']), '--debounce-ms', 0);
+    // A maximum below the debounce itself would quietly become the debounce.
+    const debounceMaxMs = millis(resolve(SETTINGS.debounceMaxMs, values['debounce-max-ms']), '--debounce-max-ms', Math.max(1, debounceMs));
     const logger = createLogger({ component: 'sidecar', format: format as LogFormat, level: resolve(SETTINGS.logLevel, values['log-level']) });
     // Loaded only to run it: the other commands never pay for the watcher, metrics and the rest.
     const { runSidecar } = await import('../../sidecar/main.ts');
@@ -77,8 +80,8 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       socketPath: resolve(SETTINGS.sidecarOwnSocket, values.socket),
       listen: resolve(SETTINGS.listen, values.listen),
       driver: driver as SidecarDriver,
-      debounceMs: millis(resolve(SETTINGS.debounceMs, values['debounce-ms']), '--debounce-ms', 0),
-      debounceMaxMs: millis(resolve(SETTINGS.debounceMaxMs, values['debounce-max-ms']), '--debounce-max-ms', 0),
+      debounceMs,
+      debounceMaxMs,
       resyncMs: millis(resolve(SETTINGS.resyncMs, values['resync-ms']), '--resync-ms', 1),
       schemas: (values.schema ?? []).map((flag) => schemaFlag(flag)),
       configMap: resolve(SETTINGS.watchConfigMap, values['watch-configmap']),

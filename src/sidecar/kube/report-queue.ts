@@ -83,8 +83,9 @@ export class ReportQueue {
     for (let attempt = 1; ; attempt++) {
       try {
         await job.send(this.#abort.signal);
+        this.#outcome(job, 'ok');
         logger.debug('kubernetes report delivered', { event: 'kube-report', call: job.call, what: job.what, result: 'ok', attempt });
-        return this.#outcome(job, 'ok');
+        return;
       } catch (error) {
         const failure = describeFailure(error);
         const decision = this.#abort.signal.aborted ? { retry: false as const, why: 'reporter closed' } : decideRetry(failure, attempt, policy);

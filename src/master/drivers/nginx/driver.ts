@@ -7,6 +7,7 @@
 import { relative } from 'node:path';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
+import { UNCONFIRMED } from '../../../protocol/types.ts';
 import type { ExitInfo } from '../../../process/exit.ts';
 import { describeExit } from '../../../process/exit.ts';
 import type { Driver, DriverOutcome, DriverStatus, ReloadContext } from '../../driver.ts';
@@ -156,7 +157,7 @@ export class NginxDriver implements Driver {
     } catch (error) {
       // SIGHUP was sent and neither outcome was seen in time: nginx may still finish the
       // reload. Which config it runs is unknown until the next reload proves one.
-      if (error instanceof HotcycleError && error.code === 'ENGINXRELOADTIMEOUT') {
+      if (error instanceof HotcycleError && error.code === UNCONFIRMED) {
         this.#configHash = '';
         this.#options.logger.warn('nginx did not confirm the reload in time: the config it runs is unknown until the next reload', {
           event: 'nginx.reload.unknown', configHash: prepared.configHash,
@@ -219,7 +220,7 @@ export class NginxDriver implements Driver {
       }
       if (verdict.kind === 'pending') retryingBind = verdict.retryingBind;
       return verdict.kind === 'started' ? verdict.workers : null;
-    }, this.#waitOptions(server, 'ready', deadline, signal, () => new HotcycleError('ready', 'ENGINXRELOADTIMEOUT',
+    }, this.#waitOptions(server, 'ready', deadline, signal, () => new HotcycleError('ready', UNCONFIRMED,
       `nginx showed neither new workers nor an error within ${this.#options.reloadTimeoutMs} ms of SIGHUP${retryingBind ? ' (it was still retrying bind())' : ''}`,
       { detail: `the old workers keep serving; error logs read: ${[...this.#logs.files, ...(this.#logs.readsStderr ? ['stderr'] : [])].join(', ') || 'none'}` })));
   }
@@ -228,7 +229,7 @@ export class NginxDriver implements Driver {
     return pollUntil(async () => {
       await this.#readSigns(server, signs);
       return judgeCommit(listChildren(server.pid), (c) => this.#book.knows(c));
-    }, this.#waitOptions(server, 'commit', deadline, signal, () => new HotcycleError('commit', 'ENGINXRELOADTIMEOUT',
+    }, this.#waitOptions(server, 'commit', deadline, signal, () => new HotcycleError('commit', UNCONFIRMED,
       `nginx started new workers but did not tell the old ones to quit within ${this.#options.reloadTimeoutMs} ms`)));
   }
 

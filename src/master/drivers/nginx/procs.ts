@@ -6,7 +6,9 @@
 //   "nginx: cache manager process", "nginx: cache loader process" — not workers
 //   "nginx: master process …"                — just forked, not yet retitled: it will be one
 //                                              of the above (a loaded machine can take longer
-//                                              than nginx's 100 ms pause before SIGQUIT)
+//                                              than nginx's 100 ms pause before SIGQUIT). Only
+//                                              for STARTING_MS: an older one is something else
+//                                              (a new master from an operator's USR2 upgrade).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -27,6 +29,11 @@ export function classifyTitle(title: string): ChildRole {
   return 'helper';
 }
 
+/** How long a child may carry the master's title and still be taken for a worker being born. */
+export const STARTING_MS = 2_000;
+/** /proc/PID/stat counts start times in USER_HZ ticks, 100 a second on Linux. */
+const TICKS_PER_SECOND = 100;
+
 /** `comm (with spaces)` is field 2; field 22 (starttime) is the 20th after the closing `)`. */
 export function parseStartTicks(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -37,6 +44,7 @@ export function parseStartTicks(stat: string): number {
 export function listChildren(masterPid: number, proc = '/proc'): NginxChild[] {
   const children = readProc(join(proc, String(masterPid), 'task', String(masterPid), 'children'));
   if (children === null) return [];
+  const uptimeTicks = Number(readProc(join(proc, 'uptime'))?.split(' ')[0]) * TICKS_PER_SECOND;
   const out: NginxChild[] = [];
   for (const word of children.split(' ')) {
     const pid = Number(word);
@@ -45,7 +53,10 @@ export function listChildren(masterPid: number, proc = '/proc'): NginxChild[] {
     const stat = readProc(join(proc, word, 'stat'));
     // Gone between the two reads: it exited, which is what the next scan would say anyway.
     if (title === null || stat === null) continue;
-    out.push({ pid, role: classifyTitle(title), startTicks: parseStartTicks(stat) });
+    const startTicks = parseStartTicks(stat);
+    let role = classifyTitle(title);
+    if (role === 'starting' && uptimeTicks - startTicks > (STARTING_MS / 1000) * TICKS_PER_SECOND) role = 'helper';
+    out.push({ pid, role, startTicks });
   }
   return out;
 }

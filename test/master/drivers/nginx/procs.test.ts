@@ -22,16 +22,23 @@ describe('procs', () => {
   test('children from a /proc tree; a child gone meanwhile is skipped', async () => {
     const proc = await mkdtemp(join(tmpdir(), 'hotcycle-proc-'));
     try {
-      const stat = (pid: number) => `${pid} (nginx) S ${Array.from({ length: 30 }, (_, i) => (i === 18 ? '777' : '0')).join(' ')}`;
+      const stat = (pid: number, start: number) => `${pid} (nginx) S ${Array.from({ length: 30 }, (_, i) => (i === 18 ? String(start) : '0')).join(' ')}`;
       await mkdir(join(proc, '10/task/10'), { recursive: true });
-      await writeFile(join(proc, '10/task/10/children'), '11 12 13 ');
-      for (const [pid, title] of [[11, 'nginx: worker process'], [12, 'nginx: worker process is shutting down']] as const) {
+      await writeFile(join(proc, '10/task/10/children'), '11 12 13 14 15 ');
+      await writeFile(join(proc, 'uptime'), '9.00 17.50\n'); // 900 ticks since boot
+      const master = 'nginx: master process /usr/sbin/nginx -g daemon off;';
+      for (const [pid, title, start] of [
+        [11, 'nginx: worker process', 777], [12, 'nginx: worker process is shutting down', 777],
+        [14, master, 777], // forked 1.23 s ago, not retitled yet: a worker being born
+        [15, master, 500], // 4 s old and still the master's title: not a worker (a USR2 upgrade)
+      ] as const) {
         await mkdir(join(proc, String(pid)));
         await writeFile(join(proc, String(pid), 'cmdline'), title + '\0');
-        await writeFile(join(proc, String(pid), 'stat'), stat(pid));
+        await writeFile(join(proc, String(pid), 'stat'), stat(pid, start));
       }
       assert.deepEqual(listChildren(10, proc), [
         { pid: 11, role: 'worker', startTicks: 777 }, { pid: 12, role: 'shutting-down', startTicks: 777 },
+        { pid: 14, role: 'starting', startTicks: 777 }, { pid: 15, role: 'helper', startTicks: 500 },
       ]);
       assert.deepEqual(listChildren(99, proc), []);
     } finally {

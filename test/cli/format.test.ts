@@ -1,0 +1,34 @@
+// What `hotcycle reload` and `hotcycle status` print for the outcomes an operator must not
+// misread: a rejected config, a reload nginx never confirmed, a master with no config yet.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { formatReload, formatStatus } from '../../src/cli/format.ts';
+import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../../src/protocol/types.ts';
+
+const HASH = 'ab'.repeat(32);
+const failed = (code: string, message: string): ReloadResult => ({
+  ok: false, generation: 3, configHash: HASH, durationMs: 3012, phases: [{ name: 'check', ms: 12, ok: true }, { name: 'ready', ms: 3000, ok: false }],
+  error: { phase: 'ready', code, message }, reason: 'test', startedAt: '2026-11-21T16:00:00.000Z', requests: 1,
+});
+const status = (generation: number, configHash: string): MasterStatus => ({
+  driver: 'nginx', pid: 10, state: 'running', startedAt: '2026-11-21T16:00:00.000Z', generation, configHash, configDir: '/etc/hotcycle/live',
+  listeners: [], generations: [], pendingReload: false, lastResults: [],
+});
+
+test('a rejected config: the old generation keeps serving', () => {
+  const text = formatReload(failed('ENGINXRELOAD', 'nginx kept the old configuration: bind() failed'));
+  assert.match(text, /^reload FAILED: failed in phase ready: nginx kept the old configuration: bind\(\) failed \[ENGINXRELOAD\]$/m);
+  assert.match(text, /generation 3 keeps serving \(config abababababab was rejected\)/);
+});
+
+test('an unconfirmed reload is not called rejected: the server may still switch', () => {
+  const text = formatReload(failed(UNCONFIRMED, 'nginx showed neither new workers nor an error'));
+  assert.doesNotMatch(text, /rejected/);
+  assert.match(text, /may still switch to config abababababab: unknown until a reload succeeds/);
+});
+
+test('status: a hash, an unknown config once serving, none before the first generation', () => {
+  assert.match(formatStatus(status(2, HASH)), /^generation 2 · config abababababab · /m);
+  assert.match(formatStatus(status(2, '')), /^generation 2 · config unknown until the next reload succeeds · /m);
+  assert.match(formatStatus(status(0, '')), /^generation 0 · config \(none\) · /m);
+});
