@@ -22,13 +22,13 @@
 //       to come back on it, then publish the interrupted version again and reload it, once.
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { toErrorInfo, type ErrorInfo } from '../errors.ts';
-import { Coalescer, SerialQueue } from '../queue.ts';
+import { hashFileSet, shortHash, type FileSet } from '../configset/fileset.ts';
 import { readConfigSet } from '../configset/snapshot.ts';
 import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import { NOT_TRIED, UNCONFIRMED, type ReloadResult } from '../protocol/types.ts';
+import { Coalescer, SerialQueue } from '../queue.ts';
 import { SourceArbiter } from './arbiter.ts';
 import type { MasterLink } from './drive.ts';
-import { hashFileSet, shortHash, type FileSet } from '../configset/fileset.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
 import type { Publisher, Version } from './publish.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
@@ -57,8 +57,7 @@ export interface SyncEvents {
   published(hash: string, changed: boolean): void;
   applied(hash: string): void;
   reloaded(result: ReloadResult): void;
-  /** `after`: the previous version put back in the live directory, or the rejected one kept
-   * (never retried), or — when the master cannot say what it runs — kept to be tried again. */
+  /** `after`: see Rollback. */
   reloadFailed(result: ReloadResult, after: Rollback): void;
   missed(hash: string): void;
   unreachable(hash: string, error: ErrorInfo): void;
