@@ -2,7 +2,7 @@
 // nr_inodes makes creating one more file, directory or symlink fail the same way. Needs root
 // (CAP_SYS_ADMIN), which the test environment has; mode bits cannot fake this, as root ignores them.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, rmdir, statfs, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +11,11 @@ const run = promisify(execFile);
 
 export interface Tmpfs {
   readonly dir: string;
+  /**
+   * Creates empty files in `filler/` until at most `spare` inodes are free (for the step under
+   * test to run out there); resolves with a function that frees them again.
+   */
+  useInodes(spare: number): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -26,6 +31,12 @@ export async function mountTmpfs(options: { size: string; inodes?: number }): Pr
   let closed = false;
   return {
     dir,
+    async useInodes(spare) {
+      const filler = path.join(dir, 'filler');
+      await mkdir(filler, { recursive: true });
+      for (let i = 0; (await statfs(dir)).ffree > spare; i++) await writeFile(path.join(filler, String(i)), '');
+      return () => rm(filler, { recursive: true });
+    },
     async close() {
       if (closed) return;
       closed = true;
