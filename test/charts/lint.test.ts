@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
-import { CHART, combinations, findObject, helmPath, renderChart, runTool } from './k8s-tools.ts';
+import type { RoleBinding } from 'kubernetes-types/rbac/v1.js';
+import { CHART, combinations, findObject, helmPath, parseObjects, renderChart, runTool } from './k8s-tools.ts';
 
 describe('helm lint --strict and helm template', () => {
   const all = combinations();
@@ -53,12 +54,22 @@ describe('bad values fail with a clear message', () => {
     });
   }
 
-  test('a cluster older than 1.29 (no native sidecars) is refused by kubeVersion', async () => {
-    const result = await runTool(helmPath(), ['template', 'x', CHART, '--kube-version', '1.28.9']);
+  test('a cluster older than 1.30 (no ValidatingAdmissionPolicy v1) is refused by kubeVersion', async () => {
+    const result = await runTool(helmPath(), ['template', 'x', CHART, '--kube-version', '1.29.9']);
     assert.equal(result.ok, false);
-    assert.match(result.stderr, /chart requires kubeVersion: >=1\.29\.0-0 which is incompatible with Kubernetes v1\.28\.9/);
-    const ok = await runTool(helmPath(), ['template', 'x', CHART, '--kube-version', '1.29.0']);
+    assert.match(result.stderr, /chart requires kubeVersion: >=1\.30\.0-0 which is incompatible with Kubernetes v1\.29\.9/);
+    const ok = await runTool(helmPath(), ['template', 'x', CHART, '--kube-version', '1.30.0']);
     assert.ok(ok.ok, ok.stderr);
+  });
+
+  test('serviceAccount.create=false without a name is refused: the Role is never bound to the default ServiceAccount', async () => {
+    const result = await runTool(helmPath(), ['template', 'x', CHART, '--set', 'serviceAccount.create=false']);
+    assert.equal(result.ok, false, 'helm template accepted it');
+    assert.match(result.stderr, /serviceAccount\.name is required when serviceAccount\.create=false/);
+    const named = await runTool(helmPath(), ['template', 'x', CHART, '--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=edge']);
+    assert.ok(named.ok, named.stderr);
+    const binding = findObject(parseObjects(named.stdout), 'RoleBinding') as unknown as RoleBinding;
+    assert.deepEqual(binding.subjects?.map((s) => s.name), ['edge']);
   });
 });
 

@@ -1,5 +1,5 @@
 // Acceptance 2: every object the chart renders, for the defaults and every combination, is
-// valid against the Kubernetes 1.29 API (see openapi.ts for how, offline).
+// valid against the Kubernetes 1.30 API (see openapi.ts for how, offline).
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,8 +7,8 @@ import { describe, test } from 'node:test';
 import { combinations, renderChart, ROOT, type K8sObject } from './k8s-tools.ts';
 import { KUBERNETES_TYPES_VERSION, validateObjects } from './openapi.ts';
 
-describe('rendered objects against the Kubernetes 1.29 API', () => {
-  test('the validator is the 1.29 API: kubernetes-types is pinned to 1.29.0', () => {
+describe('rendered objects against the Kubernetes 1.30 API', () => {
+  test('the validator is the 1.30 API: kubernetes-types is pinned to 1.30.0', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'kubernetes-types', 'package.json'), 'utf8')) as { version: string };
     assert.equal(pkg.version, KUBERNETES_TYPES_VERSION);
   });

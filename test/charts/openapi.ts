@@ -1,16 +1,16 @@
 // Offline validation of Kubernetes objects against the API of the chart's minimum version,
-// 1.29. kubernetes-types@1.29.0 is generated from Kubernetes 1.29's OpenAPI spec (every field,
+// 1.30. kubernetes-types@1.30.0 is generated from Kubernetes 1.30's OpenAPI spec (every field,
 // its type, required fields, apiVersion/kind literals); the TypeScript compiler checks each
 // object as a typed literal, so an unknown or misspelt field, a missing required one or a wrong
-// type is an error with the object's path. (kubernetes-models has no 1.29 build and its
-// validators accept unknown fields.) ServiceMonitor is not a Kubernetes type: it is checked
+// type is an error with the object's path. (kubernetes-models' validators accept unknown fields,
+// so they would not do.) ServiceMonitor is not a Kubernetes type: it is checked
 // with the prometheus-operator CRD schema from @kubernetes-models/prometheus-operator.
 import { join } from 'node:path';
 import ts from 'typescript';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { ROOT, type K8sObject } from './k8s-tools.ts';
 
-export const KUBERNETES_TYPES_VERSION = '1.29.0';
+export const KUBERNETES_TYPES_VERSION = '1.30.0';
 
 export interface Finding { object: string; message: string }
 

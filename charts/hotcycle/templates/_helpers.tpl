@@ -40,12 +40,24 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 
+{{/*
+The sidecar's ServiceAccount. With serviceAccount.create=false a name is required: falling back
+to the namespace's `default` ServiceAccount would grant the sidecar's Role to every Pod that
+runs under it.
+*/}}
 {{- define "hotcycle.serviceAccountName" -}}
 {{- if .Values.serviceAccount.create }}
 {{- default (include "hotcycle.fullname" .) .Values.serviceAccount.name }}
+{{- else if .Values.serviceAccount.name }}
+{{- .Values.serviceAccount.name }}
 {{- else }}
-{{- default "default" .Values.serviceAccount.name }}
+{{- fail "serviceAccount.name is required when serviceAccount.create=false: the chart will not bind the sidecar's Role to the namespace's default ServiceAccount, which every other Pod there uses" }}
 {{- end }}
+{{- end }}
+
+{{/* The pod-patch ValidatingAdmissionPolicy is cluster-scoped: its name carries the namespace. */}}
+{{- define "hotcycle.podPatchPolicyName" -}}
+{{- printf "hotcycle-pod-patch.%s.%s" .Release.Namespace (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
 {{/* The ConfigMap the sidecar watches: the user's, or the chart's. */}}

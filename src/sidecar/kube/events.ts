@@ -89,7 +89,7 @@ export function buildEventBody(spec: EventSpec, who: KubeIdentity, name: string,
       kind: 'Pod',
       name: who.podName,
       namespace: who.namespace,
-      ...(who.podUid ? { uid: who.podUid } : {}),
+      uid: who.podUid,
     },
   };
 }

@@ -7,8 +7,8 @@ import type { Phase } from '../../errors.ts';
 export interface KubeIdentity {
   podName: string;
   namespace: string;
-  /** `metadata.uid`, when the chart passes it as POD_UID; makes the Event's `regarding` exact. */
-  podUid?: string;
+  /** `metadata.uid` (POD_UID, or the bound token's claim): `kubectl describe pod` matches Events by it. */
+  podUid: string;
 }
 
 /** The master applied a new configuration. */

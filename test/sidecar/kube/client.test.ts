@@ -50,7 +50,7 @@ describe('client-node 2.x against the API-server stand-in', () => {
 
   test('a plain Date eventTime serialises with milliseconds and is refused; V1MicroTime is accepted', async () => {
     const { k8s, events } = await loadKubeClient(api.kubeConfig());
-    const who = { podName: 'web-0', namespace: 'ns' };
+    const who = { podName: 'web-0', namespace: 'ns', podUid: 'uid-web-0' };
     const spec = reloadedEvent({ generation: 1, configHash: 'abc', durationMs: 1 });
     const now = Date.now();
     const withDate: EventsV1Event = { ...buildEventBody(spec, who, 'web-0.a', new V1MicroTime(now)), eventTime: new Date(now) };

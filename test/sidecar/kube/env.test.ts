@@ -1,6 +1,6 @@
-// Limit: no real Kubernetes cluster can run on this machine; "in a cluster" is simulated the way
-// kubelet presents it to a container: KUBERNETES_SERVICE_* variables, a service-account token
-// file, and Downward API variables.
+// The detection alone, table-driven: "in a cluster" is what kubelet presents to a container
+// (KUBERNETES_SERVICE_* variables, a service-account token file, Downward API variables).
+// test/cluster/sidecar-report.test.ts runs the sidecar with a real bound token instead.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { HotcycleError } from '../../../src/errors.ts';
 import { detectKubeEnvironment, logKubeEnvironment } from '../../../src/sidecar/kube/env.ts';
 
 let saDir: string;
@@ -28,7 +29,7 @@ describe('detectKubeEnvironment', () => {
     { name: 'no service-account token', env: { ...cluster, POD_NAME: 'p' }, dir: '/nonexistent', expect: /no service-account token at \/nonexistent\/token/ },
     { name: 'no POD_NAME', env: { ...cluster }, expect: /POD_NAME is not set.*Downward API/ },
     { name: 'in a cluster', env: { ...cluster, POD_NAME: 'web-0', POD_NAMESPACE: 'shop', POD_UID: 'u-1' }, expect: { podName: 'web-0', namespace: 'shop', podUid: 'u-1' } },
-    { name: 'namespace from the service account', env: { ...cluster, POD_NAME: 'web-0' }, expect: { podName: 'web-0', namespace: 'from-file' } },
+    { name: 'namespace from the service account', env: { ...cluster, POD_NAME: 'web-0', POD_UID: 'u-1' }, expect: { podName: 'web-0', namespace: 'from-file', podUid: 'u-1' } },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -39,6 +40,29 @@ describe('detectKubeEnvironment', () => {
       } else {
         assert.deepEqual(result, { inCluster: true, identity: c.expect });
       }
+    });
+  }
+
+  // The shape of a projected token's claims (test/cluster/sidecar-report.test.ts uses real ones).
+  const token = (claims: object) => ['{"alg":"RS256"}', JSON.stringify(claims)].map((p) => Buffer.from(p).toString('base64url')).join('.') + '.signature';
+  const bound = (name: string) => token({ sub: 'system:serviceaccount:shop:web', 'kubernetes.io': { namespace: 'shop', pod: { name, uid: `uid-${name}` } } });
+  const identityCases: Array<{ name: string; token: string; expect: string | RegExp }> = [
+    { name: 'without POD_UID, the uid comes from the token bound to this Pod', token: bound('web-0'), expect: 'uid-web-0' },
+    { name: 'a token bound to another Pod is an error', token: bound('web-1'), expect: /token is bound to Pod web-1, not web-0/ },
+    { name: 'a token bound to no Pod is an error', token: token({ sub: 'system:serviceaccount:shop:web' }), expect: /token is not bound to a Pod/ },
+    { name: 'an opaque token is an error', token: 'token', expect: /token is not bound to a Pod/ },
+  ];
+  for (const c of identityCases) {
+    test(c.name, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hotcycle-sa-'));
+      await writeFile(join(dir, 'token'), c.token);
+      const detect = () => detectKubeEnvironment({ ...cluster, POD_NAME: 'web-0', POD_NAMESPACE: 'shop' }, dir);
+      if (typeof c.expect === 'string') {
+        assert.deepEqual(detect(), { inCluster: true, identity: { podName: 'web-0', namespace: 'shop', podUid: c.expect } });
+      } else {
+        assert.throws(detect, (e: HotcycleError) => e.code === 'EKUBEIDENTITY' && e.phase === 'config' && c.expect instanceof RegExp && c.expect.test(e.message) && /POD_UID/.test(e.detail ?? ''));
+      }
+      await rm(dir, { recursive: true });
     });
   }
 

@@ -35,9 +35,9 @@ describe('event specs', () => {
 
   test('the Event body carries a microsecond eventTime and the Pod as regarding', () => {
     const when = new Date('2026-03-04T05:06:07.089Z');
-    const body = buildEventBody(reloadedEvent({ generation: 1, configHash: 'abc', durationMs: 5 }), { podName: 'p', namespace: 'n' }, 'p.1', new V1MicroTime(when.getTime()));
+    const body = buildEventBody(reloadedEvent({ generation: 1, configHash: 'abc', durationMs: 5 }), { podName: 'p', namespace: 'n', podUid: 'u-p' }, 'p.1', new V1MicroTime(when.getTime()));
     assert.equal(JSON.parse(JSON.stringify(body)).eventTime, '2026-03-04T05:06:07.089000Z');
-    assert.deepEqual(body.regarding, { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'n' });
+    assert.deepEqual(body.regarding, { apiVersion: 'v1', kind: 'Pod', name: 'p', namespace: 'n', uid: 'u-p' });
   });
 
   test('event names are unique per sequence number and valid DNS subdomains', () => {
