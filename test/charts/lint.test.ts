@@ -62,6 +62,13 @@ describe('bad values fail with a clear message', () => {
     assert.ok(ok.ok, ok.stderr);
   });
 
+  test('a readinessProbe from the values replaces the default one, never merges into it', async () => {
+    const probe = (d: Deployment) => d.spec!.template.spec!.containers.find((c) => c.name === 'app')!.readinessProbe;
+    assert.deepEqual(probe(findObject(await renderChart(), 'Deployment') as Deployment), { tcpSocket: { port: 'http' }, periodSeconds: 5 });
+    const given = findObject(await renderChart(['--set', 'app.readinessProbe.httpGet.path=/healthz', '--set', 'app.readinessProbe.httpGet.port=http']), 'Deployment') as Deployment;
+    assert.deepEqual(probe(given), { httpGet: { path: '/healthz', port: 'http' } });
+  });
+
   test('serviceAccount.create=false without a name is refused: the Role is never bound to the default ServiceAccount', async () => {
     const result = await runTool(helmPath(), ['template', 'x', CHART, '--set', 'serviceAccount.create=false']);
     assert.equal(result.ok, false, 'helm template accepted it');

@@ -70,7 +70,7 @@ export async function startControllerManager(kubeconfig: string, pki: Pki): Prom
     '--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig,
     '--leader-elect=false', '--bind-address', '127.0.0.1', '--secure-port', String(port),
     '--root-ca-file', pki.caCert, '--service-account-private-key-file', pki.serviceAccountKey,
-    '--use-service-account-credentials=false', '--v', '1']);
+    '--use-service-account-credentials=true', '--v', '1']);
   // /healthz is always allowed; its serving certificate is self-signed (hence `insecure`).
   await waitReady('kube-controller-manager', manager, () => probeHttp(`https://127.0.0.1:${port}/healthz`, { insecure: true }).then((b) => b.trim() === 'ok'), 120_000);
   return manager;
