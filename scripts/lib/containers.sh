@@ -25,7 +25,8 @@ HOTCYCLE_IMAGES_CACHE="${HOTCYCLE_IMAGES_CACHE:-/var/cache/hotcycle-images}"
 HOTCYCLE_CONTAINERS_CONF=/etc/containers/containers.conf
 
 ensure_containers() {
-  ensure_debian buildah podman runc debootstrap
+  # curl, socat, iproute2: the pod stand-in's probes, port forwards and network namespace.
+  ensure_debian buildah podman runc debootstrap curl socat iproute2
   local want
   want=$(containers_conf)
   if [ "$(cat "$HOTCYCLE_CONTAINERS_CONF" 2>/dev/null)" != "$want" ]; then
@@ -62,7 +63,8 @@ EOF
 base_images_stamp() {
   {
     printf '%s\n' "$HOTCYCLE_NODE_VERSION" "$HOTCYCLE_NPM_VERSION" "$(debian_mirror)"
-    cat "$ROOT/scripts/lib/containers.sh" "$ROOT/scripts/images/base.Containerfile"
+    declare -f base_context fetch_npm_package debian_mirror
+    cat "$ROOT/scripts/images/base.Containerfile"
     sha256sum /etc/ssl/certs/ca-certificates.crt
   } | sha256sum | cut -c1-16
 }
@@ -154,13 +156,15 @@ fetch_npm_package() { # name@version cache-dir
 
 HOTCYCLE_IMAGE="localhost/hotcycle:dev"
 HOTCYCLE_NGINX_IMAGE="localhost/hotcycle-nginx:dev"
+# A non-Node server for the native driver's pod test (examples/python).
+HOTCYCLE_PYTHON_IMAGE="localhost/hotcycle-example-python:dev"
 
 # Everything the two images are built from: the bases' stamp and the tracked inputs.
 images_stamp() {
   {
     base_images_stamp
     git -C "$ROOT" ls-files -co --exclude-standard -- deploy/Dockerfile deploy/nginx.Dockerfile \
-      package.json package-lock.json binding.gyp native scripts/build.ts src |
+      package.json package-lock.json binding.gyp native scripts/build.ts src examples/python |
       sort | while read -r f; do [ -f "$ROOT/$f" ] && sha256sum "$ROOT/$f" | sed "s# $ROOT/# #"; done
   } | sha256sum | cut -c1-16
 }
@@ -170,8 +174,9 @@ ensure_images() { # [--force]
   stamp=$(images_stamp)
   if [ "${1:-}" != --force ] &&
     [ "$(image_label "$HOTCYCLE_IMAGE" dev.hotcycle.stamp)" = "$stamp" ] &&
-    [ "$(image_label "$HOTCYCLE_NGINX_IMAGE" dev.hotcycle.stamp)" = "$stamp" ]; then
-    log "images up to date: $HOTCYCLE_IMAGE $HOTCYCLE_NGINX_IMAGE (stamp $stamp)"
+    [ "$(image_label "$HOTCYCLE_NGINX_IMAGE" dev.hotcycle.stamp)" = "$stamp" ] &&
+    [ "$(image_label "$HOTCYCLE_PYTHON_IMAGE" dev.hotcycle.stamp)" = "$stamp" ]; then
+    log "images up to date: $HOTCYCLE_IMAGE $HOTCYCLE_NGINX_IMAGE $HOTCYCLE_PYTHON_IMAGE (stamp $stamp)"
     return
   fi
   local common=(--layers --network host --label "dev.hotcycle.stamp=$stamp"
@@ -181,7 +186,9 @@ ensure_images() { # [--force]
   log "building $HOTCYCLE_NGINX_IMAGE (deploy/nginx.Dockerfile)"
   timed buildah bud "${common[@]}" --build-arg "HOTCYCLE_IMAGE=$HOTCYCLE_IMAGE" \
     -t "$HOTCYCLE_NGINX_IMAGE" -f "$ROOT/deploy/nginx.Dockerfile" "$ROOT" >&2 || return 1
-  podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^localhost/(hotcycle|hotcycle-nginx):dev ' >&2
+  log "building $HOTCYCLE_PYTHON_IMAGE (examples/python/Dockerfile)"
+  timed buildah bud "${common[@]}" -t "$HOTCYCLE_PYTHON_IMAGE" -f "$ROOT/examples/python/Dockerfile" "$ROOT" >&2 || return 1
+  podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^localhost/hotcycle[a-z-]*:dev ' >&2
 }
 
 timed() {
