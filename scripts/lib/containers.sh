@@ -82,6 +82,7 @@ ensure_base_images() {
   fi
   log "building local base images $HOTCYCLE_BASE_SLIM and $HOTCYCLE_BASE_FULL (stamp $stamp)"
   local ctx
+  mkdir -p "$HOTCYCLE_IMAGES_CACHE"
   ctx=$(mktemp -d "$HOTCYCLE_IMAGES_CACHE/context.XXXXXX")
   base_context "$ctx" && {
     local target tag
