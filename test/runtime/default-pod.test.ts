@@ -72,6 +72,7 @@ describe('the default chart pod under podman (stand-in for kubelet)', () => {
     assert.equal((await fetchText(port, '/')).body, 'hello again\n');
     const check = await pod.exec('hotcycle', ['hotcycle', 'check', '--driver', 'nginx', '/etc/hotcycle/source']);
     assert.equal(check.code, 1, check.stdout);
+    assert.deepEqual(pod.liveness.get('hotcycle')?.failures, [], 'the sidecar\'s liveness probe never failed');
     assert.match(check.stdout + check.stderr, /nginx\.conf:\d+:\d+: /);
   });
 });

@@ -24,7 +24,7 @@ import { freePort } from '../helpers/ports.ts';
 import type { K8sObject } from '../charts/k8s-tools.ts';
 import { isSidecar, planRun, PodSpecError, type PodIdentity } from './pod-plan.ts';
 import { podman, podmanOk, runProgram, type Ran } from './podman.ts';
-import { probeOnce, waitForProbe, ProbeError } from './probes.ts';
+import { LivenessWatch, probeOnce, ProbeError, waitForProbe } from './probes.ts';
 
 export interface RunningContainer {
   name: string;
@@ -42,6 +42,8 @@ export class PodmanPod {
   readonly spec: PodSpec;
   readonly source: KubeletVolume;
   readonly containers = new Map<string, RunningContainer>();
+  /** Liveness probes, by container: their failures (the stand-in restarts nothing). */
+  readonly liveness = new Map<string, LivenessWatch>();
   readonly #root: string;
   readonly #prefix: string;
   readonly #netnsName: string;
@@ -132,6 +134,7 @@ export class PodmanPod {
   async delete(): Promise<Map<string, Termination>> {
     const graceMs = (this.spec.terminationGracePeriodSeconds ?? 30) * 1000;
     const started = Date.now();
+    for (const watch of this.liveness.values()) watch.stop(); // kubelet stops probing a terminating pod
     const result = new Map<string, Termination>();
     const stop = async (name: string, ms: number) => {
       await podmanOk(['stop', '--time', String(Math.ceil(ms / 1000)), `${this.#prefix}-${name}`], ms + 30_000);
@@ -146,6 +149,7 @@ export class PodmanPod {
   /** Removes every container, helper, the namespace and the directories; safe to call twice. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      for (const watch of this.liveness.values()) watch.stop();
       const names = (await podman(['ps', '-a', '--filter', `label=dev.hotcycle.pod=${this.#prefix}`, '--format', '{{.Names}}'])).stdout.split('\n').filter(Boolean);
       if (names.length > 0) await podman(['rm', '--force', '--time', '0', ...names]);
       await Promise.all([...this.#helpers, ...[...this.containers.values()].map((c) => c.logs)].map((p) => p.stop('SIGKILL')));
@@ -218,6 +222,9 @@ export class PodmanPod {
     exited.catch(() => {});
     const running: RunningContainer = { name: container.name, spec: container, logs, exited };
     this.containers.set(container.name, running);
+    if (container.livenessProbe) {
+      this.liveness.set(container.name, new LivenessWatch(this.netns, container.livenessProbe, container.ports ?? [], this.#probeExec(container.name), container.name));
+    }
     return running;
   }
 

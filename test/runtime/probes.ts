@@ -67,3 +67,30 @@ export async function waitForProbe({ netns, probe, ports, exec, exited, what }: 
   }
   throw new ProbeError(`${what}: failed ${failures} times in a row`);
 }
+
+/**
+ * A liveness probe run every periodSeconds for a container's life. The stand-in does not
+ * restart containers: it records each failure, and tests assert there were none.
+ */
+export class LivenessWatch {
+  readonly failures: string[] = [];
+  readonly #timer: NodeJS.Timeout;
+  #running = false;
+
+  constructor(netns: string, probe: Probe, ports: readonly ContainerPort[], exec: Exec, what: string) {
+    const period = (probe.periodSeconds ?? 10) * 1000;
+    this.#timer = setInterval(() => {
+      if (this.#running) return;
+      this.#running = true;
+      void probeOnce(netns, probe, ports, exec)
+        .then((ok) => ok || this.failures.push(`${what} liveness failed at ${new Date().toISOString()}`))
+        .finally(() => (this.#running = false));
+    }, period);
+    this.#timer.unref();
+  }
+
+  /** Idempotent. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
