@@ -1,7 +1,9 @@
 // Issue 11, acceptance 1: both images build from a clean checkout with the project's command
 // (`npm run images`), and `hotcycle --help` runs in each as uid 1000 on a read-only root
 // filesystem. The test set-up (scripts/test.sh) has built them already, so the clean build
-// here runs on buildah's warm layer cache and must end with the same images.
+// here runs on buildah's warm layer cache and must end with the same images. The clean checkout
+// is a clone of HEAD: on a tree with uncommitted changes to the images' inputs, it re-tags the
+// :dev images with HEAD's build (CI runs on a clean clone, where the two are the same).
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
