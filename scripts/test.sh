@@ -8,6 +8,9 @@ ensure_build
 source scripts/lib/k8s-tools.sh; ensure_k8s_tools
 # Kubernetes' control plane for test/cluster, built with Go (cached in .tools/cluster).
 source scripts/lib/cluster.sh; ensure_cluster
+# buildah, podman (runc) and the images for test/runtime: the chart's pod run by a container
+# runtime. Cached by stamp labels: the first run builds local bases (~3 min), later ones ~1 s.
+source scripts/lib/containers.sh; ensure_containers; ensure_base_images; ensure_images
 log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"
