@@ -165,6 +165,8 @@ export class Syncer {
 
   async #syncVersion(ctx: Context, files: FileSet, hash: string): Promise<Step> {
     const { origin } = ctx;
+    // Read after a version whose checks could not run, another version supersedes it.
+    if (this.#checkError && this.#checkError.configHash !== hash) this.#clearCheckError();
     if (origin === 'api') this.#arbiter.noteApi(hash);
     const decision = decideVersion(this.#seen, { ...ctx, hash, superseded: this.#arbiter.isStaleVolume(hash) }); // (2)
     if (decision.kind === 'stale') {
@@ -189,26 +191,31 @@ export class Syncer {
   async #check(ctx: Context, files: FileSet, hash: string): Promise<{ diagnostics: Diagnostic[] } | Step> {
     try {
       const diagnostics = await (this.#options.runChecks ?? checkFileSet)(files, this.#options.check);
-      clearTimeout(this.#retryTimer);
-      this.#checkError = null;
+      this.#clearCheckError();
       return { diagnostics };
     } catch (error) {
       const info = toErrorInfo(checkRunError(error), 'check');
       const attempts = this.#checkError?.configHash === hash ? this.#checkError.attempts + 1 : 1;
       const retryInMs = backoffDelay(this.#options.checkRetry ?? CHECK_RETRY, attempts);
       this.#checkError = { configHash: hash, error: info, attempts, retryInMs };
-      this.#scheduleRetry(ctx.origin === 'api' ? { origin: 'api', files } : { origin: 'volume' }, retryInMs);
+      this.#scheduleRetry(hash, ctx.origin === 'api' ? { origin: 'api', files } : { origin: 'volume' }, retryInMs);
       this.#options.events.checkFailed(this.#checkError);
       return { outcome: 'check-failed', published: false, error: info };
     }
   }
 
-  #scheduleRetry(request: Pick<SyncRequestOptions, 'origin' | 'files'>, delayMs: number): void {
+  /** Retries `hash` only while it is still the version waiting for its checks (never an older one). */
+  #scheduleRetry(hash: string, request: Pick<SyncRequestOptions, 'origin' | 'files'>, delayMs: number): void {
     clearTimeout(this.#retryTimer);
     this.#retryTimer = setTimeout(() => {
-      if (!this.#closed) void this.request({ ...request, reason: 'retry: the checks could not run' });
+      if (!this.#closed && this.#checkError?.configHash === hash) void this.request({ ...request, reason: 'retry: the checks could not run' });
     }, delayMs);
     this.#retryTimer.unref();
+  }
+
+  #clearCheckError(): void {
+    clearTimeout(this.#retryTimer);
+    this.#checkError = null;
   }
 
   #reject(hash: string, diagnostics: Diagnostic[]): Step {

@@ -143,6 +143,9 @@ const cases: { name: string; syncs: Sync[]; outcomes: SyncOutcome[]; log: string
     syncs: [{ version: 'v1', checks: 'throw' }, { version: 'v1', checks: 'throw' }, { version: 'v1', answers: ['ok'] }],
     outcomes: ['check-failed', 'check-failed', 'reloaded'],
     log: ['check-failed v1 ESCRATCH attempt 1', 'check-failed v1 ESCRATCH attempt 2', 'published v1', 'reloaded v1'], live: 'v1' },
+  { name: 'a version read after one whose checks could not run supersedes it: the older one is not retried',
+    syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'v2', checks: 'throw' }, { version: 'v1' }],
+    outcomes: ['reloaded', 'check-failed', 'unchanged'], log: ['published v1', 'reloaded v1', 'check-failed v2 ESCRATCH attempt 1'], live: 'v1' },
   { name: 'a rejected reload restores the previous version, and is not retried',
     syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'v2', answers: ['fail'] }, { version: 'v3', answers: ['ok'] }, { version: 'v2' }],
     outcomes: ['reloaded', 'reload-failed', 'reloaded', 'not-retried'],
@@ -185,4 +188,6 @@ test('Syncer: a version whose checks could not run shows in status until its che
   assert.equal(failing.state.checkError?.retryInMs, 60_000);
   const passed = await run([{ version: 'v1', checks: 'throw' }, { version: 'v1', answers: ['ok'] }]);
   assert.equal(passed.state.checkError, undefined);
+  const superseded = await run([{ version: 'v1', answers: ['ok'] }, { version: 'v2', checks: 'throw' }, { version: 'v1' }]);
+  assert.equal(superseded.state.checkError, undefined, 'no retry of v2 is pending');
 });
