@@ -3,9 +3,8 @@
 // the offending field, a worker's stderr tail). `cause` keeps the underlying error.
 
 /** Where a failure happened: the cycle's phases, then the places around them. */
-export type Phase =
-  | 'check' | 'plan' | 'open' | 'start' | 'ready' | 'commit'
-  | 'config' | 'control' | 'publish' | 'watch' | 'shutdown';
+export const PHASES = ['check', 'plan', 'open', 'start', 'ready', 'commit', 'config', 'control', 'publish', 'watch', 'shutdown'] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface ErrorInfo {
   phase: Phase;

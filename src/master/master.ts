@@ -5,7 +5,7 @@
 // worker drains); `/v1/check` only reads, and runs beside it.
 import { HotcycleError, toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { CheckResult, MasterState, MasterStatus, ReloadRequest, ReloadResult } from '../protocol/types.ts';
+import { SHUTTING_DOWN, type CheckResult, type MasterState, type MasterStatus, type ReloadRequest, type ReloadResult } from '../protocol/types.ts';
 import type { Driver } from './driver.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
 import { PhaseClock, round } from './phases.ts';
@@ -104,7 +104,7 @@ export class Master {
   }
 
   #refused(): HotcycleError {
-    return new HotcycleError('control', 'ESHUTTINGDOWN', `${this.#refusal ?? 'the master is shutting down'}; no reload is started`);
+    return new HotcycleError('control', SHUTTING_DOWN, `${this.#refusal ?? 'the master is shutting down'}; no reload is started`);
   }
 
   async #runBatch(batch: ReloadBatch): Promise<ReloadResult> {

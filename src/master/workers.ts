@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { HotcycleError } from '../errors.ts';
+import { ABORTED } from '../protocol/types.ts';
 import { describeExit, waitForExit, type ExitInfo } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
@@ -108,7 +109,7 @@ export class Worker {
     const what = `worker ${this.slot} (pid ${this.pid}) of generation ${this.generation}`;
     const detail = this.stderrTail || undefined;
     if (!outcome.ready && outcome.aborted) {
-      throw new HotcycleError('ready', 'EABORTED', `${what}: readiness wait aborted (${outcome.aborted})`);
+      throw new HotcycleError('ready', ABORTED, `${what}: readiness wait aborted (${outcome.aborted})`);
     }
     // Ready too late (it exited meanwhile) counts as an exit.
     const exit = outcome.ready ? await this.exited : outcome.exit;

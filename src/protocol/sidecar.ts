@@ -13,7 +13,8 @@ export interface SyncRequest {
 }
 
 /** Where a version came from: the mounted source directory, or the ConfigMap through the API. */
-export type SyncOrigin = 'volume' | 'api';
+export const SYNC_ORIGINS = ['volume', 'api'] as const;
+export type SyncOrigin = (typeof SYNC_ORIGINS)[number];
 
 /**
  * What a sync did with the version it read: `unchanged` and `stale` (nothing new), `rejected` (the
@@ -114,7 +115,7 @@ const syncResult = {
     outcome: { enum: SYNC_OUTCOMES },
     error: errorInfoSchema,
     reason: { type: 'string' },
-    origin: { enum: ['volume', 'api'] },
+    origin: { enum: SYNC_ORIGINS },
     startedAt: { type: 'string' },
     durationMs: { type: 'number' },
   },
