@@ -14,6 +14,7 @@ import type { MasterStatus, ReloadResult } from '../../src/protocol/types.ts';
 import type { ApplyRequest, DriveOutcome } from '../../src/sidecar/drive.ts';
 import type { Version } from '../../src/sidecar/publish.ts';
 import type { LivePublisher } from '../../src/sidecar/reconcile.ts';
+import { decideVersion, NOTHING_SEEN, noteSeen, type VersionDecision, type VersionRead } from '../../src/sidecar/sync-decision.ts';
 import { Syncer, type SyncEvents } from '../../src/sidecar/syncer.ts';
 
 /** How the fake master answers one apply: already running it, reloaded, rejected, died, away. */
@@ -190,4 +191,27 @@ test('Syncer: a version whose checks could not run shows in status until its che
   assert.equal(passed.state.checkError, undefined);
   const superseded = await run([{ version: 'v1', answers: ['ok'] }, { version: 'v2', checks: 'throw' }, { version: 'v1' }]);
   assert.equal(superseded.state.checkError, undefined, 'no retry of v2 is pending');
+});
+
+describe('decideVersion', () => {
+  const seen = { volume: 'v1', api: 'a2', last: 'a2' };
+  const read: VersionRead = { origin: 'volume', hash: 'v1', force: false, resync: false, superseded: false };
+  const cases: [string, Partial<VersionRead>, VersionDecision][] = [
+    ['the same volume version', {}, { kind: 'unchanged', missed: false }],
+    ['a new volume version', { hash: 'v2' }, { kind: 'check', missed: false }],
+    ['a new volume version found by the re-hash was missed', { hash: 'v2', resync: true }, { kind: 'check', missed: true }],
+    ['the volume catching up with what the API delivered', { hash: 'a2' }, { kind: 'unchanged', missed: false }],
+    ['a volume version the API superseded', { hash: 'a1', superseded: true }, { kind: 'stale' }],
+    ['forced, even a superseded one is checked', { hash: 'a1', superseded: true, force: true }, { kind: 'check', missed: false }],
+    ['forced, the same version is checked again', { force: true }, { kind: 'check', missed: false }],
+    ['the same API version', { origin: 'api', hash: 'a2' }, { kind: 'unchanged', missed: false }],
+  ];
+  for (const [name, change, expected] of cases) {
+    test(name, () => assert.deepEqual(decideVersion(seen, { ...read, ...change }), expected));
+  }
+
+  test('a version is remembered as judged only when its checks ran', () => {
+    assert.deepEqual(noteSeen(NOTHING_SEEN, 'api', 'a1', false), { volume: '', api: 'a1', last: '' });
+    assert.deepEqual(noteSeen(NOTHING_SEEN, 'volume', 'v1', true), { volume: 'v1', api: '', last: 'v1' });
+  });
 });
