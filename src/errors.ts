@@ -39,6 +39,10 @@ export class HotcycleError extends Error {
 /** Any thrown value as the operator-facing shape, keeping typed errors intact. */
 export function toErrorInfo(error: unknown, phase: Phase): ErrorInfo {
   if (error instanceof HotcycleError) return error.toJSON();
-  const message = error instanceof Error ? error.message : String(error);
-  return { phase, code: 'EINTERNAL', message };
+  return { phase, code: 'EINTERNAL', message: errorMessage(error) };
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

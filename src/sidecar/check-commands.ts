@@ -10,7 +10,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import type { CheckCommand } from '../config/types.ts';
-import { HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 import { describeExit, waitForExit } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
@@ -40,7 +40,7 @@ async function scratchDir(): Promise<string> {
   try {
     return await mkdtemp(path.join(tmpdir(), 'hotcycle-check-'));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new HotcycleError('check', 'ESCRATCH', `cannot create a scratch directory for check commands in ${tmpdir()}: ${reason}`, {
       detail: 'check commands run in a copy of the version under TMPDIR: point TMPDIR at a writable directory (in Kubernetes, an emptyDir)',
       cause: error,

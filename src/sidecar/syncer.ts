@@ -28,7 +28,7 @@ import type { Diagnostic } from '../checks/diagnostic.ts';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { hashFileSet, type FileSet } from '../configset/fileset.ts';
 import { readConfigSet } from '../configset/snapshot.ts';
-import { HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
+import { errorMessage, HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import type { CheckError, SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import type { ReloadResult } from '../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
@@ -227,6 +227,6 @@ export class Syncer {
 /** A failure of the checks themselves, as opposed to findings about the version. */
 function checkRunError(error: unknown): HotcycleError {
   if (error instanceof HotcycleError) return error.phase === 'check' ? error : error.inPhase('check');
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new HotcycleError('check', 'ECHECKRUN', `the checks could not run: ${message}`, { cause: error });
 }

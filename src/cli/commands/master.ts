@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.ts';
 import { createLogger, type LogFormat, type Logger } from '../../log.ts';
 import { parseNginxCommand, type NginxCommand } from '../../master/drivers/nginx/command.ts';
 import type { MasterOptions } from '../../master/main.ts';
@@ -111,7 +112,7 @@ function nginxCommand(argv: string[]): NginxCommand {
   try {
     return parseNginxCommand(argv);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }
 
