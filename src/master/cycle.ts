@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig } from '../config/types.ts';
 import type { FileSet } from '../configset/fileset.ts';
-import { HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 import type { Generation, GenerationSpec } from './generation.ts';
 import { openedListeners, planListeners, type Listener, type ListenerPlan } from './listeners.ts';
 import type { PhaseClock } from './phases.ts';
@@ -93,7 +93,9 @@ export async function initCycle(generation: number, ctx: CycleContext): Promise<
     return cycle;
   } catch (error) {
     // failed:
-    await undo.run();
+    for (const { label, error: undoError } of await undo.run()) {
+      effects.warn(`rolling back generation ${generation}: cannot undo its ${label}`, { event: 'cycle.undo.failed', generation, undo: label, error: errorMessage(undoError) });
+    }
     throw error;
   }
 }

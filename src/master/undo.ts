@@ -24,15 +24,20 @@ export class UndoList {
     this.#entries.splice(at, 1);
   }
 
-  /** Undoes everything registered, newest first. An undo step never masks the failure. */
-  async run(): Promise<void> {
+  /**
+   * Undoes everything registered, newest first. A failing undo step never masks the failure
+   * being rolled back, nor stops the steps after it: it is returned, for the caller to report.
+   */
+  async run(): Promise<{ label: UndoLabel; error: unknown }[]> {
+    const failed: { label: UndoLabel; error: unknown }[] = [];
     for (const entry of this.#entries.splice(0).reverse()) {
       try {
         await entry.run();
-      } catch {
-        // The failure being rolled back is the one that matters; each undo is best effort.
+      } catch (error) {
+        failed.push({ label: entry.label, error });
       }
     }
+    return failed;
   }
 
   /** Committed: nothing is undone any more. */
