@@ -4,7 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { HotcycleError } from '../errors.ts';
-import { ABORTED } from '../protocol/types.ts';
+import { ABORTED, type WorkerInfo } from '../protocol/types.ts';
 import { describeExit, waitForExit, type ExitInfo } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
@@ -35,12 +35,9 @@ export interface WorkerSpec {
   onOutput: (line: string, stream: 'stdout' | 'stderr', worker: Worker) => void;
 }
 
-export interface WorkerStatus {
-  pid: number;
-  generation: number;
-  slot: number;
+/** The protocol's WorkerInfo, with this driver's states. */
+export interface WorkerStatus extends WorkerInfo {
   state: WorkerState;
-  since: string;
 }
 
 // `exec` keeps the shell's pid, so LISTEN_PID names the server itself (sd_listen_fds checks it).
