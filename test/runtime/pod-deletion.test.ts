@@ -5,14 +5,13 @@
 // the app and then the sidecar exit 0 within terminationGracePeriodSeconds.
 //
 // The shutdown delay is hotcycle master's (--shutdown-delay-ms, HOTCYCLE_SHUTDOWN_DELAY_MS).
-// Until the master in the image has it, this test runs and reports as TODO, with that reason.
 import assert from 'node:assert/strict';
 import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { fetchText, Load } from '../helpers/load.ts';
 import { findObject, renderChart } from '../charts/k8s-tools.ts';
-import { IMAGES, LOCAL_IMAGE_VALUES, podman, requireImages } from './podman.ts';
+import { IMAGES, LOCAL_IMAGE_VALUES, requireImages } from './podman.ts';
 import { PodmanPod } from './podman-pod.ts';
 
 const objects = await renderChart(LOCAL_IMAGE_VALUES);
@@ -21,8 +20,6 @@ const delayMs = Number(spec.containers[0]!.env!.find((e) => e.name === 'HOTCYCLE
 const graceMs = spec.terminationGracePeriodSeconds! * 1000;
 
 await requireImages(IMAGES.hotcycle, IMAGES.nginx);
-const help = await podman(['run', '--rm', '--pull', 'never', '--network', 'none', '--entrypoint', 'hotcycle', IMAGES.nginx, 'master', '--help']);
-const todo = /--shutdown-delay/.test(help.stdout) ? false : 'hotcycle master in the image has no --shutdown-delay yet (HOTCYCLE_SHUTDOWN_DELAY_MS is ignored)';
 
 describe('deleting the default chart pod under load, under podman (stand-in for kubelet)', () => {
   let pod: PodmanPod;
@@ -35,11 +32,11 @@ describe('deleting the default chart pod under load, under podman (stand-in for 
   });
   after(() => pod?.close());
 
-  test(`new connections are served for the ${delayMs} ms shutdown delay, in-flight requests finish, both containers exit 0 within ${graceMs} ms`, { todo }, async (t) => {
+  test(`new connections are served for the ${delayMs} ms shutdown delay, in-flight requests finish, both containers exit 0 within ${graceMs} ms`, async (t) => {
     assert.ok(delayMs >= 2000, `the chart's default delay (${delayMs} ms) leaves room to observe`);
     const load = new Load({ port, connections: 4, keepAlive: false, maxRequests: 50_000 }).start();
     await load.flowing();
-    const sigterm = pod.container('app').logs.nextLog((l) => l.event?.startsWith('master.shutdown') === true);
+    const sigterm = pod.container('app').logs.nextLog((l) => l.event === 'master.shutdown-delay');
     const deleting = pod.delete();
     await sigterm;
     const before = load.completed;
