@@ -1,12 +1,16 @@
 // A schema-valid raw config → the normalised, deeply frozen HotcycleConfig. Every default is
 // applied here, explicitly, from DEFAULTS (ajv's useDefaults would hide them in the schema).
+import { addressKey, parseAddress } from './address.ts';
 import { DEFAULTS } from './schema.ts';
 import type { ChecksConfig, HotcycleConfig, RawChecks, RawReadiness, RawWorkers, ReadinessConfig, WorkersConfig } from './types.ts';
 import type { RawHotcycleConfig } from './types.ts';
 
 export function normalizeConfig(raw: RawHotcycleConfig): HotcycleConfig {
   return deepFreeze({
-    listeners: (raw.listeners ?? []).map(({ name, address }) => ({ name, address })),
+    listeners: (raw.listeners ?? []).map(({ name, address }) => {
+      const listen = parseAddress(address); // cannot throw: rules.ts rejected what does not parse
+      return { name, address, listen, key: addressKey(listen) };
+    }),
     workers: normalizeWorkers(raw.workers),
     checks: normalizeChecks(raw.checks ?? {}),
   });

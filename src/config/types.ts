@@ -1,5 +1,6 @@
 // The hotcycle.yaml shapes: `Raw*` is what the schema admits (optional fields, `string | string[]`
 // globs), `HotcycleConfig` is the normalised, frozen form every consumer reads (defaults filled in).
+import type { ListenAddress } from './address.ts';
 
 /** Signals a worker generation may be asked to stop with; the schema's enum comes from this list. */
 export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'] as const;
@@ -38,8 +39,12 @@ export interface RawHotcycleConfig {
 
 export interface ListenerConfig {
   readonly name: string;
-  /** As written: `host:port`, `[v6]:port` or `unix:/path`; the master parses and canonicalises it. */
+  /** As written: `host:port`, `[v6]:port` or `unix:/path` (for messages). */
   readonly address: string;
+  /** Parsed once, by the loader (rules.ts rejects what does not parse). */
+  readonly listen: ListenAddress;
+  /** The canonical key the master matches sockets by: `tcp:127.0.0.1:8080`, `unix:/run/app.sock`. */
+  readonly key: string;
 }
 
 export type ReadinessConfig =

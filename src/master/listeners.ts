@@ -5,14 +5,12 @@
 // closed by the caller after the commit, never here.
 import { lstatSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { errorMessage, HotcycleError } from '../errors.ts';
-import { addressKey, parseAddress, type ListenAddress } from '../config/address.ts';
+import type { ListenAddress } from '../config/address.ts';
+import type { ListenerConfig } from '../config/types.ts';
 import { closeFd, listenTcp, listenUnix } from '../native.ts';
 
-/** A listener as the configuration declares it. */
-export interface ListenerSpec {
-  readonly name: string;
-  readonly address: string;
-}
+/** A listener as the configuration declares it: its address parsed and keyed by the loader. */
+export type ListenerSpec = ListenerConfig;
 
 /** An open listening socket the master holds (and never accepts on). */
 export interface Listener {
@@ -32,8 +30,6 @@ export interface ReuseEntry {
 export interface OpenEntry {
   readonly index: number;
   readonly spec: ListenerSpec;
-  readonly address: ListenAddress;
-  readonly key: string;
 }
 
 export interface ListenerPlan {
@@ -45,41 +41,21 @@ export interface ListenerPlan {
 
 /**
  * Pure: matches `next` to `old` by canonical key. Names may change between cycles; the
- * socket is identified by its address. Throws HotcycleError('plan', 'EDUPLISTEN') when two
- * new listeners share an address, and the parse error ('config', 'EADDRESS') for a bad one.
+ * socket is identified by its address. The loader has parsed every address and refused two
+ * listeners on one socket, so nothing here can fail.
  */
 export function planListeners(old: readonly Listener[], next: readonly ListenerSpec[]): ListenerPlan {
   const byKey = new Map(old.map((listener) => [listener.key, listener]));
-  const seen = new Map<string, ListenerSpec>();
   const reuse: ReuseEntry[] = [];
   const open: OpenEntry[] = [];
   next.forEach((spec, index) => {
-    const address = parseSpecAddress(spec);
-    const key = addressKey(address);
-    const duplicate = seen.get(key);
-    if (duplicate) {
-      throw new HotcycleError('plan', 'EDUPLISTEN',
-        `listeners "${duplicate.name}" and "${spec.name}" both listen on ${key}`,
-        { detail: `"${duplicate.address}" and "${spec.address}" are the same socket address` });
-    }
-    seen.set(key, spec);
-    const listener = byKey.get(key);
+    const listener = byKey.get(spec.key);
     if (listener) reuse.push({ index, spec, listener });
-    else open.push({ index, spec, address, key });
+    else open.push({ index, spec });
   });
   const reused = new Set(reuse.map((entry) => entry.listener));
   const close = old.filter((listener) => !reused.has(listener));
   return { reuse, open, close };
-}
-
-function parseSpecAddress(spec: ListenerSpec): ListenAddress {
-  try {
-    return parseAddress(spec.address);
-  } catch (error) {
-    if (!(error instanceof HotcycleError)) throw error;
-    throw new HotcycleError(error.phase, error.code, `listener "${spec.name}": ${error.message}`,
-      { detail: error.detail, cause: error });
-  }
 }
 
 // Sockets this process opened and has not closed, by fd, so that closing is idempotent
@@ -133,7 +109,8 @@ export function openedListeners(plan: ListenerPlan, listeners: readonly Listener
   return plan.open.flatMap(({ index }) => listeners[index] ?? []);
 }
 
-function openListener({ spec, address, key }: OpenEntry, backlog: number): Listener {
+function openListener({ spec }: OpenEntry, backlog: number): Listener {
+  const { listen: address, key } = spec;
   if (address.kind === 'tcp') {
     const fd = listenTcp(address.host, address.port, backlog);
     owned.set(fd, { key });
@@ -167,7 +144,7 @@ function openError(entry: OpenEntry, error: unknown): HotcycleError {
   const reason = errorMessage(error);
   return new HotcycleError('open', code,
     `cannot listen on ${entry.spec.address} (listener "${entry.spec.name}"): ${reason}`,
-    { detail: HINTS[code] ?? `while opening ${entry.key}`, cause: error });
+    { detail: HINTS[code] ?? `while opening ${entry.spec.key}`, cause: error });
 }
 
 function hasCode(error: unknown): error is { code: string } {

@@ -14,7 +14,6 @@ import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig, SchemaMapping } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
 import { checkCommands } from './check-commands.ts';
-import { checkListeners } from './check-listeners.ts';
 import { checkSchemas } from './check-schemas.ts';
 import type { FileSet } from '../configset/fileset.ts';
 
@@ -54,7 +53,7 @@ function checkConfigFile(set: FileSet, driver: SidecarDriver): ConfigCheck {
   const text = (set.get(file) ?? Buffer.alloc(0)).toString('utf8');
   try {
     const config = parseHotcycleConfig(text, file);
-    return { config, file, diagnostics: checkListeners(config, text, file) };
+    return { config, file, diagnostics: [] };
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return { config: null, file, diagnostics: [...error.diagnostics] };

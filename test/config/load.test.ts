@@ -62,8 +62,8 @@ describe('parseHotcycleConfig: valid configs', () => {
   test('a full config keeps every value, globs become lists', () => {
     const config = parseHotcycleConfig(FULL);
     assert.deepEqual(config.listeners, [
-      { name: 'http', address: '127.0.0.1:8080' },
-      { name: 'admin', address: 'unix:/run/app/admin.sock' },
+      { name: 'http', address: '127.0.0.1:8080', listen: { kind: 'tcp', host: '127.0.0.1', port: 8080, family: 4 }, key: 'tcp:127.0.0.1:8080' },
+      { name: 'admin', address: 'unix:/run/app/admin.sock', listen: { kind: 'unix', path: '/run/app/admin.sock' }, key: 'unix:/run/app/admin.sock' },
     ]);
     assert.deepEqual(config.workers.readiness, { mode: 'settle', delayMs: 750 });
     assert.deepEqual(config.workers.shutdown, { signal: 'SIGQUIT', timeoutMs: 5000 });

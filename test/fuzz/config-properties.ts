@@ -112,7 +112,8 @@ export function validConfigsAreAccepted(): void {
       const config = parseHotcycleConfig(text, file);
       assert.equal(config.workers.count, raw.workers.count ?? 1);
       assert.deepEqual(config.workers.command, raw.workers.command);
-      assert.deepEqual(config.listeners, (raw.listeners ?? []).map(({ name, address }) => ({ name, address })));
+      assert.deepEqual(config.listeners.map(({ name, address, key }) => ({ name, address, key })),
+        (raw.listeners ?? []).map(({ name, address }) => ({ name, address, key: `tcp:${address}` })));
     }),
     fuzzParameters(0x79_0001, 300),
   );

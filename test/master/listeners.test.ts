@@ -7,7 +7,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { HotcycleError } from '../../src/errors.ts';
-import { parseAddress } from '../../src/config/address.ts';
+import { addressKey, parseAddress } from '../../src/config/address.ts';
 import {
   closeListeners, openedListeners, openListenerCount, openListeners, planListeners,
   type Listener, type ListenerSpec,
@@ -15,10 +15,16 @@ import {
 import { closeFd, listenUnix } from '../../src/native.ts';
 import { freePort } from '../helpers/ports.ts';
 
+/** A listener as the loader hands it over: parsed and keyed (config/address.ts). */
+function spec(name: string, address: string): ListenerSpec {
+  const listen = parseAddress(address);
+  return { name, address, listen, key: addressKey(listen) };
+}
+
 /** A fake open listener for the pure plan: the fd is never used. */
 function held(name: string, address: string, fd: number): Listener {
-  const parsed = parseAddress(address);
-  return { name, address: parsed, fd, key: planListeners([], [{ name, address }]).open[0]!.key };
+  const { listen, key } = spec(name, address);
+  return { name, address: listen, fd, key };
 }
 
 describe('planListeners', () => {
@@ -30,25 +36,25 @@ describe('planListeners', () => {
     name: string; old: Listener[]; next: ListenerSpec[];
     reuse: [number, string, Listener][]; open: [number, string, string][]; close: Listener[];
   }[] = [
-    { name: 'first cycle opens everything', old: [], next: [{ name: 'http', address: '0.0.0.0:8080' }],
+    { name: 'first cycle opens everything', old: [], next: [spec('http', '0.0.0.0:8080')],
       reuse: [], open: [[0, 'http', 'tcp:0.0.0.0:8080']], close: [] },
-    { name: 'keep', old: [http, admin], next: [{ name: 'http', address: '0.0.0.0:8080' }, { name: 'admin', address: '127.0.0.1:9000' }],
+    { name: 'keep', old: [http, admin], next: [spec('http', '0.0.0.0:8080'), spec('admin', '127.0.0.1:9000')],
       reuse: [[0, 'http', http], [1, 'admin', admin]], open: [], close: [] },
-    { name: 'add', old: [http], next: [{ name: 'http', address: '0.0.0.0:8080' }, { name: 'sock', address: 'unix:/run/app.sock' }],
+    { name: 'add', old: [http], next: [spec('http', '0.0.0.0:8080'), spec('sock', 'unix:/run/app.sock')],
       reuse: [[0, 'http', http]], open: [[1, 'sock', 'unix:/run/app.sock']], close: [] },
-    { name: 'remove', old: [http, admin, sock], next: [{ name: 'admin', address: '127.0.0.1:9000' }],
+    { name: 'remove', old: [http, admin, sock], next: [spec('admin', '127.0.0.1:9000')],
       reuse: [[0, 'admin', admin]], open: [], close: [http, sock] },
-    { name: 'rename keeps the socket', old: [http], next: [{ name: 'web', address: '0.0.0.0:8080' }],
+    { name: 'rename keeps the socket', old: [http], next: [spec('web', '0.0.0.0:8080')],
       reuse: [[0, 'web', http]], open: [], close: [] },
-    { name: 'port change opens and closes', old: [http], next: [{ name: 'http', address: '0.0.0.0:8081' }],
+    { name: 'port change opens and closes', old: [http], next: [spec('http', '0.0.0.0:8081')],
       reuse: [], open: [[0, 'http', 'tcp:0.0.0.0:8081']], close: [http] },
-    { name: 'reorder follows next', old: [http, admin], next: [{ name: 'admin', address: '127.0.0.1:9000' }, { name: 'http', address: '0.0.0.0:8080' }],
+    { name: 'reorder follows next', old: [http, admin], next: [spec('admin', '127.0.0.1:9000'), spec('http', '0.0.0.0:8080')],
       reuse: [[0, 'admin', admin], [1, 'http', http]], open: [], close: [] },
-    { name: 'v6 spellings are one socket', old: [v6], next: [{ name: 'v6', address: '[0:0:0::1]:8080' }],
+    { name: 'v6 spellings are one socket', old: [v6], next: [spec('v6', '[0:0:0::1]:8080')],
       reuse: [[0, 'v6', v6]], open: [], close: [] },
-    { name: 'unix paths are normalised', old: [sock], next: [{ name: 'sock', address: 'unix:/run//./app.sock' }],
+    { name: 'unix paths are normalised', old: [sock], next: [spec('sock', 'unix:/run//./app.sock')],
       reuse: [[0, 'sock', sock]], open: [], close: [] },
-    { name: 'same port, other host is another socket', old: [http], next: [{ name: 'http', address: '127.0.0.1:8080' }],
+    { name: 'same port, other host is another socket', old: [http], next: [spec('http', '127.0.0.1:8080')],
       reuse: [], open: [[0, 'http', 'tcp:127.0.0.1:8080']], close: [http] },
     { name: 'empty next closes all', old: [http, v6], next: [], reuse: [], open: [], close: [http, v6] },
   ];
@@ -56,34 +62,12 @@ describe('planListeners', () => {
     test(c.name, () => {
       const plan = planListeners(c.old, c.next);
       assert.deepEqual(plan.reuse.map((r) => [r.index, r.spec.name, r.listener]), c.reuse);
-      assert.deepEqual(plan.open.map((o) => [o.index, o.spec.name, o.key]), c.open);
+      assert.deepEqual(plan.open.map((o) => [o.index, o.spec.name, o.spec.key]), c.open);
       assert.deepEqual(plan.close, c.close);
       for (const r of plan.reuse) assert.equal(r.listener, c.old.find((l) => l.key === r.listener.key));
     });
   }
 
-  const duplicates: [string, ListenerSpec[]][] = [
-    ['identical', [{ name: 'a', address: '0.0.0.0:80' }, { name: 'b', address: '0.0.0.0:80' }]],
-    ['v6 spellings', [{ name: 'a', address: '[::1]:80' }, { name: 'b', address: '[0::0:1]:80' }]],
-    ['localhost', [{ name: 'a', address: '127.0.0.1:80' }, { name: 'b', address: 'localhost:80' }]],
-    ['unix paths', [{ name: 'a', address: 'unix:/run/a.sock' }, { name: 'b', address: 'unix:/run/x/../a.sock' }]],
-  ];
-  for (const [name, next] of duplicates) {
-    test(`duplicate keys are an error: ${name}`, () => {
-      assert.throws(() => planListeners([], next), (error: unknown) => {
-        assert.ok(error instanceof HotcycleError);
-        assert.equal(error.phase, 'plan');
-        assert.equal(error.code, 'EDUPLISTEN');
-        assert.match(error.message, /listeners "a" and "b" both listen on/);
-        return true;
-      });
-    });
-  }
-
-  test('a bad address names the listener', () => {
-    assert.throws(() => planListeners([], [{ name: 'web', address: 'example.com:80' }]),
-      (error: unknown) => error instanceof HotcycleError && error.code === 'EADDRESS' && error.message.startsWith('listener "web":'));
-  });
 });
 
 /** 'connected' once the kernel completes the handshake (nobody needs to accept), else the error code. */
@@ -110,9 +94,6 @@ async function readAnswer(options: NetConnectOpts): Promise<string> {
   return text;
 }
 
-function tcp(name: string, address: string): ListenerSpec {
-  return { name, address };
-}
 
 async function listenNode(options: { port: number; host: string } | { path: string }): Promise<Server> {
   const server = createServer((socket) => {
@@ -130,7 +111,7 @@ describe('openListeners and closeListeners (real sockets)', () => {
 
   test('a held socket completes connections nobody accepts; closing refuses them', async () => {
     const port = await freePort();
-    const listeners = openListeners(planListeners([], [tcp('http', `127.0.0.1:${port}`)]));
+    const listeners = openListeners(planListeners([], [spec('http', `127.0.0.1:${port}`)]));
     assert.equal(listeners.length, 1);
     assert.deepEqual({ ...listeners[0], fd: 0 }, { name: 'http', key: `tcp:127.0.0.1:${port}`,
       address: { kind: 'tcp', host: '127.0.0.1', port, family: 4 }, fd: 0 });
@@ -144,12 +125,12 @@ describe('openListeners and closeListeners (real sockets)', () => {
 
   test('reuse carries the same fd; a rename carries it in a new object; re-closing is harmless', async () => {
     const port = await freePort();
-    const first = openListeners(planListeners([], [tcp('http', `127.0.0.1:${port}`)]));
-    const samePlan = planListeners(first, [tcp('http', `127.0.0.1:${port}`)]);
+    const first = openListeners(planListeners([], [spec('http', `127.0.0.1:${port}`)]));
+    const samePlan = planListeners(first, [spec('http', `127.0.0.1:${port}`)]);
     const same = openListeners(samePlan);
     assert.equal(same[0], first[0]);
     assert.deepEqual(openedListeners(samePlan, same), []);
-    const renamePlan = planListeners(same, [tcp('web', `127.0.0.1:${port}`)]);
+    const renamePlan = planListeners(same, [spec('web', `127.0.0.1:${port}`)]);
     const renamed = openListeners(renamePlan);
     assert.equal(renamed[0]!.fd, first[0]!.fd);
     assert.equal(renamed[0]!.name, 'web');
@@ -157,15 +138,15 @@ describe('openListeners and closeListeners (real sockets)', () => {
     closeListeners(renamed);
     closeListeners(first); // the old object shares the fd: already closed, must be a no-op
     assert.equal(await tryConnect({ port, host: '127.0.0.1' }), 'ECONNREFUSED');
-    assert.throws(() => openListeners(planListeners(first, [tcp('http', `127.0.0.1:${port}`)])), /ECLOSED|already closed/);
+    assert.throws(() => openListeners(planListeners(first, [spec('http', `127.0.0.1:${port}`)])), /ECLOSED|already closed/);
   });
 
   test('EADDRINUSE rolls back only what this call opened, never a reused socket', async () => {
     const [keptPort, newPort, busyPort] = [await freePort(), await freePort(), await freePort()];
-    const old = openListeners(planListeners([], [tcp('kept', `127.0.0.1:${keptPort}`)]));
+    const old = openListeners(planListeners([], [spec('kept', `127.0.0.1:${keptPort}`)]));
     const busy = await listenNode({ port: busyPort, host: '127.0.0.1' });
     const plan = planListeners(old, [
-      tcp('kept', `127.0.0.1:${keptPort}`), tcp('new', `127.0.0.1:${newPort}`), tcp('busy', `127.0.0.1:${busyPort}`),
+      spec('kept', `127.0.0.1:${keptPort}`), spec('new', `127.0.0.1:${newPort}`), spec('busy', `127.0.0.1:${busyPort}`),
     ]);
     assert.throws(() => openListeners(plan), (error: unknown) => {
       assert.ok(error instanceof HotcycleError);
@@ -185,8 +166,8 @@ describe('openListeners and closeListeners (real sockets)', () => {
 
   test('a second open of a held address fails with EADDRINUSE', async () => {
     const port = await freePort();
-    const first = openListeners(planListeners([], [tcp('a', `127.0.0.1:${port}`)]));
-    assert.throws(() => openListeners(planListeners([], [tcp('b', `127.0.0.1:${port}`)])),
+    const first = openListeners(planListeners([], [spec('a', `127.0.0.1:${port}`)]));
+    assert.throws(() => openListeners(planListeners([], [spec('b', `127.0.0.1:${port}`)])),
       (error: unknown) => error instanceof HotcycleError && error.code === 'EADDRINUSE' && /another socket/.test(error.detail ?? ''));
     assert.equal(await tryConnect({ port, host: '127.0.0.1' }), 'connected');
     closeListeners(first);
@@ -225,7 +206,7 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 describe('handover between workers on a master-held socket', () => {
   test('a connection made while no worker runs is served by the next one', async () => {
     const port = await freePort();
-    const [listener] = openListeners(planListeners([], [tcp('http', `127.0.0.1:${port}`)]));
+    const [listener] = openListeners(planListeners([], [spec('http', `127.0.0.1:${port}`)]));
     const first = await startWorker(listener!.fd, 'gen1');
     try {
       assert.equal(await readAnswer({ port, host: '127.0.0.1' }), `gen1 ${first.pid}`);
@@ -258,7 +239,7 @@ const hasV6Loopback = Object.values(networkInterfaces()).flat()
 describe('IPv6', { skip: hasV6Loopback ? false : 'this machine has no IPv6 loopback (::1)' }, () => {
   test('[::]:P and 0.0.0.0:P coexist (IPV6_V6ONLY) and both take connections', async () => {
     const port = await freePort('::');
-    const listeners = openListeners(planListeners([], [tcp('v4', `0.0.0.0:${port}`), tcp('v6', `[::]:${port}`)]));
+    const listeners = openListeners(planListeners([], [spec('v4', `0.0.0.0:${port}`), spec('v6', `[::]:${port}`)]));
     try {
       assert.deepEqual(listeners.map((l) => l.key), [`tcp:0.0.0.0:${port}`, `tcp:[::]:${port}`]);
       assert.equal(await tryConnect({ port, host: '127.0.0.1' }), 'connected');
@@ -271,8 +252,8 @@ describe('IPv6', { skip: hasV6Loopback ? false : 'this machine has no IPv6 loopb
 
   test('[::1] reloaded as [0:0::1] keeps its socket', async () => {
     const port = await freePort('::1');
-    const old = openListeners(planListeners([], [tcp('v6', `[::1]:${port}`)]));
-    const plan = planListeners(old, [tcp('v6', `[0:0::1]:${port}`)]);
+    const old = openListeners(planListeners([], [spec('v6', `[::1]:${port}`)]));
+    const plan = planListeners(old, [spec('v6', `[0:0::1]:${port}`)]);
     assert.deepEqual(plan.open, []);
     const next = openListeners(plan);
     assert.equal(next[0], old[0]);
@@ -288,7 +269,7 @@ describe('unix sockets', () => {
 
   test('open, connect, close removes the file', async () => {
     const path = join(dir, 'app.sock');
-    const listeners = openListeners(planListeners([], [tcp('sock', `unix:${path}`)]));
+    const listeners = openListeners(planListeners([], [spec('sock', `unix:${path}`)]));
     assert.equal(listeners[0]!.key, `unix:${path}`);
     assert.equal(await tryConnect({ path }), 'connected');
     closeListeners(listeners);
@@ -301,7 +282,7 @@ describe('unix sockets', () => {
     closeFd(listenUnix(path, 1)); // bound, then closed without unlinking: a crashed master's leftover
     assert.ok((await stat(path)).isSocket());
     assert.equal(await tryConnect({ path }), 'ECONNREFUSED');
-    const listeners = openListeners(planListeners([], [tcp('sock', `unix:${path}`)]));
+    const listeners = openListeners(planListeners([], [spec('sock', `unix:${path}`)]));
     assert.equal(await tryConnect({ path }), 'connected');
     closeListeners(listeners);
   });
@@ -312,7 +293,7 @@ describe('unix sockets', () => {
     const file = join(dir, 'plain-file');
     await writeFile(file, 'keep me');
     for (const taken of [path, file]) {
-      assert.throws(() => openListeners(planListeners([], [tcp('sock', `unix:${taken}`)])),
+      assert.throws(() => openListeners(planListeners([], [spec('sock', `unix:${taken}`)])),
         (error: unknown) => error instanceof HotcycleError && error.phase === 'open' && error.code === 'EADDRINUSE' &&
           error.message.includes(`unix:${taken}`));
     }
@@ -323,13 +304,13 @@ describe('unix sockets', () => {
 
   test('a missing directory fails clearly (it is not created)', () => {
     const path = join(dir, 'missing', 'app.sock');
-    assert.throws(() => openListeners(planListeners([], [tcp('sock', `unix:${path}`)])),
+    assert.throws(() => openListeners(planListeners([], [spec('sock', `unix:${path}`)])),
       (error: unknown) => error instanceof HotcycleError && error.code === 'ENOENT' && /does not exist/.test(error.detail ?? ''));
   });
 
   test('closing does not remove a file that is no longer ours', async () => {
     const path = join(dir, 'moved.sock');
-    const listeners = openListeners(planListeners([], [tcp('sock', `unix:${path}`)]));
+    const listeners = openListeners(planListeners([], [spec('sock', `unix:${path}`)]));
     await rm(path);
     const server = await listenNode({ path }); // someone else now owns the path
     closeListeners(listeners);
