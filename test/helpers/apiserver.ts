@@ -39,7 +39,8 @@ export interface RecordedRequest {
   at: number;
 }
 
-export interface ScriptedResponse { status: number; retryAfter?: number; message?: string }
+/** A status to answer instead; or `hang`: do what the request asks but never answer (a lost response). */
+export type ScriptedResponse = { status: number; retryAfter?: number; message?: string } | { hang: true };
 export type RequestMatch = (req: { method: string; path: string; query: Record<string, string> }) => boolean;
 type Json = Record<string, unknown>;
 interface WatchStream { res: ServerResponse; namespace: string; name: string | undefined }
@@ -48,6 +49,8 @@ interface HistoryEntry { rv: number; type: string; object: Json }
 const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 const TOKEN = 'standin-token-' + process.pid;
+/** #route's answer for a request that is never answered (a scripted `hang`). */
+const HANG = -1;
 
 export function status(code: number, reason: string, message: string, details?: Json): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
@@ -188,15 +191,17 @@ export class ApiServerStandIn {
     this.requests.push(record);
     const [code, answer] = this.#route(record, res);
     if (code > 0) send(res, code, answer);
-    record.status = code > 0 ? code : 200;
+    record.status = code > 0 ? code : code === HANG ? 0 : 200;
     this.#emitter.emit('request');
   }
 
   /** Returns [status, body] to send, or [0, null] when the route streams its own answer. */
   #route(r: RecordedRequest, res: ServerResponse): [number, unknown] {
     if (r.headers.authorization !== `Bearer ${this.token}`) return [401, status(401, 'Unauthorized', 'Unauthorized')];
-    const scripted = this.#scripted(r, res);
-    if (scripted) return scripted;
+    return this.#scripted(r, res) ?? this.#dispatch(r, res);
+  }
+
+  #dispatch(r: RecordedRequest, res: ServerResponse): [number, unknown] {
     let m = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/([^/]+)\/events$/.exec(r.path);
     if (m && r.method === 'POST') return this.#createEvent(m[1]!, r);
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(r.path);
@@ -210,6 +215,10 @@ export class ApiServerStandIn {
     const script = this.#scripts.find((s) => s.responses.length > 0 && s.match(r));
     const next = script?.responses.shift();
     if (!next) return undefined;
+    if ('hang' in next) {
+      this.#dispatch(r, res);
+      return [HANG, null];
+    }
     if (next.retryAfter !== undefined) res.setHeader('Retry-After', String(next.retryAfter));
     const reason = { 410: 'Expired', 429: 'TooManyRequests', 500: 'InternalError' }[next.status] ?? 'Unknown';
     return [next.status, status(next.status, reason, next.message ?? `scripted ${next.status}`)];
