@@ -11,7 +11,7 @@ import { boundToken, installRelease, kubectlWithToken, sidecarEnv, type Release 
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { demoConfig, fixture, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
-import { Pod } from '../helpers/sidecar.ts';
+import { Pod, probe } from '../helpers/sidecar.ts';
 
 const cluster = useCluster();
 let release: Release;
@@ -19,7 +19,7 @@ let pod: Pod;
 let port: number;
 
 before(async () => {
-  release = await installRelease(cluster(), 'report');
+  release = await installRelease(await cluster.ready(), 'report');
   assert.ok(release.pods.length >= 2, 'the default values make two replicas');
   port = await freePort();
   pod = await Pod.create({ 'message.txt': 'one' }, demoConfig(port, { count: 1 }));
@@ -50,6 +50,9 @@ test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; th
   // Three Events and one annotation patch, each delivered (the sidecar's debug line per delivery).
   await sidecar.waitForLog((l) => delivered(l) && sidecar.logs.filter(delivered).length >= 4);
   assert.deepEqual(sidecar.logs.filter((l) => l.event === 'kube-report' && l.result !== 'ok'), [], 'no report failed');
+  const metrics = (await probe(pod.metricsPort, '/metrics')).body;
+  assert.match(metrics, /^hotcycle_kube_reports_total\{call="event",result="ok"\} 3$/m);
+  assert.match(metrics, /^hotcycle_kube_reports_total\{call="annotations",result="ok"\} 1$/m);
 
   const described = await c.must(['describe', 'pod', self.name, '-n', release.namespace]);
   const events = described.slice(described.indexOf('Events:'));

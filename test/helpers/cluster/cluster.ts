@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { promisify } from 'node:util';
 import { kubectlPath } from '../../charts/k8s-tools.ts';
-import { startApiServer, startControllerManager, startEtcd, type ApiServer } from './components.ts';
+import { startApiServer, startControllerManager, startEtcd, type ApiServer, type ApiServerOptions } from './components.ts';
 import { clientCert, createPki, writeKubeconfig, type ClientCert, type Pki } from './pki.ts';
 
 const run = promisify(execFile);
@@ -104,8 +104,8 @@ export class Cluster {
   }
 
   /** A second kube-apiserver on the same etcd, for a test that stops and restarts one. */
-  async extraApiServer(port?: number): Promise<ApiServer> {
-    return startApiServer({ etcdUrl: this.info.etcdUrl, pki: this.info.pki, ...(port ? { port } : {}) }, this.info.admin);
+  async extraApiServer(port?: number, options: Pick<ApiServerOptions, 'watchCache'> = {}): Promise<ApiServer> {
+    return startApiServer({ etcdUrl: this.info.etcdUrl, pki: this.info.pki, ...(port ? { port } : {}), ...options }, this.info.admin);
   }
 
   /** A kubeconfig for `server` (default: this cluster's) with cluster-admin credentials. */
@@ -128,17 +128,22 @@ export async function kubectlAs(kubeconfig: string, args: string[], input?: stri
   }
 }
 
-/** The run's shared cluster, or a private one started before and stopped after this file. */
-export function useCluster(): () => Cluster {
+/**
+ * The run's shared cluster, or a private one started before and stopped after this file. Node 24
+ * runs a file's top-level `before` hooks concurrently, not in order: a file's own `before` that
+ * needs the cluster awaits `ready()` first.
+ */
+export function useCluster(): (() => Cluster) & { ready: () => Promise<Cluster> } {
   let cluster: Cluster | undefined;
-  before(async () => {
-    cluster = Cluster.attached() ?? await Cluster.start();
-  }, { timeout: 180_000 });
+  let starting: Promise<Cluster> | undefined;
+  const ready = (): Promise<Cluster> => (starting ??= (async () => (cluster = Cluster.attached() ?? await Cluster.start()))());
+  before(ready, { timeout: 180_000 });
   after(() => cluster?.stop());
-  return () => {
-    if (!cluster) throw new Error('the cluster is not started yet (use it inside a test)');
+  const get = (): Cluster => {
+    if (!cluster) throw new Error('the cluster is not started yet (use it inside a test, or await ready() in a hook)');
     return cluster;
   };
+  return Object.assign(get, { ready });
 }
 
 async function mkdirp(dir: string): Promise<string> {
