@@ -22,7 +22,7 @@ import { fileSetFrom, hashFileSet, readFileSet } from '../../src/configset/files
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import type { ApiServer } from '../helpers/cluster/components.ts';
 import { compactEtcd } from '../helpers/cluster/etcd.ts';
-import { installRelease, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
+import { installRelease, startReleasePod, type Release } from '../helpers/cluster/release.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -60,21 +60,19 @@ before(async () => {
   yaml = stringify(demoConfig(port, { count: 1 }));
   await apply('v0', 'replace'); // exactly these files: an apply would keep the chart's nginx.conf
   pod = await Pod.create(files('v0'));
-  const env = await sidecarEnv(c, release, release.pods[0]!, pod.dir, { withUid: true, apiServerPort: apiServer.port });
-  sidecar = await pod.startSidecar(['--watch-configmap', 'hotcycle'], env);
-  await sidecar.waitForLog((l) => l.event === 'config.published');
-  await pod.startMaster();
-  await sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
+  sidecar = await startReleasePod(c, release, pod, { args: ['--watch-configmap', 'hotcycle'], apiServerPort: apiServer.port });
 }, { timeout: 180_000 });
 after(async () => {
   await pod?.cleanup();
   await apiServer?.process.stop();
 });
 
-test('kubectl apply is published and reloaded at once; the lagging volume never wins', { timeout: 60_000 }, async () => {
+test('kubectl apply is published and reloaded at once; the lagging volume never wins', { timeout: 60_000 }, async (t) => {
   const start = await pod.masterStatus();
+  const applied = performance.now();
   await apply('v1');
   await served('v1');
+  t.diagnostic(`kubectl apply → reloaded and served: ${Math.round(performance.now() - applied)} ms (the volume unchanged)`);
   assert.equal((await pod.sync()).outcome, 'stale', 'the volume still shows v0, which the API superseded: skipped');
   await pod.update(files('v1'));
   assert.equal((await pod.sync()).outcome, 'unchanged', 'kubelet caught up with the same version: same hash, nothing');

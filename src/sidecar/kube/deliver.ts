@@ -1,7 +1,8 @@
 // One report, tried until it is delivered or given up: the loop the Event queue and the
 // annotation reconciler share. retry.ts decides after each failed try; every end gets one log
 // line naming the report and its result, so an operator can tell, per Event, whether it was
-// delivered (late, after an outage: `late: true`) or dropped, and the metrics hook counts it.
+// delivered — late (`late: true`) when it needed more than one try or waited behind a report that
+// did — or dropped; the metrics hook counts the same.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../../log.ts';
 import { decideRetry, describeFailure, isRetryable, landedEarlier, type RetryDecision, type RetryPolicy } from './retry.ts';
@@ -24,9 +25,12 @@ export interface DeliveryContext {
   signal: AbortSignal;
   onOutcome: (outcome: ReportOutcome) => void;
   now?: () => number;
+  /** The report waited behind one that needed retries (a queue after an outage): late even on a first try. */
+  waited?: boolean;
 }
 
-export type DeliveryEnd = ReportOutcome['result'];
+/** How it ended, and after how many tries. */
+export interface DeliveryEnd { result: ReportOutcome['result']; attempts: number }
 
 export async function deliver(job: Delivery, context: DeliveryContext): Promise<DeliveryEnd> {
   const { logger, policy, signal } = context;
@@ -46,7 +50,7 @@ export async function deliver(job: Delivery, context: DeliveryContext): Promise<
         const result = isRetryable(failure) ? 'dropped' : 'failed';
         logger.warn(`kubernetes report ${result}: ${decision.why}`, { ...tried, result });
         context.onOutcome({ call: job.call, result, ...(failure.status !== undefined ? { status: failure.status } : {}) });
-        return result;
+        return { result, attempts: attempt };
       }
       logger.info(`kubernetes report will be retried in ${decision.delayMs} ms`, { ...tried, result: 'retry', retryInMs: decision.delayMs });
       context.onOutcome({ call: job.call, result: 'retry', ...(failure.status !== undefined ? { status: failure.status } : {}) });
@@ -54,18 +58,18 @@ export async function deliver(job: Delivery, context: DeliveryContext): Promise<
       if (!waited) {
         logger.warn('kubernetes report dropped: reporter closed', { ...fields(), result: 'dropped', attempt });
         context.onOutcome({ call: job.call, result: 'dropped' });
-        return 'dropped';
+        return { result: 'dropped', attempts: attempt };
       }
     }
   }
 }
 
-/** ok: debug on the first try, info when late (`ageMs` after it was made, `attempt` tries). */
+/** ok: debug when on time, info when late (`ageMs` after it was made, `attempt` tries). */
 function delivered(job: Delivery, context: DeliveryContext, attempt: number, ageMs: number, alreadyExisted: boolean): DeliveryEnd {
-  const late = attempt > 1;
+  const late = attempt > 1 || context.waited === true;
   const fields = { event: 'kube-report', call: job.call, what: job.what, result: 'ok', attempt, late, ageMs, ...(alreadyExisted ? { alreadyExisted } : {}) };
   if (late) context.logger.info(`kubernetes report delivered late: ${job.what}, ${attempt} attempts, ${Math.round(ageMs)} ms after it was made${alreadyExisted ? ' (an earlier try had landed)' : ''}`, fields);
   else context.logger.debug('kubernetes report delivered', fields);
   context.onOutcome({ call: job.call, result: 'ok' });
-  return 'ok';
+  return { result: 'ok', attempts: attempt };
 }

@@ -1,5 +1,5 @@
 // The one owner of Event delivery. Events are enqueued and sent one at a time, in order, each
-// retried across an outage until it is delivered or too old (deliver.ts, retry.ts); reloads
+// retried across an outage until it is delivered (late, logged so) or too old (deliver.ts, retry.ts); reloads
 // never wait for them. The queue is bounded: when it is full the oldest waiting Event is dropped,
 // logged and counted, so an unreachable API server cannot grow memory.
 import type { Logger } from '../../log.ts';
@@ -61,7 +61,12 @@ export class ReportQueue {
   async #drain(): Promise<void> {
     const { logger, policy, onOutcome, now } = this.#options;
     const context = { logger, policy, onOutcome, signal: this.#abort.signal, ...(now ? { now } : {}) };
-    for (let job = this.#pending.shift(); job; job = this.#pending.shift()) await deliver(job, context);
+    // Reports that waited behind one needing retries are late too, until the queue has drained.
+    let waited = false;
+    for (let job = this.#pending.shift(); job; job = this.#pending.shift()) {
+      const end = await deliver(job, { ...context, waited });
+      waited = this.#pending.length > 0 && (waited || end.attempts > 1);
+    }
     this.#running = false;
   }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CHART, helmPath, runTool } from '../../charts/k8s-tools.ts';
 import { kubectlAs, writeServiceAccount, type Cluster, type KubectlResult } from './cluster.ts';
 import { writeFile } from 'node:fs/promises';
+import type { HotcycleProcess, Pod } from '../sidecar.ts';
 
 export interface PodRef { name: string; uid: string }
 
@@ -77,4 +78,18 @@ export async function createPod(cluster: Cluster, namespace: string, name: strin
   }));
   const pod = await cluster.json<{ metadata: PodRef }>(['get', 'pod', name, '-n', namespace]);
   return { name: pod.metadata.name, uid: pod.metadata.uid };
+}
+
+/**
+ * Runs `pod` (a pod on this machine) as the release's first Pod: its sidecar with that Pod's
+ * in-cluster environment (aimed at `apiServerPort`, default the cluster's) and `args`, then the
+ * master; resolves once the first version is published and applied.
+ */
+export async function startReleasePod(cluster: Cluster, release: Release, pod: Pod, options: { args?: string[]; apiServerPort?: number } = {}): Promise<HotcycleProcess> {
+  const env = await sidecarEnv(cluster, release, release.pods[0]!, pod.dir, { withUid: true, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
+  const sidecar = await pod.startSidecar(options.args ?? [], env);
+  await sidecar.waitForLog((l) => l.event === 'config.published');
+  await pod.startMaster();
+  await sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
+  return sidecar;
 }
