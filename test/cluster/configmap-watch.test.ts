@@ -14,7 +14,7 @@ const cluster = useCluster();
 let admin: KubeConfig;
 
 before(async () => {
-  const c = await cluster.ready();
+  const c = await cluster();
   admin = new KubeConfig();
   admin.loadFromFile(c.info.kubeconfig);
 });
@@ -24,12 +24,12 @@ const start = (t: TestContext, namespace: string, watchTimeoutSeconds?: number) 
 /** `kubectl apply` of a ConfigMap; its new resourceVersion. */
 async function apply(namespace: string, name: string, data: Record<string, string>, binaryData?: Record<string, string>): Promise<string> {
   const manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data, ...(binaryData ? { binaryData } : {}) };
-  const applied = await cluster().must(['apply', '-f', '-', '-o', 'jsonpath={.metadata.resourceVersion}'], JSON.stringify(manifest));
+  const applied = await (await cluster()).must(['apply', '-f', '-', '-o', 'jsonpath={.metadata.resourceVersion}'], JSON.stringify(manifest));
   return applied.trim();
 }
 
 test('publishes the listed version, then every change, with data and binaryData merged', { timeout: 60_000 }, async (t) => {
-  const ns = await cluster().namespace('watch-a');
+  const ns = await (await cluster()).namespace('watch-a');
   const rv1 = await apply(ns, 'app-config', { 'nginx.conf': 'events {}\n' }, { 'logo.bin': Buffer.from([1, 2, 3]).toString('base64') });
   await apply(ns, 'other', { x: 'not ours' });
   const { watch, next } = await start(t, ns);
@@ -39,7 +39,7 @@ test('publishes the listed version, then every change, with data and binaryData 
   assert.equal(first.files.get('logo.bin'), '\u0001\u0002\u0003');
   assert.equal(first.files.has('x'), false, 'only the named ConfigMap');
 
-  await cluster().must(['replace', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: ns }, data: { 'nginx.conf': 'events { worker_connections 512; }\n' } }));
+  await (await cluster()).must(['replace', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: ns }, data: { 'nginx.conf': 'events { worker_connections 512; }\n' } }));
   const second = await next();
   assert.equal(second.files.get('nginx.conf'), 'events { worker_connections 512; }\n');
   assert.equal(second.files.has('logo.bin'), false);
@@ -49,7 +49,7 @@ test('publishes the listed version, then every change, with data and binaryData 
 });
 
 test('a watch the server ends (its timeoutSeconds) is resumed from the last resourceVersion, without listing again', { timeout: 60_000 }, async (t) => {
-  const ns = await cluster().namespace('watch-b');
+  const ns = await (await cluster()).namespace('watch-b');
   await apply(ns, 'app-config', { 'a.conf': 'v1' });
   const { next, waitLine, seen } = await start(t, ns, 2);
   await next();
@@ -63,12 +63,12 @@ test('a watch the server ends (its timeoutSeconds) is resumed from the last reso
 });
 
 test('a deleted ConfigMap publishes nothing; one that appears later is published', { timeout: 60_000 }, async (t) => {
-  const ns = await cluster().namespace('watch-c');
+  const ns = await (await cluster()).namespace('watch-c');
   const { next, waitLine, seen } = await start(t, ns);
   await waitLine((l) => /does not exist \(yet\)/.test(String(l.message)));
   await apply(ns, 'app-config', { 'a.conf': 'v1' });
   assert.equal((await next()).files.get('a.conf'), 'v1');
-  await cluster().must(['delete', 'configmap', 'app-config', '-n', ns]);
+  await (await cluster()).must(['delete', 'configmap', 'app-config', '-n', ns]);
   await waitLine((l) => /was deleted; keeping the last published version/.test(String(l.message)));
   await apply(ns, 'app-config', { 'a.conf': 'v2' });
   assert.equal((await next()).files.get('a.conf'), 'v2');

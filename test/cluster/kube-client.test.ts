@@ -16,7 +16,7 @@ let pod: PodRef;
 let client: KubeClient;
 
 before(async () => {
-  const c = await cluster.ready();
+  const c = await cluster();
   namespace = await c.namespace('client');
   pod = await createPod(c, namespace, 'web-0');
   const kubeConfig = new KubeConfig();

@@ -23,7 +23,7 @@ let pod: PodRef;
 let admin: KubeConfig;
 
 before(async () => {
-  const c = await cluster.ready();
+  const c = await cluster();
   namespace = await c.namespace('reporter');
   pod = await createPod(c, namespace, 'web-0');
   admin = new KubeConfig();
@@ -44,7 +44,7 @@ async function setup(podName: string, extra: Partial<KubeReporterOptions> = {}) 
 
 /** The Events stored for our reporting instance, oldest first, as events.k8s.io/v1 objects. */
 async function storedEvents(reason?: string): Promise<StoredEvent[]> {
-  const list = await cluster().json<{ items: StoredEvent[] }>(['get', 'events.v1.events.k8s.io', '-n', namespace]);
+  const list = await (await cluster()).json<{ items: StoredEvent[] }>(['get', 'events.v1.events.k8s.io', '-n', namespace]);
   return list.items.filter((e) => !reason || e.reason === reason).sort((a, b) => a.eventTime.localeCompare(b.eventTime));
 }
 
@@ -63,10 +63,10 @@ test('a reload makes one Reloaded Event and one merge patch with the three annot
   assert.deepEqual([event!.type, event!.action], ['Normal', 'Reload']);
   assert.equal(event!.note, 'Reloaded to generation 7, config a3f1c2d4e5b6, in 412 ms');
   assert.deepEqual(event!.regarding, { apiVersion: 'v1', kind: 'Pod', name: 'web-0', namespace, uid: pod.uid });
-  const described = await cluster().must(['describe', 'pod', 'web-0', '-n', namespace]);
+  const described = await (await cluster()).must(['describe', 'pod', 'web-0', '-n', namespace]);
   assert.match(described, /Normal\s+Reloaded\s+.*Reloaded to generation 7/, 'kubectl describe pod shows it (it matches the uid)');
 
-  const annotations = (await cluster().json<{ metadata: { annotations: Record<string, string> } }>(['get', 'pod', 'web-0', '-n', namespace])).metadata.annotations;
+  const annotations = (await (await cluster()).json<{ metadata: { annotations: Record<string, string> } }>(['get', 'pod', 'web-0', '-n', namespace])).metadata.annotations;
   assert.equal(annotations['hotcycle.dev/generation'], '7');
   assert.equal(annotations['hotcycle.dev/config-hash'], HASH);
   assert.ok(!Number.isNaN(Date.parse(annotations['hotcycle.dev/reloaded-at']!)));
@@ -118,7 +118,7 @@ test('a patch of a Pod that does not exist is logged and not retried (404)', asy
 test('409 AlreadyExists on a first try (the name is taken) and 401 Unauthorized are final', async () => {
   const now = new Date();
   const taken = eventName('web-0', now.getTime(), 0);
-  await cluster().must(['create', '-f', '-'], JSON.stringify({
+  await (await cluster()).must(['create', '-f', '-'], JSON.stringify({
     apiVersion: 'events.k8s.io/v1', kind: 'Event', metadata: { name: taken, namespace }, eventTime: now.toISOString().replace('Z', '000Z'),
     reportingController: 'example.com/other', reportingInstance: 'other', action: 'Other', reason: 'Other', type: 'Normal',
     regarding: { apiVersion: 'v1', kind: 'Pod', name: 'web-0', namespace },

@@ -43,7 +43,7 @@ const relisted = (l: { event?: string; message: string }) => l.event === 'config
 /** `kubectl apply` (or `replace`) of the release's ConfigMap with `message`, through the shared API server. */
 async function apply(message: string, verb: 'apply' | 'replace' = 'apply'): Promise<void> {
   const manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace: release.namespace }, data: files(message) };
-  await cluster().must([verb, '-f', '-'], JSON.stringify(manifest));
+  await (await cluster()).must([verb, '-f', '-'], JSON.stringify(manifest));
 }
 
 /** Waits until the master reloaded `message` (the sidecar's `reload.ok` line) and the app serves it. */
@@ -53,7 +53,7 @@ async function served(message: string): Promise<void> {
 }
 
 before(async () => {
-  const c = await cluster.ready();
+  const c = await cluster();
   release = await installRelease(c, 'fast', ['--values', 'charts/hotcycle/ci/fast-path-values.yaml']);
   apiServer = await c.extraApiServer(undefined, { watchCache: false });
   port = await freePort();
@@ -84,7 +84,7 @@ test('kubectl apply is published and reloaded at once; the lagging volume never 
 test('the watch survives its API server stopped and started again: it resumes and replays what changed meanwhile', { timeout: 120_000 }, async () => {
   await apiServer.process.stop();
   await apply('v2'); // through the shared API server, while the sidecar's is down
-  apiServer = await cluster().extraApiServer(apiServer.port, { watchCache: false });
+  apiServer = await (await cluster()).extraApiServer(apiServer.port, { watchCache: false });
   await served('v2');
   assert.equal(sidecar.logs.filter(relisted).length, 0, 'resumed from its resourceVersion, no 410, no relist');
   assert.ok(sidecar.logs.some((l) => l.event === 'configmap-watch' && l.level === 'warn'), 'the outage was seen and logged');
@@ -93,8 +93,8 @@ test('the watch survives its API server stopped and started again: it resumes an
 test('a 410 Gone from a real etcd compaction makes the watch list again, and the edit made meanwhile is published', { timeout: 120_000 }, async () => {
   await apiServer.process.stop();
   await apply('v3');
-  await compactEtcd(cluster().info.etcdUrl); // past the sidecar's resourceVersion
-  apiServer = await cluster().extraApiServer(apiServer.port, { watchCache: false });
+  await compactEtcd((await cluster()).info.etcdUrl); // past the sidecar's resourceVersion
+  apiServer = await (await cluster()).extraApiServer(apiServer.port, { watchCache: false });
   await sidecar.waitForLog(relisted);
   await served('v3');
   await apply('v4');

@@ -33,7 +33,7 @@ let sidecar: HotcycleProcess;
 let port: number;
 
 before(async () => {
-  const c = await cluster.ready();
+  const c = await cluster();
   release = await installRelease(c, 'outage');
   apiServer = await c.extraApiServer();
   port = await freePort();
@@ -60,7 +60,7 @@ async function edit(message: string): Promise<number> {
 }
 
 test('kube-apiserver down for 60 s: reloads go on, annotations converge, every Event is delivered late or dropped, and said so', { timeout: 240_000 }, async (t) => {
-  const c = cluster();
+  const c = await cluster();
   const self = release.pods[0]!;
   const baseline = await edit('up');
   await sidecar.waitForLog((l) => l.event === 'kube-report' && l.call === 'annotations' && l.result === 'ok');

@@ -7,9 +7,10 @@
 //       (ANNOTATION_RETRY_POLICY); only an answer that will not change (403, 404, 422) ends the
 //       try, logged and counted as failed — until the next set().
 //   (4) A try that succeeded while the mark was set again (a set() during it) runs once more.
-//   (5) close() aborts the try in flight or the backoff; the unapplied set is dropped and counted.
+//   (5) close() waits a grace, then aborts the try in flight or the backoff; the unapplied set is
+//       dropped and counted.
 import type { Logger } from '../../log.ts';
-import { deliver } from './deliver.ts';
+import { deliver, waitAtMost } from './deliver.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { ReportOutcome } from './types.ts';
 
@@ -53,8 +54,9 @@ export class AnnotationReconciler {
     return this.#idle;
   }
 
-  /** (5) Idempotent. */
-  close(): Promise<void> {
+  /** (5) Idempotent; a try in flight or a backoff gets up to `graceMs` first. */
+  async close(graceMs: number): Promise<void> {
+    if (!this.#abort.signal.aborted) await waitAtMost(this.#idle, graceMs);
     this.#abort.abort();
     return this.#idle;
   }

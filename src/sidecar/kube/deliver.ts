@@ -73,3 +73,9 @@ function delivered(job: Delivery, context: DeliveryContext, attempt: number, age
   context.onOutcome({ call: job.call, result: 'ok' });
   return { result: 'ok', attempts: attempt };
 }
+
+/** Resolves when `idle` does or after `graceMs`, whichever comes first: the grace a closing owner gives. */
+export async function waitAtMost(idle: Promise<void>, graceMs: number): Promise<void> {
+  const grace = AbortSignal.timeout(graceMs);
+  await Promise.race([idle, new Promise((resolve) => grace.addEventListener('abort', resolve, { once: true }))]);
+}

@@ -3,7 +3,7 @@
 // never wait for them. The queue is bounded: when it is full the oldest waiting Event is dropped,
 // logged and counted, so an unreachable API server cannot grow memory.
 import type { Logger } from '../../log.ts';
-import { deliver, type Delivery } from './deliver.ts';
+import { deliver, waitAtMost, type Delivery } from './deliver.ts';
 import type { RetryPolicy } from './retry.ts';
 import type { ReportOutcome } from './types.ts';
 
@@ -51,8 +51,7 @@ export class ReportQueue {
   async close(graceMs: number): Promise<void> {
     if (!this.#accepting) return this.#idle;
     this.#accepting = false;
-    const grace = AbortSignal.timeout(graceMs);
-    await Promise.race([this.#idle, new Promise((resolve) => grace.addEventListener('abort', resolve, { once: true }))]);
+    await waitAtMost(this.#idle, graceMs);
     this.#abort.abort();
     for (const job of this.#pending.splice(0)) this.#drop(job, 'reporter closed');
     await this.#idle;

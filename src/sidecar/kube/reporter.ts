@@ -9,20 +9,21 @@ import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernete
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
-  annotationPatch, buildEventBody, configRejectedEvent, eventName, reloadedEvent, reloadFailedEvent, type EventSpec,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, reloadedEvent, reloadFailedEvent, type EventSpec,
 } from './events.ts';
 import { AnnotationReconciler } from './annotations.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
-import type { ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport, ReportOutcome } from './types.ts';
+import type { CheckFailedReport, ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport, ReportOutcome } from './types.ts';
 
 export interface KubeReporter {
   reloaded(report: ReloadedReport): void;
   reloadFailed(report: ReloadFailedReport): void;
   configRejected(report: ConfigRejectedReport): void;
+  checkFailed(report: CheckFailedReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
-  /** Idempotent; waits up to `closeGraceMs` for queued Events, then drops the rest. */
+  /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
   close(): Promise<void>;
 }
 
@@ -86,12 +87,17 @@ class Reporter implements KubeReporter {
     this.#event(configRejectedEvent(report));
   }
 
+  checkFailed(report: CheckFailedReport): void {
+    this.#event(checkFailedEvent(report));
+  }
+
   async flush(): Promise<void> {
     await Promise.all([this.#queue.flush(), this.#annotations.flush()]);
   }
 
   close(): Promise<void> {
-    this.#closing ??= Promise.all([this.#queue.close(this.#options.closeGraceMs ?? 2000), this.#annotations.close()]).then(() => undefined);
+    const graceMs = this.#options.closeGraceMs ?? 2000;
+    this.#closing ??= Promise.all([this.#queue.close(graceMs), this.#annotations.close(graceMs)]).then(() => undefined);
     return this.#closing;
   }
 

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
+import { after } from 'node:test';
 import { promisify } from 'node:util';
 import { kubectlPath } from '../../charts/k8s-tools.ts';
 import { startApiServer, startControllerManager, startEtcd, type ApiServer, type ApiServerOptions } from './components.ts';
@@ -129,21 +129,13 @@ export async function kubectlAs(kubeconfig: string, args: string[], input?: stri
 }
 
 /**
- * The run's shared cluster, or a private one started before and stopped after this file. Node 24
- * runs a file's top-level `before` hooks concurrently, not in order: a file's own `before` that
- * needs the cluster awaits `ready()` first.
+ * The run's shared cluster, or a private one started on first use and stopped after this file:
+ * `const cluster = useCluster(); … const c = await cluster();`.
  */
-export function useCluster(): (() => Cluster) & { ready: () => Promise<Cluster> } {
-  let cluster: Cluster | undefined;
-  let starting: Promise<Cluster> | undefined;
-  const ready = (): Promise<Cluster> => (starting ??= (async () => (cluster = Cluster.attached() ?? await Cluster.start()))());
-  before(ready, { timeout: 180_000 });
-  after(() => cluster?.stop());
-  const get = (): Cluster => {
-    if (!cluster) throw new Error('the cluster is not started yet (use it inside a test, or await ready() in a hook)');
-    return cluster;
-  };
-  return Object.assign(get, { ready });
+export function useCluster(): () => Promise<Cluster> {
+  let cluster: Promise<Cluster> | undefined;
+  after(async () => (await cluster?.catch(() => undefined))?.stop());
+  return () => (cluster ??= Promise.resolve(Cluster.attached() ?? Cluster.start()));
 }
 
 async function mkdirp(dir: string): Promise<string> {

@@ -76,8 +76,6 @@ export async function startControllerManager(kubeconfig: string, pki: Pki): Prom
     '--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig,
     '--leader-elect=false', '--bind-address', '127.0.0.1', '--secure-port', String(port),
     '--root-ca-file', pki.caCert, '--service-account-private-key-file', pki.serviceAccountKey,
-    // Each controller under its own ServiceAccount, as kubeadm runs it: RBAC's
-    // system:kube-controller-manager role alone may not create ReplicaSets, Pods or EndpointSlices.
     '--use-service-account-credentials=true', '--v', '1']);
   // /healthz is always allowed; its serving certificate is self-signed (hence `insecure`).
   await waitReady('kube-controller-manager', manager, () => probeHttp(`https://127.0.0.1:${port}/healthz`, { insecure: true }).then((b) => b.trim() === 'ok'), 120_000);
