@@ -3,6 +3,10 @@
 source "$(dirname "$0")/lib/env.sh"
 ensure_debian nginx wrk
 ensure_build
+# The fast-path suite runs a real control plane and installs the chart: the components (built
+# once, cached in .tools/cluster) and real helm/kubectl.
+source scripts/lib/cluster.sh; ensure_cluster
+source scripts/lib/k8s-tools.sh; ensure_k8s_tools
 # PM2, for the side-by-side comparison only: into the gitignored .tools/, never package.json.
 if [ ! -f .tools/pm2/node_modules/pm2/bin/pm2 ]; then
   log "installing pm2 into .tools/pm2 (bench only)"

@@ -17,10 +17,13 @@ export const BUNDLE = join(ROOT, 'dist/hotcycle.mjs');
 
 /** One `node dist/hotcycle.mjs …` process and its log lines. */
 export class BundleProcess extends HotcycleProcess {
-  constructor(args: string[]) {
-    super(args, {}, BUNDLE);
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    super(args, env, BUNDLE);
   }
 }
+
+/** The sidecar's extra arguments and environment (e.g. in-cluster settings and `--watch-configmap`). */
+export interface SidecarSetup { args?: string[]; env?: NodeJS.ProcessEnv }
 
 export class BenchPod {
   readonly dir: string;
@@ -38,13 +41,13 @@ export class BenchPod {
   }
 
   /** Source volume holding `files` plus hotcycle.yaml; sidecar started, first version published, master serving it. */
-  static async start(files: VolumeFiles, config: HotcycleYaml): Promise<BenchPod> {
+  static async start(files: VolumeFiles, config: HotcycleYaml, sidecar: SidecarSetup = {}): Promise<BenchPod> {
     const pod = new BenchPod(await mkdtemp(join(tmpdir(), 'hotcycle-bench-pod-')));
     try {
       await mkdir(pod.source.dir);
       await pod.source.update(withConfig(files, config));
       pod.sidecar = new BundleProcess(['sidecar', '--source', pod.source.dir, '--live', pod.liveDir, '--master-socket', pod.masterSocket,
-        '--socket', join(pod.dir, 'run', 'sidecar.sock'), '--listen', '127.0.0.1:0']);
+        '--socket', join(pod.dir, 'run', 'sidecar.sock'), '--listen', '127.0.0.1:0', ...sidecar.args ?? []], sidecar.env);
       await pod.sidecar.waitForLog((l) => l.event === 'config.published');
       pod.master = new BundleProcess(['master', '--config-dir', pod.liveDir, '--socket', pod.masterSocket, '--state-dir', join(pod.dir, 'state')]);
       await pod.master.waitForLog((l) => l.event === 'master.ready');

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/master.ts';
 import { engineSuite } from './engine.ts';
+import { fastPathSuite } from './fastpath.ts';
 import { nginxSuite } from './nginx.ts';
 import { reportSuite } from './report.ts';
 import { scaleSuite } from './scale.ts';
@@ -19,6 +20,7 @@ const suites: [string, () => Promise<SuiteResult>][] = [
   ['nginx', () => nginxSuite({ runs, reloads })],
   ['sidecar', () => sidecarSuite({ runs: quick ? 3 : 20, updates: quick ? 20 : 100 })],
   ['report', () => reportSuite({ reloads: quick ? 2 : 10, edits: quick ? 3 : 10, settleMs: quick ? 1000 : 5000, idleWindowMs: quick ? 2000 : 10_000 })],
+  ['fast path', () => fastPathSuite({ edits: quick ? 5 : 20 })],
   ['scale', () => scaleSuite({ runs: quick ? 2 : 10, workerRuns: quick ? 1 : 3, workers: quick ? 8 : 64, listeners: 50, connections: quick ? 1000 : 10_000 })],
 ];
 const results: SuiteResult[] = [];

@@ -1,7 +1,12 @@
-// A local HTTPS stand-in for the Kubernetes API server.
+// A local HTTPS stand-in for the Kubernetes API server, kept ONLY for what a real kube-apiserver
+// cannot be made to do on demand: a scripted sequence of answers (429 with Retry-After, 500, 503,
+// an HTTP 410 on a watch request) and a response that never ends (`{ hang: true }`: the request
+// takes effect, its answer never comes). Everything else is tested against the real
+// kube-apiserver (test/cluster/, test/helpers/cluster/). Used by test/sidecar/kube/reporter.test.ts
+// and test/sidecar/kube/configmap-watch.test.ts.
 //
-// No real Kubernetes API server can run on this machine; this stand-in checks what the real one
-// checks for the calls hotcycle makes, and answers the way it answers:
+// Between scripted answers it serves the calls hotcycle makes the way the real server does, with
+// the checks that matter to them:
 //   POST  /apis/events.k8s.io/v1/namespaces/NS/events   bearer token; Content-Type application/json;
 //         required fields (eventTime, reportingController, reportingInstance, action, reason,
 //         regarding, type Normal|Warning; note ≤ 1024 bytes) → 422 Invalid naming the fields;
@@ -12,11 +17,9 @@
 //         that is not an array → 400; non-string annotation values → 400; unknown pod → 404.
 //   GET   /api/v1/namespaces/NS/configmaps?fieldSelector=metadata.name=NAME  (list, with the
 //         list's resourceVersion) and `&watch=true&resourceVersion=RV` (newline-delimited JSON
-//         ADDED/MODIFIED/DELETED events after RV; an RV older than the compaction point → 200 and
-//         one ERROR event carrying a Status 410 "too old resource version", as the watch cache does).
-// Anything else answers 404. Tests script 429 (with Retry-After), 500 or 410 responses with
-// `script()`, end open watches with `endWatches()`, and compact history with `compact()`.
-// Not modelled: RBAC, admission, server-side apply, protobuf, watch bookmarks, API discovery.
+//         ADDED/MODIFIED events after RV).
+// Anything else answers 404. Tests script answers with `script()` and end open watches with
+// `endWatches()`. Not modelled: RBAC, admission, compaction, deletion, bookmarks, discovery.
 import { execFile } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -39,7 +42,8 @@ export interface RecordedRequest {
   at: number;
 }
 
-export interface ScriptedResponse { status: number; retryAfter?: number; message?: string }
+/** A status to answer instead; or `hang`: do what the request asks but never answer (a lost response). */
+export type ScriptedResponse = { status: number; retryAfter?: number; message?: string } | { hang: true };
 export type RequestMatch = (req: { method: string; path: string; query: Record<string, string> }) => boolean;
 type Json = Record<string, unknown>;
 interface WatchStream { res: ServerResponse; namespace: string; name: string | undefined }
@@ -48,6 +52,8 @@ interface HistoryEntry { rv: number; type: string; object: Json }
 const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}(Z|[+-]\d{2}:\d{2})$/;
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json'];
 const TOKEN = 'standin-token-' + process.pid;
+/** #route's answer for a request that is never answered (a scripted `hang`). */
+const HANG = -1;
 
 export function status(code: number, reason: string, message: string, details?: Json): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code };
@@ -60,7 +66,6 @@ export class ApiServerStandIn {
   readonly events = new Map<string, Json>();
   #configMaps = new Map<string, Json>();
   #history: HistoryEntry[] = [];
-  #compactedRv = 0;
   #rv = 100;
   #scripts: Array<{ match: RequestMatch; responses: ScriptedResponse[] }> = [];
   #watches = new Set<WatchStream>();
@@ -111,28 +116,14 @@ export class ApiServerStandIn {
   }
 
   /** Create or replace a ConfigMap, as `kubectl apply` would; open watches see ADDED/MODIFIED. */
-  setConfigMap(namespace: string, name: string, data: Record<string, string>, binaryData?: Record<string, string>): string {
+  setConfigMap(namespace: string, name: string, data: Record<string, string>): string {
     const key = `${namespace}/${name}`;
     const type = this.#configMaps.has(key) ? 'MODIFIED' : 'ADDED';
     const rv = ++this.#rv;
-    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion: String(rv) }, data, ...(binaryData ? { binaryData } : {}) };
+    const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion: String(rv) }, data };
     this.#configMaps.set(key, object);
     this.#publish({ rv, type, object });
     return String(rv);
-  }
-
-  deleteConfigMap(namespace: string, name: string): void {
-    const object = this.#configMaps.get(`${namespace}/${name}`);
-    if (!object) return;
-    this.#configMaps.delete(`${namespace}/${name}`);
-    const rv = ++this.#rv;
-    this.#publish({ rv, type: 'DELETED', object: { ...object, metadata: { ...(object.metadata as Json), resourceVersion: String(rv) } } });
-  }
-
-  /** Forget history up to now: a watch from an older resourceVersion gets 410 Gone. */
-  compact(): void {
-    this.#compactedRv = this.#rv;
-    this.#history = [];
   }
 
   /** The next matching requests get these answers, in order, instead of the normal one. */
@@ -146,8 +137,6 @@ export class ApiServerStandIn {
     this.#watches.clear();
   }
 
-  get openWatches(): number { return this.#watches.size; }
-
   /** Resolves with the first recorded request (past or future) that satisfies `predicate`. */
   async waitForRequest(predicate: (r: RecordedRequest) => boolean, count = 1): Promise<RecordedRequest[]> {
     for (;;) {
@@ -155,11 +144,6 @@ export class ApiServerStandIn {
       if (matched.length >= count) return matched;
       await once(this.#emitter, 'request');
     }
-  }
-
-  /** Resolves once exactly `count` watch streams are open (after a client closed one, say). */
-  async waitForOpenWatches(count: number): Promise<void> {
-    while (this.#watches.size !== count) await once(this.#emitter, 'watches');
   }
 
   async close(): Promise<void> {
@@ -188,15 +172,17 @@ export class ApiServerStandIn {
     this.requests.push(record);
     const [code, answer] = this.#route(record, res);
     if (code > 0) send(res, code, answer);
-    record.status = code > 0 ? code : 200;
+    record.status = code > 0 ? code : code === HANG ? 0 : 200;
     this.#emitter.emit('request');
   }
 
   /** Returns [status, body] to send, or [0, null] when the route streams its own answer. */
   #route(r: RecordedRequest, res: ServerResponse): [number, unknown] {
     if (r.headers.authorization !== `Bearer ${this.token}`) return [401, status(401, 'Unauthorized', 'Unauthorized')];
-    const scripted = this.#scripted(r, res);
-    if (scripted) return scripted;
+    return this.#scripted(r, res) ?? this.#dispatch(r, res);
+  }
+
+  #dispatch(r: RecordedRequest, res: ServerResponse): [number, unknown] {
     let m = /^\/apis\/events\.k8s\.io\/v1\/namespaces\/([^/]+)\/events$/.exec(r.path);
     if (m && r.method === 'POST') return this.#createEvent(m[1]!, r);
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(r.path);
@@ -210,6 +196,10 @@ export class ApiServerStandIn {
     const script = this.#scripts.find((s) => s.responses.length > 0 && s.match(r));
     const next = script?.responses.shift();
     if (!next) return undefined;
+    if ('hang' in next) {
+      this.#dispatch(r, res);
+      return [HANG, null];
+    }
     if (next.retryAfter !== undefined) res.setHeader('Retry-After', String(next.retryAfter));
     const reason = { 410: 'Expired', 429: 'TooManyRequests', 500: 'InternalError' }[next.status] ?? 'Unknown';
     return [next.status, status(next.status, reason, next.message ?? `scripted ${next.status}`)];
@@ -279,20 +269,11 @@ export class ApiServerStandIn {
     }
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
     const from = Number(r.query.resourceVersion ?? '0');
-    if (from > 0 && from < this.#compactedRv) {
-      writeEvent(res, 'ERROR', status(410, 'Expired', `too old resource version: ${from} (${this.#compactedRv})`));
-      res.end();
-      return [0, null];
-    }
     const backlog = from > 0 ? this.#history.filter((e) => e.rv > from) : [...this.#configMaps.values()].map((object) => ({ type: 'ADDED', object }));
     for (const e of backlog) if (matches(e.object)) writeEvent(res, e.type, e.object);
     const stream: WatchStream = { res, namespace, name };
     this.#watches.add(stream);
-    this.#emitter.emit('watches');
-    res.on('close', () => {
-      this.#watches.delete(stream);
-      this.#emitter.emit('watches');
-    });
+    res.on('close', () => this.#watches.delete(stream));
     const timeout = Number(r.query.timeoutSeconds ?? 0);
     if (timeout > 0) setTimeout(() => res.end(), timeout * 1000).unref();
     return [0, null];

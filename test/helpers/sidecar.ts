@@ -1,7 +1,7 @@
 // A pod on this machine: a kubelet-style source directory (KubeletVolume), the live directory,
 // the run directory with both sockets, and real `hotcycle sidecar` / `hotcycle master` processes
 // (the CLI from source, Node 24) whose JSON log lines tests wait on as events (no sleeps).
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -91,25 +91,4 @@ export class Pod {
 export async function probe(port: number, path: string): Promise<{ status: number; body: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
-}
-
-/**
- * The in-cluster environment for a sidecar process that reports to `api` (the API-server
- * stand-in): the service-account files under a fresh root (HOTCYCLE_KUBE_ROOT, the documented
- * test hook), KUBERNETES_SERVICE_HOST/PORT naming the stand-in, and the Downward API variables.
- */
-export async function inClusterEnv(
-  dir: string, api: { url: string; token: string; kubeConfig(): { getCurrentCluster(): { caData?: string } | null } },
-  pod: { name: string; namespace: string; uid: string },
-): Promise<NodeJS.ProcessEnv> {
-  const root = join(dir, 'kube-root');
-  const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
-  await mkdir(sa, { recursive: true });
-  const ca = Buffer.from(api.kubeConfig().getCurrentCluster()?.caData ?? '', 'base64');
-  await Promise.all([writeFile(join(sa, 'token'), api.token), writeFile(join(sa, 'ca.crt'), ca), writeFile(join(sa, 'namespace'), pod.namespace)]);
-  const url = new URL(api.url);
-  return {
-    HOTCYCLE_KUBE_ROOT: root, KUBERNETES_SERVICE_HOST: url.hostname, KUBERNETES_SERVICE_PORT: url.port,
-    POD_NAME: pod.name, POD_NAMESPACE: pod.namespace, POD_UID: pod.uid,
-  };
 }

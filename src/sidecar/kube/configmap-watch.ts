@@ -90,6 +90,7 @@ class Watcher implements ConfigMapWatch {
         relist = end === 'gone'; // (4)
         if (end === 'quick') await this.#backoff(); // (5)
         else this.#delayMs = this.#options.backoff?.initialMs ?? 500; // (3)
+        if (end === 'ended' && !this.#abort.signal.aborted) logger.debug('configmap watch ended; resuming', { event: 'configmap-watch', name, resourceVersion: this.#rv });
       } catch (error) {
         if (this.#abort.signal.aborted) break;
         logger.warn('configmap watch failed', { event: 'configmap-watch', name, error: errorMessage(error), retryInMs: this.#delayMs });

@@ -1,26 +1,20 @@
-// The one owner of report delivery. Reports are enqueued and sent one at a time, in order, with
-// limited retries; reloads never wait for them. The queue is bounded (the oldest waiting report
-// is dropped when it is full) so an unreachable API server cannot grow memory, and reports with
-// the same coalesce key replace a waiting one (only the newest annotations matter).
-import { setTimeout as sleep } from 'node:timers/promises';
+// The one owner of Event delivery. Events are enqueued and sent one at a time, in order, each
+// retried across an outage until it is delivered (late, logged so) or too old (deliver.ts, retry.ts); reloads
+// never wait for them. The queue is bounded: when it is full the oldest waiting Event is dropped,
+// logged and counted, so an unreachable API server cannot grow memory.
 import type { Logger } from '../../log.ts';
-import { decideRetry, describeFailure, type RetryPolicy } from './retry.ts';
-import type { ReportCall, ReportOutcome } from './types.ts';
+import { deliver, waitAtMost, type Delivery } from './deliver.ts';
+import type { RetryPolicy } from './retry.ts';
+import type { ReportOutcome } from './types.ts';
 
-export interface ReportJob {
-  call: ReportCall;
-  /** For log lines, e.g. `Event Reloaded`. */
-  what: string;
-  coalesceKey?: string;
-  /** One try; `signal` aborts it when the queue closes. */
-  send(signal: AbortSignal): Promise<void>;
-}
+export type ReportJob = Delivery;
 
 export interface ReportQueueOptions {
   logger: Logger;
   capacity: number;
   policy: RetryPolicy;
-  onOutcome?: (outcome: ReportOutcome) => void;
+  onOutcome: (outcome: ReportOutcome) => void;
+  now?: () => number;
 }
 
 export class ReportQueue {
@@ -36,18 +30,10 @@ export class ReportQueue {
   }
 
   push(job: ReportJob): void {
-    if (!this.#accepting) return this.#outcome(job, 'dropped');
-    const same = job.coalesceKey === undefined ? -1 : this.#pending.findIndex((p) => p.coalesceKey === job.coalesceKey);
-    if (same >= 0) {
-      this.#pending[same] = job;
-      return;
-    }
+    if (!this.#accepting) return this.#drop(job, 'reporter closed');
     if (this.#pending.length >= this.#options.capacity) {
       const oldest = this.#pending.shift();
-      if (oldest) {
-        this.#options.logger.warn('kubernetes report dropped: queue full', { event: 'kube-report', call: oldest.call, what: oldest.what });
-        this.#outcome(oldest, 'dropped');
-      }
+      if (oldest) this.#drop(oldest, `queue full (${this.#options.capacity} waiting)`);
     }
     this.#pending.push(job);
     if (!this.#running) {
@@ -65,48 +51,26 @@ export class ReportQueue {
   async close(graceMs: number): Promise<void> {
     if (!this.#accepting) return this.#idle;
     this.#accepting = false;
-    const grace = new AbortController();
-    await Promise.race([this.#idle, sleep(graceMs, undefined, { signal: grace.signal }).catch(() => undefined)]);
-    grace.abort();
+    await waitAtMost(this.#idle, graceMs);
     this.#abort.abort();
-    for (const job of this.#pending.splice(0)) this.#outcome(job, 'dropped');
+    for (const job of this.#pending.splice(0)) this.#drop(job, 'reporter closed');
     await this.#idle;
   }
 
   async #drain(): Promise<void> {
-    for (let job = this.#pending.shift(); job; job = this.#pending.shift()) await this.#deliver(job);
+    const { logger, policy, onOutcome, now } = this.#options;
+    const context = { logger, policy, onOutcome, signal: this.#abort.signal, ...(now ? { now } : {}) };
+    // Reports that waited behind one needing retries are late too, until the queue has drained.
+    let waited = false;
+    for (let job = this.#pending.shift(); job; job = this.#pending.shift()) {
+      const end = await deliver(job, { ...context, waited });
+      waited = this.#pending.length > 0 && (waited || end.attempts > 1);
+    }
     this.#running = false;
   }
 
-  async #deliver(job: ReportJob): Promise<void> {
-    const { logger, policy } = this.#options;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await job.send(this.#abort.signal);
-        this.#outcome(job, 'ok');
-        logger.debug('kubernetes report delivered', { event: 'kube-report', call: job.call, what: job.what, result: 'ok', attempt });
-        return;
-      } catch (error) {
-        const failure = describeFailure(error);
-        const decision = this.#abort.signal.aborted ? { retry: false as const, why: 'reporter closed' } : decideRetry(failure, attempt, policy);
-        const fields = { event: 'kube-report', call: job.call, what: job.what, status: failure.status, error: failure.message, attempt };
-        if (!decision.retry) {
-          logger.warn(`kubernetes report failed: ${decision.why}`, fields);
-          return this.#outcome(job, 'failed', failure.status);
-        }
-        logger.info(`kubernetes report will be retried in ${decision.delayMs} ms`, fields);
-        this.#outcome(job, 'retry', failure.status);
-        const waited = await sleep(decision.delayMs, true, { signal: this.#abort.signal }).catch(() => false);
-        if (!waited) return this.#outcome(job, 'dropped');
-      }
-    }
-  }
-
-  #outcome(job: ReportJob, result: ReportOutcome['result'], status?: number): void {
-    try {
-      this.#options.onOutcome?.({ call: job.call, result, ...(status !== undefined ? { status } : {}) });
-    } catch (error) {
-      this.#options.logger.warn('kubernetes report outcome hook threw', { event: 'kube-report', error: String(error) });
-    }
+  #drop(job: ReportJob, why: string): void {
+    this.#options.logger.warn(`kubernetes report dropped: ${why}`, { event: 'kube-report', call: job.call, what: job.what, result: 'dropped' });
+    this.#options.onOutcome({ call: job.call, result: 'dropped' });
   }
 }

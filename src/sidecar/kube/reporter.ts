@@ -2,7 +2,8 @@
 // every outcome, and, after a successful reload, the Pod annotations `hotcycle.dev/generation`,
 // `hotcycle.dev/config-hash` and `hotcycle.dev/reloaded-at` through a JSON merge patch, so
 // `kubectl get pods` can show which replicas run which config. Reporting never breaks or delays
-// a reload: calls only enqueue (report-queue.ts), failures are logged and counted.
+// a reload: Events only enqueue (report-queue.ts), and the annotations are desired state that a
+// reconciler applies until they hold (annotations.ts); every end is logged and counted.
 // Needs RBAC: events.k8s.io events `create`; core pods `patch` (own Pod only, by resourceNames).
 import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { Logger } from '../../log.ts';
@@ -10,8 +11,9 @@ import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
   annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, reloadedEvent, reloadFailedEvent, type EventSpec,
 } from './events.ts';
+import { AnnotationReconciler } from './annotations.ts';
 import { ReportQueue } from './report-queue.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
+import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type { CheckFailedReport, ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport, ReportOutcome } from './types.ts';
 
 export interface KubeReporter {
@@ -21,7 +23,7 @@ export interface KubeReporter {
   checkFailed(report: CheckFailedReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
-  /** Idempotent; waits up to `closeGraceMs` for queued reports, then drops the rest. */
+  /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
   close(): Promise<void>;
 }
 
@@ -32,7 +34,8 @@ export interface KubeReporterOptions {
   kubeConfig?: KubeConfig;
   /** Called for every delivery outcome: the metrics hook. */
   onOutcome?: (outcome: ReportOutcome) => void;
-  retry?: Partial<RetryPolicy>;
+  /** Over EVENT_RETRY_POLICY and ANNOTATION_RETRY_POLICY. */
+  retry?: { events?: Partial<RetryPolicy>; annotations?: Partial<RetryPolicy> };
   queueCapacity?: number;
   requestTimeoutMs?: number;
   closeGraceMs?: number;
@@ -49,17 +52,25 @@ class Reporter implements KubeReporter {
   #options: KubeReporterOptions;
   #client: KubeClient;
   #queue: ReportQueue;
+  #annotations: AnnotationReconciler;
   #sequence = 0;
   #closing: Promise<void> | undefined;
 
   constructor(options: KubeReporterOptions, client: KubeClient) {
     this.#options = options;
     this.#client = client;
+    const { logger, onOutcome = () => undefined } = options;
     this.#queue = new ReportQueue({
-      logger: options.logger,
-      capacity: options.queueCapacity ?? 64,
-      policy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      ...(options.onOutcome ? { onOutcome: options.onOutcome } : {}),
+      logger, onOutcome, capacity: options.queueCapacity ?? 64, policy: { ...EVENT_RETRY_POLICY, ...options.retry?.events },
+      now: () => this.#now().getTime(),
+    });
+    this.#annotations = new AnnotationReconciler({
+      logger, onOutcome, policy: { ...ANNOTATION_RETRY_POLICY, ...options.retry?.annotations },
+      patch: async (body, signal) => {
+        const { k8s, core } = this.#client;
+        const { podName: name, namespace } = options.identity;
+        await core.patchNamespacedPod({ name, namespace, body }, this.#callOptions(signal, k8s.PatchStrategy.MergePatch));
+      },
     });
   }
 
@@ -80,12 +91,13 @@ class Reporter implements KubeReporter {
     this.#event(checkFailedEvent(report));
   }
 
-  flush(): Promise<void> {
-    return this.#queue.flush();
+  async flush(): Promise<void> {
+    await Promise.all([this.#queue.flush(), this.#annotations.flush()]);
   }
 
   close(): Promise<void> {
-    this.#closing ??= this.#queue.close(this.#options.closeGraceMs ?? 2000);
+    const graceMs = this.#options.closeGraceMs ?? 2000;
+    this.#closing ??= Promise.all([this.#queue.close(graceMs), this.#annotations.close(graceMs)]).then(() => undefined);
     return this.#closing;
   }
 
@@ -99,10 +111,12 @@ class Reporter implements KubeReporter {
     const now = this.#now();
     // Built now, not at send time: the Event records when it happened, and a retry must reuse
     // the name so a create that did land is answered 409 rather than duplicated.
-    const body = buildEventBody(spec, who, eventName(who.podName, now.getTime(), this.#sequence++), new k8s.V1MicroTime(now.getTime()));
+    const name = eventName(who.podName, now.getTime(), this.#sequence++);
+    const body = buildEventBody(spec, who, name, new k8s.V1MicroTime(now.getTime()));
     this.#queue.push({
       call: 'event',
-      what: `Event ${spec.reason}`,
+      what: `Event ${spec.reason} ${name}`,
+      madeAt: now.getTime(),
       send: async (signal) => {
         await events.createNamespacedEvent({ namespace: who.namespace, body }, this.#callOptions(signal));
       },
@@ -110,17 +124,7 @@ class Reporter implements KubeReporter {
   }
 
   #annotate(report: ReloadedReport): void {
-    const { k8s, core } = this.#client;
-    const { podName: name, namespace } = this.#options.identity;
-    const body = annotationPatch(report, this.#now());
-    this.#queue.push({
-      call: 'annotations',
-      what: `annotations generation ${report.generation}`,
-      coalesceKey: 'annotations',
-      send: async (signal) => {
-        await core.patchNamespacedPod({ name, namespace, body }, this.#callOptions(signal, k8s.PatchStrategy.MergePatch));
-      },
-    });
+    this.#annotations.set(annotationPatch(report, this.#now()), `annotations generation ${report.generation}`);
   }
 
   #callOptions(signal: AbortSignal, patchContentType?: PatchStrategy): ConfigurationOptions {

@@ -42,7 +42,11 @@ export interface CheckFailedReport {
 /** Which API call a report became: an Event on the Pod, or the Pod's annotations. */
 export type ReportCall = 'event' | 'annotations';
 
-/** ok: delivered; retry: a retryable failure, will try again; failed: given up; dropped: queue full or closed. */
+/**
+ * ok: delivered (perhaps late); retry: a retryable failure, will try again; failed: an answer that
+ * will not change (403, 404, 422), not retried; dropped: never taken by the API server — queue full,
+ * too old after an outage, or the reporter closed.
+ */
 export type ReportResult = 'ok' | 'retry' | 'failed' | 'dropped';
 
 /** One delivery outcome, for metrics (`hotcycle_kube_reports_total{call,result}` or similar). */

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { promisify } from 'node:util';
 import { kubectlPath } from '../../charts/k8s-tools.ts';
-import { startApiServer, startControllerManager, startEtcd, type ApiServer } from './components.ts';
+import { startApiServer, startControllerManager, startEtcd, type ApiServer, type ApiServerOptions } from './components.ts';
 import { clientCert, createPki, writeKubeconfig, type ClientCert, type Pki } from './pki.ts';
 
 const run = promisify(execFile);
@@ -104,8 +104,8 @@ export class Cluster {
   }
 
   /** A second kube-apiserver on the same etcd, for a test that stops and restarts one. */
-  async extraApiServer(port?: number): Promise<ApiServer> {
-    return startApiServer({ etcdUrl: this.info.etcdUrl, pki: this.info.pki, ...(port ? { port } : {}) }, this.info.admin);
+  async extraApiServer(port?: number, options: Pick<ApiServerOptions, 'watchCache'> = {}): Promise<ApiServer> {
+    return startApiServer({ etcdUrl: this.info.etcdUrl, pki: this.info.pki, ...(port ? { port } : {}), ...options }, this.info.admin);
   }
 
   /** A kubeconfig for `server` (default: this cluster's) with cluster-admin credentials. */

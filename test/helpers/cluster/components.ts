@@ -41,7 +41,13 @@ export async function startEtcd(dataDir: string): Promise<Etcd> {
   return { url, process: etcd };
 }
 
-export interface ApiServerOptions { etcdUrl: string; pki: Pki; port?: number }
+export interface ApiServerOptions {
+  etcdUrl: string;
+  pki: Pki;
+  port?: number;
+  /** false: every watch goes to etcd itself (--watch-cache=false), so etcd's compaction is what answers 410 Gone. */
+  watchCache?: boolean;
+}
 export interface ApiServer { url: string; port: number; process: LoggedProcess }
 
 /** Authorization Node,RBAC; admission defaults (PodSecurity, ValidatingAdmissionPolicy on). */
@@ -58,7 +64,7 @@ export async function startApiServer(options: ApiServerOptions, admin: ClientCer
     '--service-account-key-file', pki.serviceAccountPub, '--service-account-signing-key-file', pki.serviceAccountKey,
     '--authorization-mode', 'Node,RBAC', '--enable-admission-plugins', 'NodeRestriction',
     '--service-cluster-ip-range', '10.96.0.0/16', '--cert-dir', join(pki.dir, 'apiserver-generated'),
-    '--profiling=false', '--v', '1']);
+    '--profiling=false', '--v', '1', ...(options.watchCache === false ? ['--watch-cache=false'] : [])]);
   const url = `https://127.0.0.1:${port}`;
   await waitReady('kube-apiserver', apiserver, () => probeHttp(`${url}/readyz`, { pki, client: admin }).then((body) => body.trim() === 'ok'), 120_000);
   return { url, port, process: apiserver };

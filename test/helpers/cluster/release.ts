@@ -7,6 +7,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { CHART, helmPath, runTool } from '../../charts/k8s-tools.ts';
 import { writeServiceAccount, type Cluster } from './cluster.ts';
+import type { HotcycleProcess, Pod } from '../sidecar.ts';
 
 export interface PodRef { name: string; uid: string }
 
@@ -35,12 +36,15 @@ export async function boundToken(cluster: Cluster, release: Release, pod: PodRef
   return token.trim();
 }
 
-/** The environment of a hotcycle sidecar in `pod`: service-account files under `dir`, Downward API. */
-export async function sidecarEnv(cluster: Cluster, release: Release, pod: PodRef, dir: string, options: { withUid: boolean }): Promise<NodeJS.ProcessEnv> {
+/**
+ * The environment of a hotcycle sidecar in `pod`: service-account files under `dir`, Downward API.
+ * `apiServerPort` aims it at another API server on the cluster's etcd (Cluster.extraApiServer).
+ */
+export async function sidecarEnv(cluster: Cluster, release: Release, pod: PodRef, dir: string, options: { withUid: boolean; apiServerPort?: number }): Promise<NodeJS.ProcessEnv> {
   const root = join(dir, 'kube-root');
   await writeServiceAccount(root, { token: await boundToken(cluster, release, pod), caCert: cluster.info.pki.caCert, namespace: release.namespace });
   return {
-    HOTCYCLE_KUBE_ROOT: root, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(cluster.info.port),
+    HOTCYCLE_KUBE_ROOT: root, KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: String(options.apiServerPort ?? cluster.info.port),
     POD_NAME: pod.name, POD_NAMESPACE: release.namespace, ...(options.withUid ? { POD_UID: pod.uid } : {}),
   };
 }
@@ -65,4 +69,38 @@ export function apiAs(cluster: Cluster, token: string, method: string, path: str
     });
     req.on('error', reject).end(body ? JSON.stringify(body) : undefined);
   });
+}
+
+/**
+ * A bare Pod object in `namespace` that the restricted Pod Security Standard admits, for tests
+ * that need a Pod but not the chart. No kubelet runs it; the API server only holds it.
+ */
+export async function createPod(cluster: Cluster, namespace: string, name: string): Promise<PodRef> {
+  // The ServiceAccount admission plugin needs `default`, which a controller creates after the namespace.
+  await cluster.must(['wait', '--for=create', 'serviceaccount/default', '-n', namespace, '--timeout=60s']);
+  const restricted = { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } };
+  await cluster.must(['create', '-f', '-'], JSON.stringify({
+    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace },
+    spec: {
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{ name: 'app', image: 'registry.invalid/app:1', securityContext: restricted }],
+    },
+  }));
+  const pod = await cluster.json<{ metadata: PodRef }>(['get', 'pod', name, '-n', namespace]);
+  return { name: pod.metadata.name, uid: pod.metadata.uid };
+}
+
+/**
+ * Runs `pod` (a pod on this machine) as the release's first Pod: its sidecar with that Pod's
+ * in-cluster environment (aimed at `apiServerPort`, default the cluster's) and `args`, then the
+ * master; resolves once the first version is published and applied.
+ */
+export async function startReleasePod(cluster: Cluster, release: Release, pod: Pod, options: { args?: string[]; apiServerPort?: number } = {}): Promise<HotcycleProcess> {
+  const env = await sidecarEnv(cluster, release, release.pods[0]!, pod.dir, { withUid: true, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
+  const sidecar = await pod.startSidecar(options.args ?? [], env);
+  await sidecar.waitForLog((l) => l.event === 'config.published');
+  await pod.startMaster();
+  await sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
+  return sidecar;
 }

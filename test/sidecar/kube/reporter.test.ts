@@ -1,113 +1,39 @@
-// Limit: no real Kubernetes API server can run on this machine. These tests drive the real
-// @kubernetes/client-node 2.x over real HTTPS against test/helpers/apiserver.ts, a stand-in that
-// checks what the real API server checks for the calls hotcycle makes (method, path, bearer
-// token, patch content type, required Event fields, microsecond eventTime, note ≤ 1024 bytes,
-// 404/409/429/500) — not RBAC, admission or anything beyond those calls.
+// The reporter's retries, driven through the real @kubernetes/client-node 2.x over real HTTPS.
+// Everything a real server can be made to do is tested against the real kube-apiserver in
+// test/cluster/kube-reporter.test.ts. Here, test/helpers/apiserver.ts (a stand-in) is used only
+// for what a real server cannot be made to do on demand: a scripted sequence of 429/500/503
+// answers, and a response that never ends (a create that lands but whose answer is lost). The
+// bounded queue needs no server at all: a port nobody listens on is an API server that is down.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import winston from 'winston';
 import { ApiServerStandIn, type RecordedRequest } from '../../helpers/apiserver.ts';
 import { createKubeReporter, type KubeReporterOptions } from '../../../src/sidecar/kube/reporter.ts';
-import { eventName, NOTE_LIMIT_BYTES } from '../../../src/sidecar/kube/events.ts';
 import type { ReportOutcome } from '../../../src/sidecar/kube/types.ts';
-import type { Diagnostic } from '../../../src/checks/diagnostic.ts';
+import { KubeConfig } from '@kubernetes/client-node';
+import { captureLogger } from '../../helpers/log-capture.ts';
+import { freePort } from '../../helpers/ports.ts';
 
 const HASH = 'a3f1c2d4e5b60718293a4b5c6d7e8f90112233445566778899aabbccddeeff00';
-const MICRO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const FAST = { baseDelayMs: 10, maxDelayMs: 50 };
 
 let api: ApiServerStandIn;
 before(async () => { api = await ApiServerStandIn.start(); });
 after(async () => { await api.close(); });
 
-/** A winston logger whose JSON lines the test can read. */
-function captureLogger(): { logger: winston.Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(JSON.parse(chunk.toString())); done(); } });
-  const logger = winston.createLogger({ format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
-  return { logger, lines };
-}
-
 /** A reporter for pod `name` in its own namespace, so tests do not see each other's requests. */
 async function setup(namespace: string, extra: Partial<KubeReporterOptions> = {}, addPod = true) {
   if (addPod) api.addPod(namespace, 'web-0', 'uid-web-0');
-  const { logger, lines } = captureLogger();
+  const { logger, lines, waitLine } = captureLogger();
   const outcomes: ReportOutcome[] = [];
   const reporter = await createKubeReporter({
     logger, identity: { podName: 'web-0', namespace, podUid: 'uid-web-0' }, kubeConfig: api.kubeConfig(),
-    onOutcome: (o) => outcomes.push(o), retry: { baseDelayMs: 10, maxDelayMs: 50 }, ...extra,
+    onOutcome: (o) => outcomes.push(o), retry: { events: FAST, annotations: FAST }, ...extra,
   });
   const requests = (method: string): RecordedRequest[] => api.requests.filter((r) => r.method === method && r.path.includes(`/namespaces/${namespace}/`));
-  return { reporter, lines, outcomes, requests };
+  return { reporter, lines, waitLine, outcomes, requests };
 }
 
-describe('kube reporter against the API-server stand-in', () => {
-  test('a reload makes exactly one Reloaded Event and one merge patch with the three annotations', async () => {
-    const { reporter, requests, outcomes } = await setup('ns-reload');
-    reporter.reloaded({ generation: 7, configHash: HASH, durationMs: 412.4 });
-    await reporter.flush();
-
-    const posts = requests('POST');
-    assert.equal(posts.length, 1);
-    assert.equal(posts[0]!.path, '/apis/events.k8s.io/v1/namespaces/ns-reload/events');
-    assert.equal(posts[0]!.status, 201);
-    const event = posts[0]!.body as Record<string, unknown>;
-    assert.match(String(event.eventTime), MICRO);
-    assert.equal(event.reportingController, 'hotcycle.dev/sidecar');
-    assert.equal(event.reportingInstance, 'web-0');
-    assert.equal(event.reason, 'Reloaded');
-    assert.equal(event.action, 'Reload');
-    assert.equal(event.type, 'Normal');
-    assert.deepEqual(event.regarding, { apiVersion: 'v1', kind: 'Pod', name: 'web-0', namespace: 'ns-reload', uid: 'uid-web-0' });
-    assert.equal(event.note, 'Reloaded to generation 7, config a3f1c2d4e5b6, in 412 ms');
-
-    const patches = requests('PATCH');
-    assert.equal(patches.length, 1);
-    assert.equal(patches[0]!.path, '/api/v1/namespaces/ns-reload/pods/web-0');
-    assert.equal(patches[0]!.headers['content-type'], 'application/merge-patch+json');
-    assert.equal(patches[0]!.status, 200);
-    const annotations = (api.pods.get('ns-reload/web-0')!.metadata as { annotations: Record<string, string> }).annotations;
-    assert.equal(annotations['hotcycle.dev/generation'], '7');
-    assert.equal(annotations['hotcycle.dev/config-hash'], HASH);
-    assert.ok(!Number.isNaN(Date.parse(annotations['hotcycle.dev/reloaded-at']!)));
-    assert.deepEqual(outcomes, [{ call: 'event', result: 'ok' }, { call: 'annotations', result: 'ok' }]);
-    await reporter.close();
-  });
-
-  test('a failed reload and a rejected config become Warning Events naming the phase and file:line:col', async () => {
-    const { reporter, requests } = await setup('ns-warn');
-    reporter.reloadFailed({ phase: 'ready', message: 'worker 1234 exited with code 1', configHash: HASH });
-    reporter.configRejected({ configHash: HASH, diagnostics: [{ file: 'nginx.conf', line: 12, column: 5, message: 'unexpected "}"', source: 'nginx' }] });
-    await reporter.flush();
-    const [failed, rejected] = requests('POST').map((r) => r.body as Record<string, string>);
-    assert.equal(failed!.type, 'Warning');
-    assert.equal(failed!.reason, 'ReloadFailed');
-    assert.equal(failed!.note, 'Reload to config a3f1c2d4e5b6 failed in phase ready: worker 1234 exited with code 1');
-    assert.equal(rejected!.type, 'Warning');
-    assert.equal(rejected!.reason, 'ConfigRejected');
-    assert.equal(rejected!.action, 'Check');
-    assert.equal(rejected!.note, 'Config a3f1c2d4e5b6 rejected: nginx.conf:12:5: unexpected "}"');
-    assert.equal(requests('PATCH').length, 0, 'only a successful reload touches the annotations');
-    assert.equal(api.events.size >= 2, true);
-    await reporter.close();
-  });
-
-  test('long notes are cut under the 1 KiB limit and the API server accepts them', async () => {
-    const { reporter, requests } = await setup('ns-long');
-    const diagnostics: Diagnostic[] = Array.from({ length: 80 }, (_, i) => ({ file: 'conf.d/app.conf', line: i + 1, column: 3, message: `unknown directive "x${i}" ${'é'.repeat(20)}`, source: 'nginx' }));
-    reporter.configRejected({ configHash: HASH, diagnostics });
-    reporter.reloadFailed({ phase: 'check', message: 'nginx: [emerg] ' + 'ü'.repeat(3000), configHash: HASH });
-    await reporter.flush();
-    const [rejected, failed] = requests('POST');
-    for (const r of [rejected!, failed!]) {
-      assert.equal(r.status, 201);
-      assert.ok(Buffer.byteLength((r.body as { note: string }).note) <= NOTE_LIMIT_BYTES);
-    }
-    assert.match((rejected!.body as { note: string }).note, /conf\.d\/app\.conf:1:3: .*\(\+\d+ more\)$/);
-    assert.match((failed!.body as { note: string }).note, /ü…$/);
-    await reporter.close();
-  });
-
+describe('kube reporter: scripted failures (the API-server stand-in)', () => {
   test('a 500 is retried and the Event is created once', async () => {
     const { reporter, requests, outcomes } = await setup('ns-500');
     api.script((r) => r.method === 'POST' && r.path.includes('/ns-500/'), { status: 500 });
@@ -117,6 +43,20 @@ describe('kube reporter against the API-server stand-in', () => {
     assert.equal((requests('POST')[0]!.body as { metadata: { name: string } }).metadata.name,
       (requests('POST')[1]!.body as { metadata: { name: string } }).metadata.name, 'a retry reuses the Event name');
     assert.deepEqual(outcomes, [{ call: 'event', result: 'retry', status: 500 }, { call: 'event', result: 'ok' }]);
+    await reporter.close();
+  });
+
+  test('an Event that waited behind a retried one is logged late, though its own first try succeeded', async () => {
+    const { reporter, waitLine } = await setup('ns-behind');
+    const delivered = (l: Record<string, unknown>) => l.call === 'event' && l.result === 'ok';
+    api.script((r) => r.method === 'POST' && r.path.includes('/ns-behind/'), { status: 503 });
+    reporter.reloadFailed({ phase: 'start', message: 'first', configHash: HASH });
+    reporter.reloadFailed({ phase: 'start', message: 'second', configHash: HASH });
+    const ends = await Promise.all([waitLine(delivered, 1), waitLine(delivered, 2)]);
+    assert.deepEqual(ends.map((l) => [l.attempt, l.late]), [[2, true], [1, true]]);
+    await reporter.flush();
+    reporter.reloadFailed({ phase: 'start', message: 'third', configHash: HASH });
+    assert.equal((await waitLine(delivered, 3)).late, false, 'the queue drained: on time again');
     await reporter.close();
   });
 
@@ -131,48 +71,67 @@ describe('kube reporter against the API-server stand-in', () => {
     await reporter.close();
   });
 
-  test('a patch of a pod that does not exist is logged and not retried', async () => {
-    const { reporter, requests, lines, outcomes } = await setup('ns-404', {}, false);
+  test('annotations are reconciled through any number of 503s, and only the newest state is sent', async () => {
+    const { reporter, requests, outcomes, waitLine } = await setup('ns-503');
+    // More failures than the four tries the reporter used to give up after.
+    api.script((r) => r.method === 'PATCH' && r.path.includes('/ns-503/'), ...Array.from({ length: 8 }, () => ({ status: 503 })));
+    reporter.reloaded({ generation: 2, configHash: HASH, durationMs: 10 });
+    await api.waitForRequest((r) => requests('PATCH').includes(r), 2);
     reporter.reloaded({ generation: 3, configHash: HASH, durationMs: 10 });
     await reporter.flush();
-    assert.deepEqual(requests('PATCH').map((r) => r.status), [404]);
-    assert.deepEqual(outcomes.filter((o) => o.call === 'annotations'), [{ call: 'annotations', result: 'failed', status: 404 }]);
-    const line = lines.find((l) => l.call === 'annotations');
-    assert.equal(line?.level, 'warn');
-    assert.equal(line?.status, 404);
-    assert.match(String(line?.error), /pods "web-0" not found/);
+    const patches = requests('PATCH');
+    assert.deepEqual(patches.map((r) => r.status), [...Array.from({ length: 8 }, () => 503), 200]);
+    const generations = patches.map((r) => (r.body as { metadata: { annotations: Record<string, string> } }).metadata.annotations['hotcycle.dev/generation']);
+    assert.deepEqual(generations.slice(2), Array.from({ length: 7 }, () => '3'), 'every try after the newer reload sends the newer state');
+    const pod = api.pods.get('ns-503/web-0')!.metadata as { annotations: Record<string, string> };
+    assert.equal(pod.annotations['hotcycle.dev/generation'], '3');
+    assert.deepEqual(outcomes.filter((o) => o.call === 'annotations' && o.result !== 'retry'), [{ call: 'annotations', result: 'ok' }]);
+    const done = await waitLine((l) => l.call === 'annotations' && l.result === 'ok');
+    assert.equal(done.late, true);
+    assert.equal(done.what, 'annotations generation 3');
     await reporter.close();
   });
 
-  test('409 AlreadyExists and 401 Unauthorized are not retried', async () => {
-    const now = new Date('2026-01-02T03:04:05.678Z');
-    const { reporter, requests, outcomes } = await setup('ns-409', { now: () => now });
-    api.events.set(`ns-409/${eventName('web-0', now.getTime(), 0)}`, {});
+  test('an Event create whose answer never came but that landed (409 AlreadyExists on the retry) is delivered', async () => {
+    const { reporter, requests, outcomes, waitLine } = await setup('ns-lost', { requestTimeoutMs: 300 });
+    api.script((r) => r.method === 'POST' && r.path.includes('/ns-lost/'), { hang: true });
     reporter.configRejected({ configHash: HASH, diagnostics: [] });
     await reporter.flush();
-    assert.deepEqual(requests('POST').map((r) => r.status), [409]);
-    assert.deepEqual(outcomes, [{ call: 'event', result: 'failed', status: 409 }]);
+    const posts = requests('POST');
+    assert.deepEqual(posts.map((r) => r.status), [0, 409], 'the first try was never answered; the retry found it');
+    assert.equal(api.events.size >= 1, true);
+    assert.deepEqual(outcomes, [{ call: 'event', result: 'retry' }, { call: 'event', result: 'ok' }]);
+    const line = await waitLine((l) => l.call === 'event' && l.result === 'ok');
+    assert.equal(line.alreadyExisted, true);
+    assert.equal(line.late, true);
     await reporter.close();
-
-    const denied = await setup('ns-401', { kubeConfig: api.kubeConfig('wrong-token') });
-    denied.reporter.configRejected({ configHash: HASH, diagnostics: [] });
-    await denied.reporter.flush();
-    assert.deepEqual(denied.requests('POST').map((r) => r.status), [401]);
-    await denied.reporter.close();
   });
+});
 
-  test('a dead API server cannot grow the queue: the oldest waiting reports are dropped', async () => {
-    const { reporter, requests, outcomes } = await setup('ns-dead', { queueCapacity: 2, retry: { attempts: 2, baseDelayMs: 10 } });
-    api.script((r) => r.path.includes('/ns-dead/'), ...Array.from({ length: 20 }, () => ({ status: 503 })));
+describe('kube reporter: the API server down (a port nobody listens on)', () => {
+  test('the queue stays bounded: the oldest waiting Events are dropped, each logged; a too-old one is dropped too', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'down', server: `https://127.0.0.1:${await freePort()}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'x' }], contexts: [{ name: 'down', cluster: 'down', user: 'u' }], currentContext: 'down',
+    });
+    const { reporter, outcomes, lines, waitLine } = await setup('ns-dead', {
+      kubeConfig, queueCapacity: 2, retry: { events: { ...FAST, giveUpAfterMs: 200 }, annotations: FAST },
+    }, false);
     for (let i = 0; i < 6; i++) reporter.reloadFailed({ phase: 'ready', message: `failure ${i}`, configHash: HASH });
     await reporter.flush();
-    const notes = requests('POST').map((r) => (r.body as { note: string }).note.replace(/.*: /, ''));
-    assert.deepEqual(notes, ['failure 0', 'failure 0', 'failure 4', 'failure 4', 'failure 5', 'failure 5']);
-    assert.equal(outcomes.filter((o) => o.result === 'dropped').length, 3);
-    assert.equal(outcomes.filter((o) => o.result === 'failed').length, 3);
+    const isEnd = (l: Record<string, unknown>) => l.call === 'event' && (l.result === 'dropped' || l.result === 'ok');
+    await waitLine(isEnd, 6);
+    const ends = lines.filter(isEnd);
+    assert.equal(ends.length, 6, 'one line per Event says what became of it');
+    assert.ok(ends.every((l) => l.result === 'dropped'));
+    assert.equal(ends.filter((l) => /queue full/.test(l.message as string)).length, 3, 'three pushed out of a queue of two behind the one in flight');
+    assert.equal(ends.filter((l) => /still failing after/.test(l.message as string)).length, 3, 'the rest given up when too old');
+    assert.equal(outcomes.filter((o) => o.result === 'dropped').length, 6);
     await reporter.close();
     await reporter.close();
     reporter.reloadFailed({ phase: 'ready', message: 'after close', configHash: HASH });
     assert.equal(outcomes.at(-1)?.result, 'dropped');
   });
+
 });

@@ -1,24 +1,44 @@
 // Pure logic, no API server involved.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideRetry, describeFailure, parseRetryAfter, type CallFailure, type RetryDecision } from '../../../src/sidecar/kube/retry.ts';
+import { decideRetry, describeFailure, landedEarlier, parseRetryAfter, type CallFailure, type RetryDecision, type RetryPolicy } from '../../../src/sidecar/kube/retry.ts';
 
-const policy = { attempts: 3, baseDelayMs: 100, maxDelayMs: 250, maxRetryAfterMs: 5000 };
+const events = { baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000, giveUpAfterMs: 60_000 };
+const annotations = { baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 5000 };
 
 describe('decideRetry', () => {
-  const cases: Array<[string, CallFailure, number, RetryDecision]> = [
-    ['500 backs off', { status: 500, message: '' }, 1, { retry: true, delayMs: 100 }],
-    ['503 backs off exponentially, capped', { status: 503, message: '' }, 2, { retry: true, delayMs: 200 }],
-    ['no answer at all is retried', { message: 'fetch failed' }, 1, { retry: true, delayMs: 100 }],
-    ['429 waits the Retry-After', { status: 429, retryAfter: '2', message: '' }, 1, { retry: true, delayMs: 2000 }],
-    ['a too-long Retry-After gives up', { status: 429, retryAfter: '60', message: '' }, 1, { retry: false, why: 'Retry-After 60 s is too long to wait' }],
-    ['attempts run out', { status: 500, message: '' }, 3, { retry: false, why: 'gave up after 3 attempts' }],
-    ['404 is final', { status: 404, message: '' }, 1, { retry: false, why: 'HTTP 404 is not retryable' }],
-    ['409 is final', { status: 409, message: '' }, 1, { retry: false, why: 'HTTP 409 is not retryable' }],
-    ['422 is final', { status: 422, message: '' }, 1, { retry: false, why: 'HTTP 422 is not retryable' }],
+  // [name, failure, attempt that failed, age of the report in ms, policy, decision]
+  const cases: Array<[string, CallFailure, number, number, RetryPolicy, RetryDecision]> = [
+    ['500 backs off', { status: 500, message: '' }, 1, 0, events, { retry: true, delayMs: 100 }],
+    ['503 backs off exponentially', { status: 503, message: '' }, 3, 700, events, { retry: true, delayMs: 400 }],
+    ['the backoff is capped', { status: 503, message: '' }, 8, 5000, events, { retry: true, delayMs: 1000 }],
+    ['no answer at all (the API server down) is retried', { message: 'fetch failed' }, 1, 0, events, { retry: true, delayMs: 100 }],
+    ['tries never run out by count', { message: 'fetch failed' }, 500, 50_000, events, { retry: true, delayMs: 1000 }],
+    ['a huge attempt number does not overflow the backoff', { message: 'fetch failed' }, 5000, 0, annotations, { retry: true, delayMs: 1000 }],
+    ['429 waits the Retry-After', { status: 429, retryAfter: '2', message: '' }, 1, 0, events, { retry: true, delayMs: 2000 }],
+    ['a Retry-After over the limit waits the limit', { status: 429, retryAfter: '60', message: '' }, 1, 0, events, { retry: true, delayMs: 5000 }],
+    ['an Event too old to be worth delivering is given up', { message: 'fetch failed' }, 40, 59_500, events,
+      { retry: false, why: 'still failing after 40 attempts over 60 s (the limit is 60 s)' }],
+    ['annotations are desired state: no age limit', { message: 'fetch failed' }, 40, 3_600_000, annotations, { retry: true, delayMs: 1000 }],
+    ['403 is final', { status: 403, message: '' }, 1, 0, annotations, { retry: false, why: 'HTTP 403 is not retryable' }],
+    ['404 is final', { status: 404, message: '' }, 1, 0, annotations, { retry: false, why: 'HTTP 404 is not retryable' }],
+    ['409 is final', { status: 409, message: '' }, 1, 0, events, { retry: false, why: 'HTTP 409 is not retryable' }],
+    ['422 is final', { status: 422, message: '' }, 1, 0, events, { retry: false, why: 'HTTP 422 is not retryable' }],
+  ];
+  for (const [name, failure, attempt, ageMs, policy, expected] of cases) {
+    test(name, () => assert.deepEqual(decideRetry(failure, attempt, ageMs, policy), expected));
+  }
+});
+
+describe('landedEarlier', () => {
+  const cases: Array<[string, CallFailure, number, boolean]> = [
+    ['409 AlreadyExists on a retry: an earlier try landed', { status: 409, reason: 'AlreadyExists', message: '' }, 2, true],
+    ['409 AlreadyExists on the first try: the name is someone else\'s', { status: 409, reason: 'AlreadyExists', message: '' }, 1, false],
+    ['409 Conflict is no proof', { status: 409, reason: 'Conflict', message: '' }, 2, false],
+    ['500 on a retry is no proof', { status: 500, message: '' }, 2, false],
   ];
   for (const [name, failure, attempt, expected] of cases) {
-    test(name, () => assert.deepEqual(decideRetry(failure, attempt, policy), expected));
+    test(name, () => assert.equal(landedEarlier(failure, attempt), expected));
   }
 });
 
@@ -30,8 +50,13 @@ describe('failure parsing', () => {
   });
 
   test('an ApiException-shaped error yields status, Retry-After and the Status message', () => {
-    const error = { code: 429, headers: { 'retry-after': '1' }, body: JSON.stringify({ kind: 'Status', message: 'slow down' }) };
-    assert.deepEqual(describeFailure(error), { status: 429, retryAfter: '1', message: 'slow down' });
+    const error = { code: 429, headers: { 'retry-after': '1' }, body: JSON.stringify({ kind: 'Status', message: 'slow down', reason: 'TooManyRequests' }) };
+    assert.deepEqual(describeFailure(error), { status: 429, reason: 'TooManyRequests', retryAfter: '1', message: 'slow down' });
+  });
+
+  test('our own deadline is no answer, not HTTP 23 (a DOMException has a numeric code too)', () => {
+    assert.deepEqual(describeFailure(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      { message: 'The operation was aborted due to timeout' });
   });
 
   test('a network error keeps its cause', () => {

@@ -4,26 +4,27 @@
 // status, a Warning Event `CheckFailed`) and tried again with backoff, and once TMPDIR is
 // writable it is checked, published and served without any new edit of the source.
 // TMPDIR is a real tmpfs remounted read-only (root ignores mode bits, not a read-only mount).
+// The sidecar reports to the real kube-apiserver as one of the chart's Pods (its bound token).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { stringify } from 'yaml';
 import { hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
-import { ApiServerStandIn } from '../helpers/apiserver.ts';
+import { useCluster } from '../helpers/cluster/cluster.ts';
+import { installRelease, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
-import { inClusterEnv, Pod, probe } from '../helpers/sidecar.ts';
+import { Pod, probe } from '../helpers/sidecar.ts';
 import { mountTmpfs, type Tmpfs } from '../helpers/tmpfs.ts';
 
-const NS = 'shop';
-let api: ApiServerStandIn;
+const cluster = useCluster();
+let release: Release;
 let pod: Pod;
 let scratch: Tmpfs;
 let port: number;
 
 before(async () => {
-  api = await ApiServerStandIn.start();
-  api.addPod(NS, 'web-0', 'uid-web-0');
+  release = await installRelease(await cluster(), 'check-retry');
   scratch = await mountTmpfs({ size: '4m' });
   await scratch.setReadOnly(true);
   port = await freePort();
@@ -33,12 +34,12 @@ before(async () => {
 after(async () => {
   await pod.cleanup();
   await scratch.close();
-  await api.close();
 });
 
 test('a version whose check commands cannot run is reported and retried, then goes through once TMPDIR is writable', async () => {
-  const env = await inClusterEnv(pod.dir, api, { name: 'web-0', namespace: NS, uid: 'uid-web-0' });
-  const sidecar = await pod.startSidecar([], { ...env, TMPDIR: scratch.dir });
+  const c = await cluster();
+  const env = await sidecarEnv(c, release, release.pods[0]!, pod.dir, { withUid: true });
+  const sidecar = await pod.startSidecar(['--log-level', 'debug'], { ...env, TMPDIR: scratch.dir });
   const source = hashFileSet(await readFileSet(pod.source.dir));
 
   const failed = await sidecar.waitForLog((l) => l.event === 'config.check-failed');
@@ -51,10 +52,11 @@ test('a version whose check commands cannot run is reported and retried, then go
   assert.equal(status.publishedHash, '', 'nothing published');
   assert.equal((await probe(pod.metricsPort, '/startupz')).status, 503, 'the pod does not start on an unchecked version');
   assert.match((await probe(pod.metricsPort, '/metrics')).body, /^hotcycle_check_errors_total [1-9]\d*$/m);
-  const [event] = await api.waitForRequest((r) => r.method === 'POST' && r.path === `/apis/events.k8s.io/v1/namespaces/${NS}/events`);
-  const body = event?.body as Record<string, string>;
-  assert.deepEqual([body.reason, body.type, body.action], ['CheckFailed', 'Warning', 'Check']);
-  assert.match(body.note ?? '', /could not run \(ESCRATCH\)/);
+  const delivered = await sidecar.waitForLog((l) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event CheckFailed '));
+  const name = String(delivered.what).split(' ')[2];
+  const event = await c.json<Record<string, string>>(['get', 'events.v1.events.k8s.io', String(name), '-n', release.namespace]);
+  assert.deepEqual([event.reason, event.type, event.action], ['CheckFailed', 'Warning', 'Check']);
+  assert.match(event.note ?? '', /could not run \(ESCRATCH\)/);
 
   // No edit of the source: the retry alone checks, publishes and (the master started) serves it.
   const published = sidecar.nextLog((l) => l.event === 'config.published' && l.configHash === source);
