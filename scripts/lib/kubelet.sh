@@ -42,10 +42,12 @@ ensure_kubelet_runtime() {
     ctr=$(buildah from scratch) || return 1
     # A working container in buildah's storage only while this runs: the image itself is
     # written to an archive, never into the machine's image store.
-    buildah copy "$ctr" "$dir/pause" /pause >/dev/null &&
+    local built=0
+    if ! { buildah copy "$ctr" "$dir/pause" /pause >/dev/null &&
       buildah config --entrypoint '["/pause"]' --user 65535:65535 "$ctr" &&
-      buildah commit -q "$ctr" "oci-archive:$dir/pause.tar:$KUBELET_PAUSE_IMAGE" >/dev/null
-    local built=$?
+      buildah commit -q "$ctr" "oci-archive:$dir/pause.tar:$KUBELET_PAUSE_IMAGE" >/dev/null; }; then
+      built=1
+    fi
     buildah rm "$ctr" >/dev/null
     [ "$built" -eq 0 ] || { kubelet_log "FAILED: buildah commit of the pause image"; return 1; }
     touch "$dir/.complete"
