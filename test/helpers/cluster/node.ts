@@ -8,7 +8,8 @@
 // - kubelet listens on 127.0.0.1 only; the API server reaches it by its Hostname address
 //   (`localhost`, see startApiServer), never by the machine's network address;
 // - each pod gets its own network namespace (CNI ptp: one veth pair to the host, host-local
-//   addresses from 10.244.0.0/24, no default route, no masquerading), so a pod's processes
+//   addresses from a 10.244.N.0/24 no route on the machine uses yet, no default route, no
+//   masquerading), so a pod's processes
 //   reach only their own loopback and the host end of their veth, and kubelet's probes reach
 //   the pod; containerd and kubelet run with HTTP(S)_PROXY at a closed loopback port, so an
 //   image pull (the chart's pods say `pullPolicy: Never`) could not leave the machine either;
@@ -75,6 +76,8 @@ export class KubeletNode {
   readonly timings: NodeTimings;
   /** kubelet's --cgroup-root: its own in every hierarchy, so two nodes never share /kubepods. */
   readonly cgroupRoot: string;
+  /** The pods' addresses (CNI host-local), e.g. 10.244.0.0/24. */
+  podSubnet = '';
   readonly #processes: { holder: LoggedProcess; containerd?: LoggedProcess; kubelet?: LoggedProcess };
 
   private constructor(dir: string, cgroupRoot: string, holder: LoggedProcess) {
@@ -116,7 +119,8 @@ export class KubeletNode {
       node.timings.namespace = lap();
       const enter = ['nsenter', `--mount=/proc/${holder.pid}/ns/mnt`];
 
-      await writeContainerdConfig(dir, runtime);
+      node.podSubnet = await freePodSubnet();
+      await writeContainerdConfig(dir, runtime, node.podSubnet);
       const containerd = new LoggedProcess([...enter, 'containerd', '--config', join(dir, 'containerd.toml')], NO_PROXY_ENV);
       node.#processes.containerd = containerd;
       await containerd.waitForLog((l) => l.message.includes('containerd successfully booted')).catch((error: unknown) => {
@@ -192,7 +196,18 @@ export class KubeletNode {
   }
 }
 
-async function writeContainerdConfig(dir: string, runtime: NodeRuntime): Promise<void> {
+/** 10.244.N.0/24 for an N no route of the machine mentions (another node's pods, say); N from a random start. */
+async function freePodSubnet(): Promise<string> {
+  const { stdout } = await run('ip', ['-4', 'route', 'show']);
+  const start = Math.floor(Math.random() * 256);
+  for (let i = 0; i < 256; i++) {
+    const n = (start + i) % 256;
+    if (!stdout.includes(`10.244.${n}.`)) return `10.244.${n}.0/24`;
+  }
+  throw new NodeError('pod network', `every 10.244.N.0/24 is routed already:\n${stdout}`);
+}
+
+async function writeContainerdConfig(dir: string, runtime: NodeRuntime, podSubnet: string): Promise<void> {
   const cniConf = join(dir, 'cni-conf');
   await mkdir(cniConf, { recursive: true });
   await writeFile(join(cniConf, '10-hotcycle.conflist'), JSON.stringify({
@@ -201,7 +216,7 @@ async function writeContainerdConfig(dir: string, runtime: NodeRuntime): Promise
     plugins: [{
       type: 'ptp', ipMasq: false, mtu: 1500,
       // No routes: a pod reaches its own loopback and its veth's host end, nothing else.
-      ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.0.0/24' }]], dataDir: join(dir, 'cni-ipam') },
+      ipam: { type: 'host-local', ranges: [[{ subnet: podSubnet }]], dataDir: join(dir, 'cni-ipam') },
     }],
   }, null, 2));
   // containerd 1.6 (Debian bookworm's) config, version 2. restrict_oom_score_adj: this machine
