@@ -135,6 +135,29 @@ test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume
   }
 });
 
+test('a syntax error in the ConfigMap is rejected inside the pod with file:line:col, and the pod serves on', async () => {
+  const { cluster: c } = ready();
+  assert.ok(release, 'the first test installed the release');
+  const { namespace, pods } = release;
+  const pod = pods[0]!.metadata.name;
+  const configMap = await c.json<{ data: Record<string, string> }>(['get', 'configmap', 'hotcycle', '-n', namespace]);
+  const nginxConf = configMap.data['nginx.conf'] ?? '';
+  assert.ok(nginxConf.includes('worker_connections 1024;'), `the nginx.conf to break: ${nginxConf}`);
+  const since = new Date(Date.now() - 1000).toISOString();
+  const logs = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle', `--since-time=${since}`]);
+  try {
+    const broken = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace },
+      data: { ...configMap.data, 'nginx.conf': nginxConf.replace('worker_connections 1024;', 'worker_connections 1024') } };
+    await c.must(['apply', '-f', '-'], JSON.stringify(broken));
+    const rejected = await logs.waitForLog((l) => l.event === 'config.rejected');
+    const diagnostics = (rejected.diagnostics as string[] | undefined) ?? [];
+    assert.ok(diagnostics.some((d) => /^nginx\.conf:\d+:\d+: /.test(d)), `a located diagnostic: ${JSON.stringify(diagnostics)}`);
+    assert.equal(await getOnPodLoopback(c, namespace, pod), '200 hello again from hotcycle\n', 'the last good config serves on');
+  } finally {
+    await logs.stop();
+  }
+});
+
 test('deleting a pod: kubelet stops both containers, each exits 0, well within the grace period', async () => {
   const { cluster: c } = ready();
   assert.ok(release, 'the first test installed the release');
