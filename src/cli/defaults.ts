@@ -25,6 +25,10 @@ export const SETTINGS = {
   debounceMs: { flag: '--debounce-ms', env: 'HOTCYCLE_DEBOUNCE_MS', fallback: '100', help: 'wait this long after the last change before syncing' },
   debounceMaxMs: { flag: '--debounce-max-ms', env: 'HOTCYCLE_DEBOUNCE_MAX_MS', fallback: '5000', help: 'but sync at most this long after the first change of a burst (≥ --debounce-ms)' },
   resyncMs: { flag: '--resync-ms', env: 'HOTCYCLE_RESYNC_MS', fallback: '60000', help: 're-hash the source this often, to heal missed events' },
+  shutdownDelayMs: {
+    flag: '--shutdown-delay-ms', env: 'HOTCYCLE_SHUTDOWN_DELAY_MS', fallback: '0',
+    help: 'after SIGTERM, keep every listener open and serving this long (refusing reloads) before draining',
+  },
   logFormat: { flag: '--log-format', env: 'HOTCYCLE_LOG_FORMAT', fallback: 'json', help: 'json (one object per line) or text' },
   logLevel: { flag: '--log-level', env: 'HOTCYCLE_LOG_LEVEL', fallback: 'info', help: 'error, warn, info or debug' },
 } as const satisfies Record<string, Setting>;

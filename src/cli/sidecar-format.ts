@@ -29,6 +29,10 @@ export function formatSidecarStatus(status: SidecarStatus): string {
     `live   ${status.liveDir} · published ${short(status.publishedHash)} · master runs ${short(status.appliedHash)}`,
     `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}`,
   ];
+  const pending = status.checkError;
+  if (pending) {
+    lines.push(`CHECKS COULD NOT RUN on config ${short(pending.configHash)} (${pending.attempts}×, next try in ${pending.retryInMs} ms): ${formatError(pending.error)}`);
+  }
   if (status.failedHashes.length) lines.push(`rejected by the master, not retried: ${status.failedHashes.map(short).join(', ')}`);
   if (status.lastResults.length) lines.push('last syncs:');
   for (const r of status.lastResults.slice(0, 5)) {

@@ -2,6 +2,7 @@
 // through the YAML parser, which also reads JSON (JSON is YAML 1.2), so a finding about any value
 // can be reported at the line and column of the node that holds it.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+import { errorMessage } from '../errors.ts';
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { syntaxDiagnostics } from './syntax.ts';
 
@@ -110,7 +111,7 @@ export function parseLocated(text: string, file: string, source: string): ParseR
     return { document: new LocatedDocument(file, doc, lines, doc.toJS({ maxAliasCount: 100 })), diagnostics: [] };
   } catch (error) {
     // Unresolved aliases and alias bombs surface only when the document is converted.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return { diagnostics: [{ file, line: 0, column: 0, message: `YAML error: ${message}`, source }] };
   }
 }

@@ -1,6 +1,7 @@
 // Syntax errors of a YAML or JSON file as located diagnostics, pointing where a person would look:
 // an unclosed quote at its opening quote, a duplicate key at the repeated key.
 import { visit, type Document, type LineCounter, type YAMLError } from 'yaml';
+import { errorMessage } from '../errors.ts';
 import type { Diagnostic } from '../checks/diagnostic.ts';
 
 export interface SyntaxInput {
@@ -65,7 +66,7 @@ function jsonDiagnostic(input: SyntaxInput): Diagnostic | undefined {
     JSON.parse(input.text);
     return undefined;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const position = /at position (\d+)/.exec(message)?.[1];
     const reason = message.replace(/ in JSON at position.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
     const offset = position !== undefined ? Number(position) : /end of JSON/.test(message) ? input.text.length : undefined;

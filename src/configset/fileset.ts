@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 
 /** Relative POSIX path → content, iterated in byte order of the names. */
 export type FileSet = ReadonlyMap<string, Buffer>;
@@ -105,14 +105,14 @@ async function resolveVersion(dir: string): Promise<{ dir: string; link: string 
   try {
     root = await realpath(dir);
   } catch (error) {
-    throw fileSetError(`cannot read ${dir}: ${describe(error)}`, dir, error);
+    throw fileSetError(`cannot read ${dir}: ${errorMessage(error)}`, dir, error);
   }
   try {
     const link = await readlink(path.join(root, DATA_DIR));
     return { dir: path.resolve(root, link), link };
   } catch (error) {
     if (isNotFound(error)) return { dir: root, link: null };
-    throw fileSetError(`cannot resolve ${DATA_DIR} in ${dir}: ${describe(error)}`, dir, error);
+    throw fileSetError(`cannot resolve ${DATA_DIR} in ${dir}: ${errorMessage(error)}`, dir, error);
   }
 }
 
@@ -190,13 +190,10 @@ function fileSetError(message: string, detail: string, cause?: unknown): Hotcycl
 
 function asFileSetError(error: unknown, dir: string): HotcycleError {
   if (error instanceof HotcycleError) return error;
-  return fileSetError(`cannot read config set in ${dir}: ${describe(error)}`, dir, error);
+  return fileSetError(`cannot read config set in ${dir}: ${errorMessage(error)}`, dir, error);
 }
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

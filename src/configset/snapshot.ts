@@ -3,7 +3,7 @@
 // (HOTCYCLE_CONFIG_DIR); the copy goes when the generation has drained.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 import { NOT_TRIED } from '../protocol/types.ts';
 import { hashFileSet, readFileSet, type FileSet } from './fileset.ts';
 
@@ -40,7 +40,7 @@ export async function writeSnapshot(dir: string, files: FileSet): Promise<string
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw new HotcycleError('check', 'ESNAPSHOT', `cannot write the generation's config snapshot in ${dir}`, {
-      detail: error instanceof Error ? error.message : String(error),
+      detail: errorMessage(error),
       cause: error,
     });
   }

@@ -1,36 +1,60 @@
 // A cycle is one configuration generation, built the way nginx's ngx_init_cycle builds
-// one from the old: every step either completes or undoes exactly what it did, so a
-// failed reload leaves the old cycle serving, untouched.
+// one from the old: each step that changes something registers its undo, and the one
+// `failed:` path undoes exactly what this cycle did, newest first, so a failed reload
+// leaves the old cycle serving, untouched.
 //
 //   (1) check  — read the config set (one version, through `..data`), hash it, validate
 //                hotcycle.yaml, and freeze it into this generation's snapshot directory.
+//                Undo: remove the snapshot.
 //   (2) plan   — pure: match the new listeners to the old cycle's by canonical address.
-//   (3) open   — open the listeners the old cycle lacks. On failure only those close.
-//   (4) start  — spawn the new generation with every listener as fds 3….
-//   (5) ready  — every new worker must report ready before its deadline.
-//   (6) commit — the new cycle becomes current; removed listeners close; the old
-//                generation drains (configured signal, SIGKILL after the timeout), and the
+//   (3) open   — open the listeners the old cycle lacks. Undo: close only those.
+//   (4) start  — spawn the new generation with every listener as fds 3…; the registry shows
+//                it starting, and the snapshot is now the generation's. Undo: retire it (it
+//                drains, then its snapshot goes).
+//   (5) ready  — every new worker must report ready before its deadline (or the shutdown
+//                signal aborts the wait).
+//   (6) commit — the new cycle becomes current in the registry; removed listeners close; the
+//                old generation drains (configured signal, SIGKILL after the timeout), and the
 //                commit ends when none of its workers still accepts (bounded).
 // Invariant (tableflip's): at most one generation is not ready at a time.
-import { rm } from 'node:fs/promises';
+// Every OS effect goes through CycleEffects (cycle-effects.ts), so the phases can be failed
+// one by one without processes (test/master/cycle.test.ts).
 import { join } from 'node:path';
 import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig } from '../config/types.ts';
-import { HotcycleError } from '../errors.ts';
-import { Generation, type GenerationHooks } from './generation.ts';
-import { closeListeners, openedListeners, openListeners, planListeners, type Listener } from './listeners.ts';
+import type { FileSet } from '../configset/fileset.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
+import type { Generation, GenerationSpec } from './generation.ts';
+import { openedListeners, planListeners, type Listener, type ListenerPlan } from './listeners.ts';
 import type { PhaseClock } from './phases.ts';
-import { readExpectedVersion, writeSnapshot } from '../configset/snapshot.ts';
+import type { GenerationRegistry } from './registry.ts';
+import { UndoList } from './undo.ts';
 
 /** How long the commit waits for the old workers to close their listening sockets. */
 const STOP_ACCEPTING_MS = 2000;
+
+/** What a cycle and the registry use of a generation of workers. */
+export type Workers = Pick<Generation, 'number' | 'spec' | 'start' | 'waitReady' | 'makeCurrent' | 'stop' | 'stoppedAccepting' | 'kill' | 'status'>;
 
 export interface Cycle {
   readonly generation: number;
   readonly configHash: string;
   readonly config: HotcycleConfig;
   readonly listeners: readonly Listener[];
-  readonly workers: Generation;
+  readonly workers: Workers;
+}
+
+/** The OS effects of a cycle: the real ones in cycle-effects.ts, fakes in the unit test. */
+export interface CycleEffects {
+  /** One version of the config set; tells `observed` its hash; refuses another than `expectHash`. */
+  readVersion(configDir: string, expectHash: string | undefined, observed: { configHash?: string }): Promise<{ files: FileSet; hash: string }>;
+  writeSnapshot(dir: string, files: FileSet): Promise<string>;
+  removeSnapshot(dir: string): Promise<void>;
+  openListeners(plan: ListenerPlan): Listener[];
+  closeListeners(listeners: readonly Listener[]): void;
+  /** A generation of workers, not yet started. */
+  createWorkers(spec: GenerationSpec): Workers;
+  warn(message: string, fields: Record<string, unknown>): void;
 }
 
 export interface CycleContext {
@@ -38,62 +62,54 @@ export interface CycleContext {
   stateDir: string;
   /** The environment every worker starts from (the master's own, minus hotcycle's variables). */
   baseEnv: Readonly<Record<string, string>>;
-  hooks: GenerationHooks;
+  effects: CycleEffects;
+  registry: GenerationRegistry;
   clock: PhaseClock;
   /** Aborts the ready wait (a shutdown during a reload); the cycle then rolls back. */
   signal: AbortSignal;
   expectHash?: string;
   observed: { configHash?: string };
-  /** Drains a generation in the background (the old one on commit, the new one on rollback). */
-  retire: (workers: Generation) => void;
-  /** Told of the new generation as soon as it is spawned, so status can show it starting. */
-  starting: (workers: Generation) => void;
 }
 
-export async function initCycle(old: Cycle | null, generation: number, ctx: CycleContext): Promise<Cycle> {
-  const { clock } = ctx;
-  // (1)
-  const { config, configHash, snapshotDir } = await clock.run('check', () => checkConfig(generation, ctx));
-  let started = false;
+export async function initCycle(generation: number, ctx: CycleContext): Promise<Cycle> {
+  const { clock, effects, registry } = ctx;
+  const old = registry.current;
+  const undo = new UndoList();
   try {
+    // (1)
+    const { config, configHash, snapshotDir } = await clock.run('check', () => checkConfig(generation, ctx, undo));
     // (2)
     const plan = await clock.run('plan', () => planListeners(old?.listeners ?? [], config.listeners));
     // (3)
-    const listeners = await clock.run('open', () => openListeners(plan));
-    const opened = openedListeners(plan, listeners);
-    let workers: Generation;
-    try {
-      // (4), (5)
-      workers = await clock.run('start', () => startGeneration(generation, configHash, snapshotDir, config, listeners, ctx));
-      started = true;
-      await clock.run('ready', () => awaitReady(workers, ctx));
-    } catch (error) {
-      closeListeners(opened);
-      throw error;
-    }
+    const listeners = await clock.run('open', () => effects.openListeners(plan));
+    undo.push('listeners', () => effects.closeListeners(openedListeners(plan, listeners)));
+    // (4)
+    const workers = await clock.run('start', () => startWorkers(generationSpec(generation, configHash, snapshotDir, config, listeners, ctx), ctx, undo));
+    // (5)
+    await clock.run('ready', () => workers.waitReady(ctx.signal));
     // (6)
-    return await clock.run('commit', async () => {
-      workers.makeCurrent();
-      closeListeners(plan.close);
-      if (old) await retireOld(old.workers, ctx);
-      return { generation, configHash, config, listeners, workers };
-    });
+    const cycle: Cycle = { generation, configHash, config, listeners, workers };
+    await clock.run('commit', () => commitCycle(cycle, plan, ctx, undo));
+    return cycle;
   } catch (error) {
-    // A started generation's snapshot goes when it has drained (retire); else now.
-    if (!started) await rm(snapshotDir, { recursive: true, force: true });
+    // failed:
+    for (const { label, error: undoError } of await undo.run()) {
+      effects.warn(`rolling back generation ${generation}: cannot undo its ${label}`, { event: 'cycle.undo.failed', generation, undo: label, error: errorMessage(undoError) });
+    }
     throw error;
   }
 }
 
-async function checkConfig(generation: number, ctx: CycleContext) {
-  const { files, config, configHash } = await loadConfigSet(ctx.configDir, ctx.expectHash, ctx.observed);
-  const snapshotDir = await writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files);
+async function checkConfig(generation: number, ctx: CycleContext, undo: UndoList) {
+  const { config, configHash, files } = await loadConfigSet(ctx.configDir, ctx.expectHash, ctx.observed, ctx.effects);
+  const snapshotDir = await ctx.effects.writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files);
+  undo.push('snapshot', () => ctx.effects.removeSnapshot(snapshotDir));
   return { config, configHash, snapshotDir };
 }
 
 /** Reads one version of the config set and validates its hotcycle.yaml (the check phase). */
-export async function loadConfigSet(configDir: string, expectHash?: string, observed: { configHash?: string } = {}) {
-  const { files, hash } = await readExpectedVersion(configDir, expectHash, observed);
+export async function loadConfigSet(configDir: string, expectHash: string | undefined, observed: { configHash?: string }, effects: Pick<CycleEffects, 'readVersion'>) {
+  const { files, hash } = await effects.readVersion(configDir, expectHash, observed);
   try {
     const name = selectConfigFile([...files.keys()], configDir);
     const text = (files.get(name) as Buffer).toString('utf8');
@@ -103,12 +119,12 @@ export async function loadConfigSet(configDir: string, expectHash?: string, obse
   }
 }
 
-function startGeneration(
+function generationSpec(
   generation: number, configHash: string, snapshotDir: string,
   config: HotcycleConfig, listeners: readonly Listener[], ctx: CycleContext,
-): Generation {
+): GenerationSpec {
   const { workers } = config;
-  const gen = new Generation({
+  return {
     generation, configHash, snapshotDir,
     count: workers.count,
     command: workers.command,
@@ -118,37 +134,34 @@ function startGeneration(
     shutdown: workers.shutdown,
     restart: workers.restart,
     listeners: listeners.map((l) => ({ name: l.name, fd: l.fd })),
-  }, ctx.hooks);
-  ctx.starting(gen);
-  try {
-    gen.start();
-  } catch (error) {
-    ctx.retire(gen);
-    throw error;
-  }
-  return gen;
+  };
+}
+
+/** (4) The snapshot becomes the generation's: retiring it removes the snapshot once drained. */
+function startWorkers(spec: GenerationSpec, ctx: CycleContext, undo: UndoList): Workers {
+  const workers = ctx.effects.createWorkers(spec);
+  ctx.registry.starting(workers);
+  undo.handOver('snapshot');
+  undo.push('workers', () => ctx.registry.retire(workers));
+  workers.start();
+  return workers;
 }
 
 /**
- * The old generation is told to stop, and the commit ends once none of its workers still
+ * (6) The old generation is told to stop, and the commit ends once none of its workers still
  * accepts (bounded): when a reload has returned, new connections reach only the new workers.
  */
-async function retireOld(old: Generation, ctx: CycleContext): Promise<void> {
-  ctx.retire(old);
-  const still = await old.stoppedAccepting(STOP_ACCEPTING_MS);
+async function commitCycle(cycle: Cycle, plan: ListenerPlan, ctx: CycleContext, undo: UndoList): Promise<void> {
+  cycle.workers.makeCurrent();
+  const old = ctx.registry.commit(cycle);
+  undo.clear(); // the commit point: from here on the new cycle is the one that serves
+  ctx.effects.closeListeners(plan.close);
+  if (!old) return;
+  ctx.registry.retire(old.workers);
+  const still = await old.workers.stoppedAccepting(STOP_ACCEPTING_MS);
   if (still.length > 0) {
-    ctx.hooks.logger.warn(`old workers still accept ${STOP_ACCEPTING_MS} ms after their stop signal`, {
-      event: 'generation.still-accepting', generation: old.number, pids: still,
+    ctx.effects.warn(`old workers still accept ${STOP_ACCEPTING_MS} ms after their stop signal`, {
+      event: 'generation.still-accepting', generation: old.workers.number, pids: still,
     });
-  }
-}
-
-async function awaitReady(workers: Generation, ctx: CycleContext): Promise<void> {
-  try {
-    await workers.waitReady(ctx.signal);
-  } catch (error) {
-    // Rolled back: the new workers drain in the background; the old cycle never noticed.
-    ctx.retire(workers);
-    throw error;
   }
 }

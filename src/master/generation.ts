@@ -2,6 +2,7 @@
 // made current (its crashed workers are respawned with backoff), and finally drained:
 // told to stop with the configured signal and killed after the drain timeout.
 import type { Logger } from '../log.ts';
+import type { GenerationInfo } from '../protocol/types.ts';
 import type { ExitInfo } from '../process/exit.ts';
 import type { StopResult } from '../process/stop.ts';
 import { socketInodes, waitUntilNotListening } from './accepting.ts';
@@ -39,13 +40,9 @@ export interface GenerationHooks {
   scheduleRespawn: (delayMs: number, respawn: () => void) => void;
 }
 
-export interface GenerationStatus {
-  generation: number;
-  configHash: string;
+/** The protocol's GenerationInfo, with this driver's states. */
+export interface GenerationStatus extends GenerationInfo {
   state: GenerationState;
-  since: string;
-  restarts: number;
-  crashLoop: boolean;
   workers: WorkerStatus[];
 }
 

@@ -4,7 +4,7 @@
 // and a failed open closes exactly what it opened. The old cycle's unmatched sockets are
 // closed by the caller after the commit, never here.
 import { lstatSync, statSync, unlinkSync, type Stats } from 'node:fs';
-import { HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 import { addressKey, parseAddress, type ListenAddress } from '../config/address.ts';
 import { closeFd, listenTcp, listenUnix } from '../native.ts';
 
@@ -164,7 +164,7 @@ const HINTS: Readonly<Record<string, string>> = {
 function openError(entry: OpenEntry, error: unknown): HotcycleError {
   if (error instanceof HotcycleError) return error;
   const code = hasCode(error) ? error.code : 'EOPEN';
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = errorMessage(error);
   return new HotcycleError('open', code,
     `cannot listen on ${entry.spec.address} (listener "${entry.spec.name}"): ${reason}`,
     { detail: HINTS[code] ?? `while opening ${entry.key}`, cause: error });

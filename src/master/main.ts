@@ -1,19 +1,22 @@
 // `hotcycle master`: wires a driver, the master, the control socket and the signals.
-// Signal handlers only enqueue: SIGHUP reloads (as nginx's does), the first SIGTERM or
-// SIGINT drains everything and exits 0, a second one forces.
+// Signal handlers only enqueue: SIGHUP reloads (as nginx's does); SIGTERM and SIGINT end the
+// master as exit.ts describes (the shutdown delay, then drain and exit 0; a second one skips
+// the delay, or forces).
 import { join, dirname } from 'node:path';
-import { toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { masterRoutes } from './control.ts';
 import type { Driver } from './driver.ts';
 import { NativeDriver } from './drivers/native.ts';
+import { Exit } from './exit.ts';
 import { Master } from './master.ts';
 
 export interface MasterOptions {
   configDir: string;
   socketPath: string;
   stateDir?: string;
+  /** After the first SIGTERM/SIGINT, keep serving this long before draining (0: drain at once). */
+  shutdownDelayMs?: number;
   logger: Logger;
 }
 
@@ -37,7 +40,7 @@ export async function runMaster(options: MasterOptions, makeDriver?: (hooks: Dri
   const driver = makeDriver?.(hooks) ?? new NativeDriver({ configDir, stateDir, logger, schedule: hooks.schedule });
   master = new Master({ driver, logger, configDir });
   const server = await startControlServer({ socketPath, routes: masterRoutes(master), logger });
-  exit = new Exit(master, logger);
+  exit = new Exit(master, logger, options.shutdownDelayMs ?? 0);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => exit.signal(signal));
   process.on('SIGHUP', () => void master.requestReload({ reason: 'SIGHUP' }).catch(() => undefined));
 
@@ -59,56 +62,4 @@ export async function runMaster(options: MasterOptions, makeDriver?: (hooks: Dri
   await server.close();
   logger.info('master exiting', { event: 'master.exit', code });
   return code;
-}
-
-/**
- * How the master ends: the first SIGTERM/SIGINT drains everything and exits 0; a second
- * one forces and exits 1; a driver's fatal failure drains what is left and exits 1.
- */
-class Exit {
-  readonly code: Promise<number>;
-  readonly #master: Master;
-  readonly #logger: Logger;
-  #resolve!: (code: number) => void;
-  #stopping = false;
-  #failed = false;
-
-  get stopping(): boolean {
-    return this.#stopping;
-  }
-
-  constructor(master: Master, logger: Logger) {
-    this.#master = master;
-    this.#logger = logger;
-    this.code = new Promise((resolve) => (this.#resolve = resolve));
-  }
-
-  signal(signal: NodeJS.Signals): void {
-    if (this.#stopping) {
-      this.#failed = true;
-      this.#logger.warn(`second ${signal}: forcing workers down`, { event: 'master.force', signal });
-      this.#master.shutdown(true).then(() => this.#resolve(1), (error: unknown) => {
-        this.#logger.error('forced shutdown failed', { event: 'master.shutdown.failed', ...toErrorInfo(error, 'shutdown') });
-        this.#resolve(1);
-      });
-      return;
-    }
-    this.#logger.info(`${signal}: draining all workers, then exiting`, { event: 'master.shutdown', signal });
-    this.#drain();
-  }
-
-  fail(message: string): void {
-    this.#failed = true;
-    if (this.#stopping) return;
-    this.#logger.error(`${message}; draining what is left, then exiting 1`, { event: 'master.fail' });
-    this.#drain();
-  }
-
-  #drain(): void {
-    this.#stopping = true;
-    this.#master.shutdown().then(() => this.#resolve(this.#failed ? 1 : 0), (error: unknown) => {
-      this.#logger.error('shutdown failed', { event: 'master.shutdown.failed', ...toErrorInfo(error, 'shutdown') });
-      this.#resolve(1);
-    });
-  }
 }

@@ -1,9 +1,11 @@
 // The master: one driver, one queue, the last results, and an orderly shutdown.
-// Control requests, signals and respawns only enqueue; the queue acts. Shutdown aborts the
-// running cycle and waits for the queue to empty; `/v1/check` only reads, and runs beside it.
+// Control requests, signals and respawns only enqueue; the queue acts. Shutdown happens in two
+// steps: refuseReloads (the running cycle rolls back, new reloads are refused, the current
+// generation keeps serving and is still respawned — the shutdown delay), then shutdown (every
+// worker drains); `/v1/check` only reads, and runs beside it.
 import { HotcycleError, toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { CheckResult, MasterState, MasterStatus, ReloadRequest, ReloadResult } from '../protocol/types.ts';
+import { SHUTTING_DOWN, type CheckResult, type MasterState, type MasterStatus, type ReloadRequest, type ReloadResult } from '../protocol/types.ts';
 import type { Driver } from './driver.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
 import { PhaseClock, round } from './phases.ts';
@@ -22,6 +24,8 @@ export class Master {
   #state: MasterState = 'starting';
   readonly #reloads = new Coalescer(this.#queue, () => new ReloadBatch(), (batch: ReloadBatch) => this.#runBatch(batch));
   #cycleAbort: AbortController | null = null;
+  /** Why reloads are refused, once the master is stopping. */
+  #refusal: string | null = null;
   #stopped: Promise<void> | null = null;
 
   constructor(options: { driver: Driver; logger: Logger; configDir: string }) {
@@ -32,9 +36,7 @@ export class Master {
 
   /** Queues a reload; joins the queued one if there is one. Resolves with its result. */
   requestReload(request: ReloadRequest, listener?: BatchListener): Promise<ReloadResult> {
-    if (this.#state === 'stopping') {
-      return Promise.reject(new HotcycleError('control', 'ESHUTTINGDOWN', 'the master is shutting down; no reload is started'));
-    }
+    if (this.#refusal !== null) return Promise.reject(this.#refused());
     return this.#reloads.request({ request, listener });
   }
 
@@ -42,7 +44,7 @@ export class Master {
   schedule(delayMs: number, task: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
-      if (this.#state !== 'stopping') void this.#queue.run(async () => task());
+      if (!this.#stopped) void this.#queue.run(async () => task());
     }, delayMs);
     this.#timers.add(timer);
   }
@@ -75,6 +77,17 @@ export class Master {
     };
   }
 
+  /**
+   * The first step of a shutdown: a cycle in progress rolls back, and every reload from now on
+   * is refused with ESHUTTINGDOWN (`why` says what the master does meanwhile). The current
+   * generation keeps serving. Idempotent: the first `why` stays.
+   */
+  refuseReloads(why = 'the master is shutting down'): void {
+    this.#refusal ??= why;
+    this.#state = 'stopping';
+    this.#cycleAbort?.abort('shutdown');
+  }
+
   /** Graceful: no new reloads, the running cycle rolls back, every worker drains. */
   shutdown(force = false): Promise<void> {
     if (force) return this.#driver.shutdown(true);
@@ -83,12 +96,15 @@ export class Master {
   }
 
   async #stop(): Promise<void> {
-    this.#state = 'stopping';
+    this.refuseReloads();
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    this.#cycleAbort?.abort('shutdown');
     await this.#queue.idle();
     await this.#driver.shutdown(false);
+  }
+
+  #refused(): HotcycleError {
+    return new HotcycleError('control', SHUTTING_DOWN, `${this.#refusal ?? 'the master is shutting down'}; no reload is started`);
   }
 
   async #runBatch(batch: ReloadBatch): Promise<ReloadResult> {
@@ -99,7 +115,7 @@ export class Master {
     const base = { reason: batch.reason, startedAt: startedAt.toISOString(), requests: batch.requests.length };
     let result: ReloadResult;
     try {
-      if (this.#state === 'stopping') throw new HotcycleError('control', 'ESHUTTINGDOWN', 'the master is shutting down; no reload is started');
+      if (this.#refusal !== null) throw this.#refused();
       this.#cycleAbort = abort;
       this.#state = 'reloading';
       const outcome = await this.#driver.reload({ clock, signal: abort.signal, expectHash: batch.expectHash, observed });

@@ -1,12 +1,7 @@
 // Times each phase of a cycle and tells a listener as each one ends, so a reload's
 // result lists `phases: [{name, ms}]` and NDJSON clients see them as they happen.
 import type { Phase } from '../errors.ts';
-
-export interface PhaseRecord {
-  name: Phase;
-  ms: number;
-  ok: boolean;
-}
+import type { PhaseRecord } from '../protocol/types.ts';
 
 export type PhaseListener = (record: PhaseRecord) => void;
 

@@ -4,6 +4,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { HotcycleError } from '../errors.ts';
+import { ABORTED, type WorkerInfo } from '../protocol/types.ts';
 import { describeExit, waitForExit, type ExitInfo } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
@@ -34,12 +35,9 @@ export interface WorkerSpec {
   onOutput: (line: string, stream: 'stdout' | 'stderr', worker: Worker) => void;
 }
 
-export interface WorkerStatus {
-  pid: number;
-  generation: number;
-  slot: number;
+/** The protocol's WorkerInfo, with this driver's states. */
+export interface WorkerStatus extends WorkerInfo {
   state: WorkerState;
-  since: string;
 }
 
 // `exec` keeps the shell's pid, so LISTEN_PID names the server itself (sd_listen_fds checks it).
@@ -108,7 +106,7 @@ export class Worker {
     const what = `worker ${this.slot} (pid ${this.pid}) of generation ${this.generation}`;
     const detail = this.stderrTail || undefined;
     if (!outcome.ready && outcome.aborted) {
-      throw new HotcycleError('ready', 'EABORTED', `${what}: readiness wait aborted (${outcome.aborted})`);
+      throw new HotcycleError('ready', ABORTED, `${what}: readiness wait aborted (${outcome.aborted})`);
     }
     // Ready too late (it exited meanwhile) counts as an exit.
     const exit = outcome.ready ? await this.exited : outcome.exit;

@@ -1,10 +1,10 @@
 // JSON Schemas of the control messages. Requests are checked by the servers, results by
 // the clients (the CLI and the sidecar), so a version skew shows up as a clear error.
+import { PHASES } from '../errors.ts';
 import { compileCheck } from './validate.ts';
-import type { CheckResult, ErrorBody, MasterStatus, ReloadRequest, ReloadResult } from './types.ts';
+import { MASTER_STATES, type CheckResult, type ErrorBody, type MasterStatus, type ReloadRequest, type ReloadResult } from './types.ts';
 
 const hash = { type: 'string', pattern: '^[0-9a-f]{64}$' } as const;
-const PHASES = ['check', 'plan', 'open', 'start', 'ready', 'commit', 'config', 'control', 'publish', 'watch', 'shutdown'];
 
 export const errorInfoSchema = {
   type: 'object',
@@ -75,7 +75,7 @@ export const masterStatusSchema = {
   properties: {
     driver: { type: 'string' },
     pid: { type: 'integer' },
-    state: { enum: ['starting', 'running', 'reloading', 'stopping'] },
+    state: { enum: MASTER_STATES },
     startedAt: { type: 'string' },
     generation: { type: 'integer' },
     configHash: { type: 'string' },

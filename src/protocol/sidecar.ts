@@ -13,7 +13,28 @@ export interface SyncRequest {
 }
 
 /** Where a version came from: the mounted source directory, or the ConfigMap through the API. */
-export type SyncOrigin = 'volume' | 'api';
+export const SYNC_ORIGINS = ['volume', 'api'] as const;
+export type SyncOrigin = (typeof SYNC_ORIGINS)[number];
+
+/**
+ * What a sync did with the version it read: `unchanged` and `stale` (nothing new), `rejected` (the
+ * checks found faults), `check-failed` (the checks could not run: retried), `not-retried` (the
+ * master rejected it before), `published`, `applied` (the master already ran it), `reloaded`,
+ * `reload-failed`, `interrupted` (the master died mid-cycle), `error` (reading or publishing).
+ */
+export const SYNC_OUTCOMES = [
+  'unchanged', 'stale', 'rejected', 'check-failed', 'not-retried', 'published', 'applied', 'reloaded', 'reload-failed', 'interrupted', 'error',
+] as const;
+export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
+
+/** A version whose checks could not run (no scratch space, a check command that cannot start…). */
+export interface CheckError {
+  configHash: string;
+  error: ErrorInfo;
+  /** Failed attempts in a row; the next one runs after `retryInMs`. */
+  attempts: number;
+  retryInMs: number;
+}
 
 export interface SyncResult {
   /** True when this sync wrote a new version into the live directory. */
@@ -24,8 +45,7 @@ export interface SyncResult {
   rejected?: Diagnostic[];
   /** The master's answer when this sync asked it to reload. */
   reload?: ReloadResult;
-  /** What happened, in a few words: `unchanged`, `published`, `applied`, `rejected`, … */
-  outcome: string;
+  outcome: SyncOutcome;
   /** A failure outside the checks and the reload (source unreadable, master unreachable). */
   error?: ErrorInfo;
   reason: string;
@@ -60,6 +80,8 @@ export interface SidecarStatus {
   sourceHash: string;
   /** Versions the master rejected; they are not retried without `force`. */
   failedHashes: string[];
+  /** The newest version's checks could not run; it is retried with backoff until they do. */
+  checkError?: CheckError;
   watch: WatchHealth;
   kube: { reporting: boolean; detail: string; configMap?: string; resourceVersion?: string };
   lastResults: SyncResult[];
@@ -90,10 +112,10 @@ const syncResult = {
     configHash: { type: 'string' },
     rejected: { type: 'array', items: diagnostic },
     reload: reloadResultSchema,
-    outcome: { type: 'string' },
+    outcome: { enum: SYNC_OUTCOMES },
     error: errorInfoSchema,
     reason: { type: 'string' },
-    origin: { enum: ['volume', 'api'] },
+    origin: { enum: SYNC_ORIGINS },
     startedAt: { type: 'string' },
     durationMs: { type: 'number' },
   },
@@ -115,6 +137,12 @@ const sidecarStatus = {
     appliedHash: { type: 'string' },
     sourceHash: { type: 'string' },
     failedHashes: { type: 'array', items: { type: 'string' } },
+    checkError: {
+      type: 'object',
+      required: ['configHash', 'error', 'attempts', 'retryInMs'],
+      properties: { configHash: { type: 'string' }, error: errorInfoSchema, attempts: { type: 'integer' }, retryInMs: { type: 'number' } },
+      additionalProperties: false,
+    },
     watch: {
       type: 'object',
       required: ['healthy', 'kind', 'events', 'missedChanges'],

@@ -38,6 +38,12 @@ export interface ReloadResult {
  */
 export const NOT_TRIED = 'EHASHMISMATCH';
 export const UNCONFIRMED = 'ENGINXRELOADTIMEOUT';
+/**
+ * Failed reloads the master's own shutdown cut short (or refused): no verdict on the version.
+ * ABORTED: a cycle rolled back mid-way; SHUTTING_DOWN: no cycle is started any more.
+ */
+export const ABORTED = 'EABORTED';
+export const SHUTTING_DOWN = 'ESHUTTINGDOWN';
 
 export interface CheckResult {
   ok: boolean;
@@ -69,7 +75,8 @@ export interface ListenerInfo {
   key: string;
 }
 
-export type MasterState = 'starting' | 'running' | 'reloading' | 'stopping';
+export const MASTER_STATES = ['starting', 'running', 'reloading', 'stopping'] as const;
+export type MasterState = (typeof MASTER_STATES)[number];
 
 export interface MasterStatus {
   driver: string;

@@ -33,7 +33,7 @@
 import { constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 import { DATA_DIR, type FileSet } from '../configset/fileset.ts';
 import { pathsToRemove, topLevelNames, validatePayload, withAncestors } from './payload.ts';
 
@@ -104,7 +104,7 @@ async function swapIn(targetDir: string, payload: FileSet, fsync: boolean): Prom
   } catch (error) {
     if (linked) await rm(tmpLink, { force: true }).catch(() => undefined);
     await rm(tsDir, { recursive: true, force: true }).catch(() => undefined);
-    const message = `writing a new version into ${targetDir} failed (the previous version is still live): ${describe(error)}`;
+    const message = `writing a new version into ${targetDir} failed (the previous version is still live): ${errorMessage(error)}`;
     throw publishError('EWRITE', message, error);
   }
   return path.basename(tsDir);
@@ -112,7 +112,7 @@ async function swapIn(targetDir: string, payload: FileSet, fsync: boolean): Prom
 
 async function checkTargetDir(targetDir: string): Promise<void> {
   const info = await stat(targetDir).catch((error: unknown) => {
-    throw publishError('ENOTARGET', `target directory ${targetDir} does not exist or cannot be read: ${describe(error)}`, error);
+    throw publishError('ENOTARGET', `target directory ${targetDir} does not exist or cannot be read: ${errorMessage(error)}`, error);
   });
   if (!info.isDirectory()) throw publishError('ENOTARGET', `target ${targetDir} is not a directory`);
 }
@@ -238,7 +238,7 @@ async function step<T>(code: 'EWRITE' | 'EFINISH', what: string, run: () => Prom
   } catch (error) {
     if (error instanceof HotcycleError) throw error;
     const state = code === 'EWRITE' ? 'the previous version is still live' : 'the new version is live';
-    throw publishError(code, `${what} failed (${state}): ${describe(error)}`, error);
+    throw publishError(code, `${what} failed (${state}): ${errorMessage(error)}`, error);
   }
 }
 
@@ -250,6 +250,3 @@ function errorCode(error: unknown): string {
   return error instanceof Error ? ((error as NodeJS.ErrnoException).code ?? '') : '';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

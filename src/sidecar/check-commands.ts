@@ -10,6 +10,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import type { CheckCommand } from '../config/types.ts';
+import { errorMessage, HotcycleError } from '../errors.ts';
 import { describeExit, waitForExit } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
@@ -23,7 +24,7 @@ const LOCATED = /^(?<file>[^\s:][^:]*):(?<line>\d+)(?::(?<col>\d+))?:\s*(?<messa
 
 export async function checkCommands(set: FileSet, commands: readonly CheckCommand[], declaredIn: string): Promise<Diagnostic[]> {
   if (commands.length === 0) return [];
-  const dir = await mkdtemp(path.join(tmpdir(), 'hotcycle-check-'));
+  const dir = await scratchDir();
   try {
     await writeSnapshot(dir, set);
     const found: Diagnostic[] = [];
@@ -31,6 +32,19 @@ export async function checkCommands(set: FileSet, commands: readonly CheckComman
     return found;
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A private directory for the copy; without one no command can run, which is not a finding. */
+async function scratchDir(): Promise<string> {
+  try {
+    return await mkdtemp(path.join(tmpdir(), 'hotcycle-check-'));
+  } catch (error) {
+    const reason = errorMessage(error);
+    throw new HotcycleError('check', 'ESCRATCH', `cannot create a scratch directory for check commands in ${tmpdir()}: ${reason}`, {
+      detail: 'check commands run in a copy of the version under TMPDIR: point TMPDIR at a writable directory (in Kubernetes, an emptyDir)',
+      cause: error,
+    });
   }
 }
 

@@ -18,7 +18,7 @@ import { HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { masterReload, masterStatus } from '../protocol/master-client.ts';
-import type { MasterStatus, ReloadResult } from '../protocol/types.ts';
+import { ABORTED, SHUTTING_DOWN, type MasterStatus, type ReloadResult } from '../protocol/types.ts';
 
 export type DriveOutcome =
   | { kind: 'current'; status: MasterStatus }
@@ -36,9 +36,9 @@ export interface ApplyRequest {
 }
 
 /** Codes that mean "no master to talk to right now", not "the master said no". */
-const NOT_UP = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT', 'ESHUTTINGDOWN']);
+const NOT_UP = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT', SHUTTING_DOWN]);
 /** Failed cycles that were interrupted, not rejected: the master shut down mid-cycle. */
-const INTERRUPTED = new Set(['EABORTED', 'ESHUTTINGDOWN']);
+const INTERRUPTED = new Set([ABORTED, SHUTTING_DOWN]);
 /** The master's request schema bounds `reason`. */
 const MAX_REASON = 200;
 const DEFAULT_BACKOFF: BackoffPolicy = { backoffMs: 100, maxBackoffMs: 2000 };

@@ -19,6 +19,9 @@ export class SidecarMetrics {
   readonly rejected = new Counter({
     name: 'hotcycle_config_rejected_total', help: "Config versions the sidecar's checks rejected (never published).", registers: [this.registry],
   });
+  readonly checkErrors = new Counter({
+    name: 'hotcycle_check_errors_total', help: 'Attempts to check a version that failed to run the checks at all (retried with backoff).', registers: [this.registry],
+  });
   readonly published = new Counter({
     name: 'hotcycle_config_published_total', help: 'Config versions written into the live directory.', registers: [this.registry],
   });

@@ -3,12 +3,14 @@
 // the Pod's annotations). Reporting never blocks the loop: the reporter only enqueues.
 import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
 import type { ErrorInfo } from '../errors.ts';
+import type { CheckError } from '../protocol/sidecar.ts';
 import type { Logger } from '../log.ts';
 import type { ReloadResult } from '../protocol/types.ts';
 import { shortHash } from '../configset/fileset.ts';
 import type { KubeReporter } from './kube/reporter.ts';
 import type { SidecarMetrics } from './metrics.ts';
-import type { Rollback, SyncEvents } from './syncer.ts';
+import type { Rollback } from './sync-decision.ts';
+import type { SyncEvents } from './syncer.ts';
 
 export class OutcomeRecorder implements SyncEvents {
   readonly #logger: Logger;
@@ -34,6 +36,14 @@ export class OutcomeRecorder implements SyncEvents {
       event: 'config.rejected', configHash: hash, phase: 'check', findings: diagnostics.length, diagnostics: diagnostics.map(formatDiagnostic),
     });
     this.#reporter?.configRejected({ configHash: hash, diagnostics });
+  }
+
+  checkFailed({ configHash, error, attempts, retryInMs }: CheckError): void {
+    this.#metrics.checkErrors.inc();
+    this.#logger.error(`checks of config ${shortHash(configHash)} could not run: ${error.message}; retrying in ${retryInMs} ms`, {
+      event: 'config.check-failed', configHash, phase: 'check', code: error.code, detail: error.detail, attempts, retryInMs,
+    });
+    this.#reporter?.checkFailed({ configHash, code: error.code, message: error.message, retryInMs });
   }
 
   published(hash: string, changed: boolean): void {

@@ -12,6 +12,7 @@
 //       event announced still goes through (and is counted with noteMissed()).
 import { watch, type FSWatcher } from 'chokidar';
 import path from 'node:path';
+import { errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type { WatchHealth } from '../protocol/sidecar.ts';
 import { DATA_DIR } from '../configset/fileset.ts';
@@ -47,7 +48,7 @@ export class SourceWatcher {
     this.#watcher = watch(options.dir, { depth: 0, ignoreInitial: true, followSymlinks: false, persistent: true });
     this.#watcher.on('all', (_event, changed) => this.#onEvent(changed));
     this.#watcher.on('error', (error) => {
-      this.#lastError = error instanceof Error ? error.message : String(error);
+      this.#lastError = errorMessage(error);
       options.logger.warn('source watch error', { event: 'watch.error', error: this.#lastError, dir: options.dir });
     });
     this.#resync = setInterval(() => options.onResync(), options.resyncMs); // (4)

@@ -96,7 +96,8 @@ for (const { name, args } of combinations()) {
     });
 
     test('the nginx driver accepts the server command after --, reading the live nginx.conf', (t) => {
-      const command = app.command!;
+      // hotcycle master's own arguments: what follows `master` (tini's `--` comes before it).
+      const command = app.command!.slice(app.command!.indexOf('master') + 1);
       if (!command.includes('--driver') || flag(command, '--driver') !== 'nginx') {
         assert.equal(command.indexOf('--'), -1, 'the native driver takes no command');
         return;
@@ -105,6 +106,24 @@ for (const { name, args } of combinations()) {
       assert.equal(nginx.confFile, `${LIVE}/nginx.conf`);
       assert.equal(nginx.errorLog, 'stderr');
       t.diagnostic(nginx.args.join(' '));
+    });
+
+    // Debian's tini parses every option it sees: without `--`, `tini hotcycle sidecar --source …`
+    // exits 1 with "invalid option". Everything after `--` is the program's.
+    test('tini, when it starts a command, ends its own options with --', () => {
+      for (const c of [app, sidecar]) {
+        const command = c.command!;
+        if (command[0] !== 'tini') continue;
+        assert.equal(command[1], '--', `${c.name}: ${command.slice(0, 3).join(' ')}`);
+      }
+    });
+
+    test('the sidecar runs check commands in a writable scratch emptyDir (TMPDIR) on its read-only root', () => {
+      const tmp = sidecar.env?.find((e) => e.name === 'TMPDIR')?.value;
+      assert.ok(tmp, 'TMPDIR is set');
+      const mount = sidecar.volumeMounts?.find((m) => m.mountPath === tmp);
+      assert.ok(mount && mount.readOnly !== true, `${tmp} is a writable mount`);
+      assert.deepEqual(pod.volumes?.find((v) => v.name === mount.name)?.emptyDir, {}, `${mount.name} is an emptyDir`);
     });
 
     test('the sidecar gets its Pod identity from the Downward API', () => {
@@ -120,6 +139,11 @@ describe('the default nginx.conf', async () => {
   const objects = await renderChart();
   const conf = (findObject(objects, 'ConfigMap').data as Record<string, string>)['nginx.conf']!;
   const { app } = parts(objects);
+
+  // `auto` counts the node's CPUs, not the container's limit, and a reload doubles the workers.
+  test('runs a fixed number of nginx workers, not auto', () => {
+    assert.match(conf, /^\s*worker_processes [1-9][0-9]*;/m);
+  });
 
   test('passes the sidecar\'s own nginx check', () => {
     assert.deepEqual(checkNginx(new Map([['nginx.conf', conf]])), []);

@@ -62,6 +62,13 @@ describe('bad values fail with a clear message', () => {
     assert.ok(ok.ok, ok.stderr);
   });
 
+  test('a readinessProbe from the values replaces the default one, never merges into it', async () => {
+    const probe = (d: Deployment) => d.spec!.template.spec!.containers.find((c) => c.name === 'app')!.readinessProbe;
+    assert.deepEqual(probe(findObject(await renderChart(), 'Deployment') as Deployment), { tcpSocket: { port: 'http' }, periodSeconds: 5 });
+    const given = findObject(await renderChart(['--set', 'app.readinessProbe.httpGet.path=/healthz', '--set', 'app.readinessProbe.httpGet.port=http']), 'Deployment') as Deployment;
+    assert.deepEqual(probe(given), { httpGet: { path: '/healthz', port: 'http' } });
+  });
+
   test('serviceAccount.create=false without a name is refused: the Role is never bound to the default ServiceAccount', async () => {
     const result = await runTool(helmPath(), ['template', 'x', CHART, '--set', 'serviceAccount.create=false']);
     assert.equal(result.ok, false, 'helm template accepted it');
@@ -74,16 +81,25 @@ describe('bad values fail with a clear message', () => {
 });
 
 describe('graceful termination', () => {
-  for (const drain of [30, 45, 300]) {
-    test(`terminationGracePeriodSeconds is above a ${drain} s drain, which the nginx driver is told`, async () => {
-      const deployment = findObject(await renderChart(['--set', `app.drainTimeoutSeconds=${drain}`]), 'Deployment') as Deployment;
+  // Shutdown delay (serving on while the endpoint removal propagates) + drain + margin.
+  for (const [delay, drain] of [[5, 30], [0, 45], [20, 300]] as const) {
+    test(`terminationGracePeriodSeconds covers a ${delay} s shutdown delay and a ${drain} s drain, which the master is told`, async () => {
+      const deployment = findObject(await renderChart(['--set', `app.drainTimeoutSeconds=${drain}`, '--set', `master.shutdownDelaySeconds=${delay}`]), 'Deployment') as Deployment;
       const pod = deployment.spec!.template.spec!;
-      assert.equal(pod.terminationGracePeriodSeconds, drain + 10);
-      const command = pod.containers[0]!.command!;
+      assert.equal(pod.terminationGracePeriodSeconds, delay + drain + 10);
+      const app = pod.containers[0]!;
+      const command = app.command!;
       assert.equal(command[command.indexOf('--shutdown-timeout') + 1], String(drain * 1000));
+      assert.equal(app.env?.find((e) => e.name === 'HOTCYCLE_SHUTDOWN_DELAY_MS')?.value, String(delay * 1000));
       for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
         assert.equal(container.lifecycle?.preStop, undefined, `${container.name} has a preStop hook`);
       }
     });
   }
+
+  test('the default shutdown delay is 5 s', async () => {
+    const pod = (findObject(await renderChart(), 'Deployment') as Deployment).spec!.template.spec!;
+    assert.equal(pod.containers[0]!.env?.find((e) => e.name === 'HOTCYCLE_SHUTDOWN_DELAY_MS')?.value, '5000');
+    assert.equal(pod.terminationGracePeriodSeconds, 5 + 30 + 10);
+  });
 });

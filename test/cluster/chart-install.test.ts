@@ -42,7 +42,7 @@ async function podsCreated(c: Cluster, namespace: string, deployment: string): P
 }
 
 test('the chart installs with every values set into a restricted namespace, and its pods pass admission', async (t) => {
-  const c = cluster();
+  const c = await cluster();
   await c.must(['apply', '-f', '-'], SERVICE_MONITOR_CRD);
   await c.must(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', '--timeout=60s']);
   for (const combination of combinations()) {
@@ -56,7 +56,7 @@ test('the chart installs with every values set into a restricted namespace, and 
 });
 
 test('kubectl apply -k deploy/kustomize works on a fresh cluster, into a restricted namespace of its own', async () => {
-  const c = cluster();
+  const c = await cluster();
   const applied = await c.kubectl(['apply', '-k', join(ROOT, 'deploy', 'kustomize')]);
   assert.ok(applied.ok, applied.stderr);
   const namespace = await c.json<{ metadata: { labels: Record<string, string> } }>(['get', 'namespace', 'hotcycle']);

@@ -64,10 +64,7 @@ async function install(c: Cluster, n: KubeletNode): Promise<{ namespace: string;
   const started = Date.now();
   const helm = await runTool(helmPath(), ['install', 'hotcycle', CHART, '--kubeconfig', c.info.kubeconfig, '--namespace', namespace,
     '--set', `image.repository=${APP_IMAGE.split(':')[0]},image.tag=dev,image.pullPolicy=Never`,
-    '--set', `sidecar.image.repository=${SIDECAR_IMAGE.split(':')[0]},sidecar.image.tag=dev,sidecar.image.pullPolicy=Never`,
-    // Issue 11, defect 0: Debian's tini takes `--source` as its own option unless `--` comes
-    // first. Fixed in the chart on branch `images` (0a9c386); same value, so harmless after it.
-    '--set-json', 'app.hotcycleCommand=["tini","--","hotcycle"]', '--set-json', 'sidecar.hotcycleCommand=["tini","--","hotcycle"]']);
+    '--set', `sidecar.image.repository=${SIDECAR_IMAGE.split(':')[0]},sidecar.image.tag=dev,sidecar.image.pullPolicy=Never`]);
   assert.ok(helm.ok, `helm install failed: ${helm.stderr}`);
   const rollout = await c.kubectl(['rollout', 'status', 'deployment/hotcycle', '-n', namespace, '--timeout=180s']);
   if (!rollout.ok) {

@@ -7,7 +7,7 @@
 // the Pod here, the API server only holds it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { boundToken, installRelease, kubectlWithToken, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
+import { apiAs, boundToken, installRelease, sidecarEnv, type ApiAnswer, type Release } from '../helpers/cluster/release.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { demoConfig, fixture, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -19,7 +19,7 @@ let pod: Pod;
 let port: number;
 
 before(async () => {
-  release = await installRelease(cluster(), 'report');
+  release = await installRelease(await cluster(), 'report');
   assert.ok(release.pods.length >= 2, 'the default values make two replicas');
   port = await freePort();
   pod = await Pod.create({ 'message.txt': 'one' }, demoConfig(port, { count: 1 }));
@@ -30,7 +30,7 @@ interface EventList { items: Array<{ reason: string; type: string; message?: str
 const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok';
 
 test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; the annotations match hotcycle status', async () => {
-  const c = cluster();
+  const c = await cluster();
   const self = release.pods[0]!;
   const sidecar = await pod.startSidecar(['--log-level', 'debug'], await sidecarEnv(c, release, self, pod.dir, { withUid: false }));
   await sidecar.waitForLog((l) => l.event === 'kube-reporting' && l.enabled === true);
@@ -67,29 +67,30 @@ test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; th
 });
 
 test('least privilege: the sidecar\'s token patches only its own Pod\'s hotcycle.dev/* annotations, and reads no Secret', async () => {
-  const c = cluster();
+  const c = await cluster();
   const [self, other] = [release.pods[0]!, release.pods[1]!];
   const token = await boundToken(c, release, self);
-  const as = (args: string[]) => kubectlWithToken(c, token, pod.dir, ['-n', release.namespace, ...args]);
-  const merge = (name: string, patch: object) => as(['patch', 'pod', name, '--type', 'merge', '-p', JSON.stringify(patch)]);
+  const pods = `/api/v1/namespaces/${release.namespace}/pods`;
+  const patch = (name: string, body: object, type?: string) => apiAs(c, token, 'PATCH', `${pods}/${name}`, body, type);
+  const annotate = (name: string, key: string) => patch(name, { metadata: { annotations: { [key]: '42' } } });
 
-  const own = await merge(self.name, { metadata: { annotations: { 'hotcycle.dev/generation': '42' } } });
-  assert.ok(own.ok, `its own Pod's hotcycle.dev/* annotation: ${own.stderr}`);
-  const denied: Array<[string, ReturnType<typeof merge>, RegExp]> = [
-    ['another Pod', merge(other.name, { metadata: { annotations: { 'hotcycle.dev/generation': '42' } } }), /may patch only its own Pod/],
-    ['a label', merge(self.name, { metadata: { labels: { tier: 'evil' } } }), /may change only hotcycle\.dev\/\* annotations/],
-    ['another annotation', merge(self.name, { metadata: { annotations: { 'example.com/owner': 'evil' } } }), /may change only hotcycle\.dev\/\* annotations/],
-    ['the image', as(['set', 'image', `pod/${self.name}`, '*=evil:latest']), /may change only hotcycle\.dev\/\* annotations \(not the spec/],
+  const own = await annotate(self.name, 'hotcycle.dev/generation');
+  assert.equal(own.status, 200, `its own Pod's hotcycle.dev/* annotation: ${own.body.message}`);
+  const denied: Array<[string, Promise<ApiAnswer>, RegExp]> = [
+    ['another Pod', annotate(other.name, 'hotcycle.dev/generation'), /may patch only its own Pod/],
+    ['a label', patch(self.name, { metadata: { labels: { tier: 'evil' } } }), /may change only hotcycle\.dev\/\* annotations/],
+    ['another annotation', annotate(self.name, 'example.com/owner'), /may change only hotcycle\.dev\/\* annotations/],
+    ['the image', patch(self.name, { spec: { containers: [{ name: 'app', image: 'evil:latest' }] } }, 'application/strategic-merge-patch+json'),
+      /may change only hotcycle\.dev\/\* annotations \(not the spec/],
   ];
-  for (const [what, result, message] of denied) {
-    const { ok, stderr } = await result;
-    assert.equal(ok, false, `${what} was allowed`);
-    assert.match(stderr, /ValidatingAdmissionPolicy/, `${what}: denied by the chart's policy`);
-    assert.match(stderr, message, what);
+  for (const [what, answer, message] of denied) {
+    const { status, body } = await answer;
+    assert.equal(status, 403, `${what}: ${status} ${body.message}`);
+    assert.match(body.message ?? '', /ValidatingAdmissionPolicy/, `${what}: denied by the chart's policy`);
+    assert.match(body.message ?? '', message, what);
   }
-  for (const args of [['get', 'secrets'], ['get', 'secret', 'any'], ['get', 'configmaps']]) {
-    const read = await as(args);
-    assert.equal(read.ok, false, `${args.join(' ')} was allowed`);
-    assert.match(read.stderr, /Forbidden|forbidden/);
+  for (const path of [`/api/v1/namespaces/${release.namespace}/secrets`, `/api/v1/namespaces/${release.namespace}/configmaps`, `${pods}/${self.name}`]) {
+    const read = await apiAs(c, token, 'GET', path);
+    assert.equal(read.status, 403, `GET ${path} was allowed`);
   }
 });

@@ -48,17 +48,24 @@ export class MasterProcess {
   #process!: LoggedProcess;
 
   readonly #cli: string;
+  readonly #args: readonly string[];
+  readonly #env: NodeJS.ProcessEnv;
 
-  private constructor(dir: string, cli = CLI) {
+  private constructor(dir: string, cli = CLI, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}) {
     this.dir = dir;
     this.#cli = cli;
+    this.#args = args;
+    this.#env = env;
     this.configDir = join(dir, 'config');
     this.socket = join(dir, 'run', 'master.sock');
   }
 
   /** Writes the config, starts the master, and waits until it serves (or exits). */
-  static async start(config: HotcycleYaml | string, files: Record<string, string> = { 'message.txt': 'one' }, options: { cli?: string } = {}): Promise<MasterProcess> {
-    const master = new MasterProcess(await mkdtemp(join(tmpdir(), 'hotcycle-test-')), options.cli);
+  static async start(
+    config: HotcycleYaml | string, files: Record<string, string> = { 'message.txt': 'one' },
+    options: { cli?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<MasterProcess> {
+    const master = new MasterProcess(await mkdtemp(join(tmpdir(), 'hotcycle-test-')), options.cli, options.args, options.env);
     await mkdir(master.configDir);
     await master.writeConfig(config);
     for (const [name, text] of Object.entries(files)) await master.writeFile(name, text);
@@ -70,7 +77,7 @@ export class MasterProcess {
 
   /** A new master on the same directory, config and socket path (an app container restart). */
   static async restartIn(previous: MasterProcess): Promise<MasterProcess> {
-    const master = new MasterProcess(previous.dir, previous.#cli);
+    const master = new MasterProcess(previous.dir, previous.#cli, previous.#args, previous.#env);
     master.#spawn();
     const first = await Promise.race([master.waitForLog((l) => l.event === 'master.ready'), master.exited.then(() => null)]);
     if (!first) throw new Error(`master exited before serving:\n${master.output.join('\n')}`);
@@ -78,7 +85,7 @@ export class MasterProcess {
   }
 
   #spawn(): void {
-    this.#process = new LoggedProcess([process.execPath, this.#cli, 'master', '--config-dir', this.configDir, '--socket', this.socket]);
+    this.#process = new LoggedProcess([process.execPath, this.#cli, 'master', '--config-dir', this.configDir, '--socket', this.socket, ...this.#args], this.#env);
   }
 
   get child(): ChildProcess {

@@ -16,6 +16,8 @@ export interface Tmpfs {
    * test to run out there); resolves with a function that frees them again.
    */
   useInodes(spare: number): Promise<() => Promise<void>>;
+  /** Remounts it read-only (writes fail with a real EROFS, root or not) or read-write again. */
+  setReadOnly(readOnly: boolean): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,9 @@ export async function mountTmpfs(options: { size: string; inodes?: number }): Pr
       await mkdir(filler, { recursive: true });
       for (let i = 0; (await statfs(dir)).ffree > spare; i++) await writeFile(path.join(filler, String(i)), '');
       return () => rm(filler, { recursive: true });
+    },
+    async setReadOnly(readOnly) {
+      await run('mount', ['-o', `remount,${readOnly ? 'ro' : 'rw'}`, dir]);
     },
     async close() {
       if (closed) return;

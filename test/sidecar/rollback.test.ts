@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { NOT_TRIED, UNCONFIRMED } from '../../src/protocol/types.ts';
-import { afterFailedReload } from '../../src/sidecar/syncer.ts';
+import { afterFailedReload } from '../../src/sidecar/sync-decision.ts';
 
 const error = (code: string) => ({ phase: 'ready' as const, code, message: code });
 

@@ -2,6 +2,7 @@
 {{- define "hotcycle.sourceDir" -}}/etc/hotcycle/source{{- end }}
 {{- define "hotcycle.liveDir" -}}/etc/hotcycle/live{{- end }}
 {{- define "hotcycle.runDir" -}}/run/hotcycle{{- end }}
+{{- define "hotcycle.sidecarTmpDir" -}}/tmp{{- end }}
 {{- define "hotcycle.masterSocket" -}}/run/hotcycle/master.sock{{- end }}
 {{- define "hotcycle.sidecarSocket" -}}/run/hotcycle/sidecar.sock{{- end }}
 {{- define "hotcycle.schemasDir" -}}/etc/hotcycle/schemas{{- end }}
@@ -69,9 +70,10 @@ runs under it.
 {{- printf "%s:%s" .image.repository (default .root.Chart.AppVersion .image.tag) }}
 {{- end }}
 
-{{/* SIGTERM drains for drainTimeoutSeconds; kubelet must not SIGKILL before that. */}}
+{{/* SIGTERM: serve on for the shutdown delay, then drain for drainTimeoutSeconds; kubelet must
+not SIGKILL before both are over. */}}
 {{- define "hotcycle.terminationGracePeriodSeconds" -}}
-{{- add .Values.app.drainTimeoutSeconds .Values.app.terminationGraceMarginSeconds }}
+{{- add .Values.master.shutdownDelaySeconds .Values.app.drainTimeoutSeconds .Values.app.terminationGraceMarginSeconds }}
 {{- end }}
 
 {{/* The main container: `hotcycle master` with the driver's arguments. */}}

@@ -1,5 +1,5 @@
 import { formatDiagnostic, type Diagnostic } from '../../checks/diagnostic.ts';
-import { toErrorInfo, type ErrorInfo } from '../../errors.ts';
+import { errorMessage, toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import { readConfigSet } from '../../configset/snapshot.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../sidecar/gate.ts';
@@ -49,7 +49,7 @@ ${describe(SETTINGS.driver, 'NAME')}
       try {
         return parseSchemaFlag(flag);
       } catch (error) {
-        throw new UsageError(error instanceof Error ? error.message : String(error));
+        throw new UsageError(errorMessage(error));
       }
     });
     const dir = positionals[0] ?? resolve(SETTINGS.configDir, values['config-dir']);

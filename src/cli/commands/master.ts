@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.ts';
 import { createLogger, type LogFormat, type Logger } from '../../log.ts';
 import { parseNginxCommand, type NginxCommand } from '../../master/drivers/nginx/command.ts';
 import type { MasterOptions } from '../../master/main.ts';
@@ -29,13 +30,19 @@ workers to be told to quit (commit). A configuration nginx refuses at reload (e.
 already taken) is a failed reload with nginx's own [emerg] message; nginx keeps serving
 the old one. nginx exiting on its own makes the master exit 1 (the container restarts).
 
-Signals: SIGHUP reloads; SIGTERM/SIGINT drain every worker (nginx: SIGQUIT) and exit 0;
-a second one forces (SIGKILL) and exits 1.
+Signals: SIGHUP reloads. SIGTERM/SIGINT refuse new reloads (ESHUTTINGDOWN) and roll back a
+reload in progress; with --shutdown-delay-ms N, every listener stays open and served for N ms
+more (Services and load balancers keep sending new connections to a terminating pod until
+its endpoint removal reaches them; set the pod's terminationGracePeriodSeconds above the
+delay plus the drain timeout); then every worker drains (nginx: SIGQUIT) and the master
+exits 0. A second signal during the delay skips the rest of it; during the drain it forces
+(SIGKILL) and exits 1.
 
 Options:
 ${describe(SETTINGS.configDir, 'DIR')}
 ${describe(SETTINGS.masterSocket)}
 ${describe(SETTINGS.stateDir, 'DIR')}
+${describe(SETTINGS.shutdownDelayMs, 'MS')}
   --driver NAME              native (hotcycle.yaml describes the workers) or nginx (the command
                              after -- runs nginx) (env HOTCYCLE_DRIVER; default native)
   --shutdown-timeout MS      nginx: SIGQUIT, then SIGKILL after MS (default 30000)
@@ -56,6 +63,7 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       'config-dir': { type: 'string' }, socket: { type: 'string' }, 'state-dir': { type: 'string' },
       driver: { type: 'string' }, 'log-format': { type: 'string' }, 'log-level': { type: 'string' },
       'shutdown-timeout': { type: 'string' }, 'reload-timeout': { type: 'string' }, 'max-draining': { type: 'string' },
+      'shutdown-delay-ms': { type: 'string' },
     }, true);
     if (values.help) return printHelp(this);
     const driver = values.driver ?? process.env.HOTCYCLE_DRIVER ?? 'native';
@@ -71,6 +79,7 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       configDir: resolve(SETTINGS.configDir, values['config-dir']),
       socketPath: resolve(SETTINGS.masterSocket, values.socket),
       stateDir: resolve(SETTINGS.stateDir, values['state-dir']) || undefined,
+      shutdownDelayMs: count(resolve(SETTINGS.shutdownDelayMs, values['shutdown-delay-ms']), '--shutdown-delay-ms', 0),
       logger,
     };
     if (driver === 'native') {
@@ -103,7 +112,7 @@ function nginxCommand(argv: string[]): NginxCommand {
   try {
     return parseNginxCommand(argv);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }
 

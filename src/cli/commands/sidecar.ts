@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.ts';
 import { createLogger, type LogFormat } from '../../log.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { SIDECAR_DRIVERS, type SidecarDriver } from '../../sidecar/gate.ts';
@@ -100,6 +101,6 @@ function schemaFlag(flag: string): ReturnType<typeof parseSchemaFlag> {
   try {
     return parseSchemaFlag(flag);
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(errorMessage(error));
   }
 }

@@ -1,13 +1,14 @@
 // The native driver: hotcycle itself is the master of a worker pool described by the
-// reloadable hotcycle.yaml. It keeps the current cycle and every generation still
-// draining, and builds each new cycle with initCycle.
-import { rm } from 'node:fs/promises';
+// reloadable hotcycle.yaml. Its registry is the one record of the current cycle and every
+// generation starting or draining; each new cycle is built with initCycle.
 import { join } from 'node:path';
 import type { Logger } from '../../log.ts';
-import { initCycle, loadConfigSet, type Cycle } from '../cycle.ts';
+import { initCycle, loadConfigSet, type CycleEffects } from '../cycle.ts';
+import { osEffects, removeSnapshot } from '../cycle-effects.ts';
 import type { Driver, DriverOutcome, DriverStatus, ReloadContext } from '../driver.ts';
-import type { Generation, GenerationHooks } from '../generation.ts';
 import { closeListeners, planListeners } from '../listeners.ts';
+import { readExpectedVersion } from '../../configset/snapshot.ts';
+import { GenerationRegistry } from '../registry.ts';
 
 export interface NativeDriverOptions {
   configDir: string;
@@ -22,47 +23,37 @@ export interface NativeDriverOptions {
 export class NativeDriver implements Driver {
   readonly name = 'native';
   readonly #options: NativeDriverOptions;
-  readonly #draining = new Map<Generation, Promise<void>>();
-  readonly #hooks: GenerationHooks;
-  #current: Cycle | null = null;
-  #starting: Generation | null = null;
+  readonly #effects: CycleEffects;
+  readonly #registry: GenerationRegistry;
   #attempts = 0;
 
   constructor(options: NativeDriverOptions) {
     this.#options = options;
     const output = options.output ?? defaultOutput;
-    this.#hooks = {
+    this.#effects = osEffects({
       logger: options.logger,
       onOutput: (line, stream) => output(line, stream),
       scheduleRespawn: options.schedule,
-    };
+    });
+    this.#registry = new GenerationRegistry({ removeSnapshot, logger: options.logger });
   }
 
   async reload(ctx: ReloadContext): Promise<DriverOutcome> {
     // Every attempt gets its own number, so a rolled-back generation that still drains
     // never shares a number (or a snapshot directory) with the next one.
     const generation = ++this.#attempts;
-    try {
-      this.#current = await this.#initCycle(generation, ctx);
-    } finally {
-      this.#starting = null;
-    }
-    return { generation, configHash: this.#current.configHash };
-  }
-
-  #initCycle(generation: number, ctx: ReloadContext): Promise<Cycle> {
-    return initCycle(this.#current, generation, {
+    const cycle = await initCycle(generation, {
       configDir: this.#options.configDir,
       stateDir: this.#options.stateDir,
       baseEnv: workerBaseEnv(process.env),
-      hooks: this.#hooks,
+      effects: this.#effects,
+      registry: this.#registry,
       clock: ctx.clock,
       signal: ctx.signal,
       expectHash: ctx.expectHash,
       observed: ctx.observed,
-      retire: (workers) => this.#retire(workers),
-      starting: (workers) => (this.#starting = workers),
     });
+    return { generation, configHash: cycle.configHash };
   }
 
   check(): Promise<{ configHash: string }> {
@@ -70,45 +61,29 @@ export class NativeDriver implements Driver {
   }
 
   status(): DriverStatus {
-    const current = this.#current;
-    const generations = [...(this.#starting ? [this.#starting] : []), ...(current ? [current.workers] : []), ...this.#draining.keys()];
+    const current = this.#registry.current;
     return {
       generation: current?.generation ?? 0,
       configHash: current?.configHash ?? '',
       listeners: (current?.listeners ?? []).map((l) => ({ name: l.name, key: l.key })),
-      generations: generations.sort((a, b) => b.number - a.number).map((g) => g.status()),
+      generations: this.#registry.status(),
     };
   }
 
   async shutdown(force: boolean): Promise<void> {
-    const all = [...(this.#starting ? [this.#starting] : []), ...(this.#current ? [this.#current.workers] : []), ...this.#draining.keys()];
-    if (this.#current) {
-      this.#retire(this.#current.workers);
-      // As nginx's master on QUIT: stop listening at once, so clients that arrive during the
-      // drain are refused (and retry elsewhere) instead of waiting in a backlog nobody accepts.
-      closeListeners(this.#current.listeners);
-      this.#current = null;
-    }
-    if (force) await Promise.all(all.map((g) => g.kill()));
-    await Promise.all(this.#draining.values());
-    await rm(join(this.#options.stateDir, 'generations'), { recursive: true, force: true });
-  }
-
-  #retire(workers: Generation): void {
-    if (this.#draining.has(workers)) return;
-    const drained = workers.stop().then(async (results) => {
-      await rm(workers.spec.snapshotDir, { recursive: true, force: true });
-      this.#draining.delete(workers);
-      const forced = results.filter((r) => r.forced).length;
-      this.#options.logger.info('generation drained', { event: 'generation.drained', generation: workers.number, forced });
-    });
-    this.#draining.set(workers, drained);
+    const current = this.#registry.retireCurrent();
+    // As nginx's master on QUIT: stop listening at once, so clients that arrive during the
+    // drain are refused (and retry elsewhere) instead of waiting in a backlog nobody accepts.
+    if (current) closeListeners(current.listeners);
+    if (force) await Promise.all(this.#registry.all().map((g) => g.kill()));
+    await this.#registry.drained();
+    await removeSnapshot(join(this.#options.stateDir, 'generations'));
   }
 }
 
 /** The native driver's check phase on its own: hotcycle.yaml valid, every address parses. */
 export async function checkConfigDir(configDir: string): Promise<{ configHash: string }> {
-  const { config, configHash } = await loadConfigSet(configDir);
+  const { config, configHash } = await loadConfigSet(configDir, undefined, {}, { readVersion: readExpectedVersion });
   planListeners([], config.listeners);
   return { configHash };
 }

@@ -17,6 +17,7 @@
 // Needs RBAC: core configmaps `list`, `watch` in the Pod's namespace.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import { configMapFiles } from './configmap-files.ts';
@@ -91,7 +92,7 @@ class Watcher implements ConfigMapWatch {
         else this.#delayMs = this.#options.backoff?.initialMs ?? 500; // (3)
       } catch (error) {
         if (this.#abort.signal.aborted) break;
-        logger.warn('configmap watch failed', { event: 'configmap-watch', name, error: describe(error), retryInMs: this.#delayMs });
+        logger.warn('configmap watch failed', { event: 'configmap-watch', name, error: errorMessage(error), retryInMs: this.#delayMs });
         await this.#backoff(); // (5)
       }
     }
@@ -150,7 +151,7 @@ class Watcher implements ConfigMapWatch {
     this.#delivery = this.#delivery
       .then(() => this.#options.onData(files, rv))
       .catch((error: unknown) => {
-        this.#options.logger.error('configmap watch: onData failed', { event: 'configmap-watch', error: describe(error) });
+        this.#options.logger.error('configmap watch: onData failed', { event: 'configmap-watch', error: errorMessage(error) });
       });
   }
 
@@ -170,6 +171,3 @@ function isTimeout(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === 'TimeoutError';
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -5,7 +5,7 @@
 import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
 import { formatDiagnostic } from '../../checks/diagnostic.ts';
 import { shortHash } from '../../configset/fileset.ts';
-import type { ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport } from './types.ts';
+import type { CheckFailedReport, ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport } from './types.ts';
 
 export const REPORTING_CONTROLLER = 'hotcycle.dev/sidecar';
 /** events.k8s.io/v1 `note` limit, in bytes (NoteLengthLimit in Kubernetes' event validation). */
@@ -16,7 +16,7 @@ export const ANNOTATION_RELOADED_AT = 'hotcycle.dev/reloaded-at';
 
 const ELLIPSIS = '…';
 
-export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected';
+export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed';
 
 export interface EventSpec {
   reason: EventReason;
@@ -33,6 +33,12 @@ export function reloadedEvent(r: ReloadedReport): EventSpec {
 export function reloadFailedEvent(r: ReloadFailedReport): EventSpec {
   const note = `Reload to config ${shortHash(r.configHash)} failed in phase ${r.phase}: ${r.message}`;
   return { reason: 'ReloadFailed', type: 'Warning', action: 'Reload', note: truncateNote(note) };
+}
+
+/** Deterministic for one version and cause (the retry delay is left out), so retries aggregate. */
+export function checkFailedEvent(r: CheckFailedReport): EventSpec {
+  const note = `Checks of config ${shortHash(r.configHash)} could not run (${r.code}): ${r.message}; retrying`;
+  return { reason: 'CheckFailed', type: 'Warning', action: 'Check', note: truncateNote(note) };
 }
 
 /** Lists as many `file:line:col: message` findings as fit, then how many were left out. */

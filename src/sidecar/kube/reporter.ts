@@ -8,16 +8,17 @@ import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernete
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
-  annotationPatch, buildEventBody, configRejectedEvent, eventName, reloadedEvent, reloadFailedEvent, type EventSpec,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, reloadedEvent, reloadFailedEvent, type EventSpec,
 } from './events.ts';
 import { ReportQueue } from './report-queue.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
-import type { ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport, ReportOutcome } from './types.ts';
+import type { CheckFailedReport, ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport, ReportOutcome } from './types.ts';
 
 export interface KubeReporter {
   reloaded(report: ReloadedReport): void;
   reloadFailed(report: ReloadFailedReport): void;
   configRejected(report: ConfigRejectedReport): void;
+  checkFailed(report: CheckFailedReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
   /** Idempotent; waits up to `closeGraceMs` for queued reports, then drops the rest. */
@@ -73,6 +74,10 @@ class Reporter implements KubeReporter {
 
   configRejected(report: ConfigRejectedReport): void {
     this.#event(configRejectedEvent(report));
+  }
+
+  checkFailed(report: CheckFailedReport): void {
+    this.#event(checkFailedEvent(report));
   }
 
   flush(): Promise<void> {

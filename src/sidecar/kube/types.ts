@@ -31,6 +31,14 @@ export interface ConfigRejectedReport {
   diagnostics: Diagnostic[];
 }
 
+/** The sidecar's checks could not run on a version (no scratch space…); it is retried. */
+export interface CheckFailedReport {
+  configHash: string;
+  code: string;
+  message: string;
+  retryInMs: number;
+}
+
 /** Which API call a report became: an Event on the Pod, or the Pod's annotations. */
 export type ReportCall = 'event' | 'annotations';
 

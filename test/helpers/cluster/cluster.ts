@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
+import { after } from 'node:test';
 import { promisify } from 'node:util';
 import { kubectlPath } from '../../charts/k8s-tools.ts';
 import { startApiServer, startControllerManager, startEtcd, startScheduler, type ApiServer } from './components.ts';
@@ -137,17 +137,14 @@ export async function kubectlAs(kubeconfig: string, args: string[], input?: stri
   }
 }
 
-/** The run's shared cluster, or a private one started before and stopped after this file. */
-export function useCluster(): () => Cluster {
-  let cluster: Cluster | undefined;
-  before(async () => {
-    cluster = Cluster.attached() ?? await Cluster.start();
-  }, { timeout: 180_000 });
-  after(() => cluster?.stop());
-  return () => {
-    if (!cluster) throw new Error('the cluster is not started yet (use it inside a test)');
-    return cluster;
-  };
+/**
+ * The run's shared cluster, or a private one started on first use and stopped after this file:
+ * `const cluster = useCluster(); … const c = await cluster();`.
+ */
+export function useCluster(): () => Promise<Cluster> {
+  let cluster: Promise<Cluster> | undefined;
+  after(async () => (await cluster?.catch(() => undefined))?.stop());
+  return () => (cluster ??= Promise.resolve(Cluster.attached() ?? Cluster.start()));
 }
 
 async function mkdirp(dir: string): Promise<string> {

@@ -2,10 +2,11 @@
 // would see: the Pod objects kube-controller-manager created, a service-account token the
 // TokenRequest API bound to one of them (what kubelet projects into the Pod), and the
 // in-cluster environment a hotcycle process needs to use it (HOTCYCLE_KUBE_ROOT).
+import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { join } from 'node:path';
 import { CHART, helmPath, runTool } from '../../charts/k8s-tools.ts';
-import { kubectlAs, writeServiceAccount, type Cluster, type KubectlResult } from './cluster.ts';
-import { writeFile } from 'node:fs/promises';
+import { writeServiceAccount, type Cluster } from './cluster.ts';
 
 export interface PodRef { name: string; uid: string }
 
@@ -44,14 +45,24 @@ export async function sidecarEnv(cluster: Cluster, release: Release, pod: PodRef
   };
 }
 
-/** kubectl with a bearer token (the sidecar's own identity), not the admin's certificate. */
-export async function kubectlWithToken(cluster: Cluster, token: string, dir: string, args: string[]): Promise<KubectlResult> {
-  const kubeconfig = join(dir, `token-${Math.random().toString(36).slice(2)}.kubeconfig`);
-  await writeFile(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'current-context: t',
-    'clusters: [{ name: t, cluster: { server: "' + cluster.info.server + '", certificate-authority: "' + cluster.info.pki.caCert + '" } }]',
-    'users: [{ name: t, user: { token: "' + token + '" } }]',
-    'contexts: [{ name: t, context: { cluster: t, user: t } }]', '',
-  ].join('\n'));
-  return kubectlAs(kubeconfig, args);
+export interface ApiAnswer { status: number; body: { message?: string; [key: string]: unknown } }
+
+/**
+ * One API request as the holder of `token` (the sidecar's own identity, not the admin's
+ * certificate), without kubectl: `kubectl patch` reads the object first, which the sidecar's
+ * Role does not allow and the sidecar never does.
+ */
+export function apiAs(cluster: Cluster, token: string, method: string, path: string, body?: object, contentType = 'application/merge-patch+json'): Promise<ApiAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(path, cluster.info.server), {
+      method, ca: readFileSync(cluster.info.pki.caCert),
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': contentType } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) as ApiAnswer['body'] : {} });
+      });
+    });
+    req.on('error', reject).end(body ? JSON.stringify(body) : undefined);
+  });
 }

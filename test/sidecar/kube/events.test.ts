@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V1MicroTime } from '@kubernetes/client-node';
 import {
-  annotationPatch, buildEventBody, configRejectedEvent, eventName, NOTE_LIMIT_BYTES, reloadedEvent, truncateNote,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, NOTE_LIMIT_BYTES, reloadedEvent, truncateNote,
 } from '../../../src/sidecar/kube/events.ts';
 
 describe('truncateNote', () => {
@@ -31,6 +31,14 @@ describe('event specs', () => {
     assert.ok(Buffer.byteLength(note) <= NOTE_LIMIT_BYTES);
     const shown = note.split('; ').length;
     assert.match(note, new RegExp(`^Config ffffffffffff rejected: nginx.conf:1:1: unexpected ";"; .* \\(\\+${200 - shown} more\\)$`));
+  });
+
+  test('CheckFailed is a Warning whose note is the same on every retry of one cause', () => {
+    const report = { configHash: 'ab'.repeat(32), code: 'ESCRATCH', message: 'cannot create a scratch directory', retryInMs: 1000 };
+    const first = checkFailedEvent(report);
+    assert.deepEqual(checkFailedEvent({ ...report, retryInMs: 60_000 }), first);
+    assert.deepEqual([first.reason, first.type, first.action], ['CheckFailed', 'Warning', 'Check']);
+    assert.equal(first.note, 'Checks of config abababababab could not run (ESCRATCH): cannot create a scratch directory; retrying');
   });
 
   test('the Event body carries a microsecond eventTime and the Pod as regarding', () => {

@@ -10,7 +10,7 @@
 import { constants } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../../checks/diagnostic.ts';
-import { HotcycleError } from '../../../errors.ts';
+import { errorMessage, HotcycleError } from '../../../errors.ts';
 import { execWithOutput, type ExecResult } from '../../../process/pipes.ts';
 import { testArgs, type NginxCommand } from './command.ts';
 import { parseLogLine } from './errorlog.ts';
@@ -71,7 +71,7 @@ async function execNginx(binary: string, args: string[], timeoutMs: number): Pro
   try {
     result = await execWithOutput(binary, args, { timeoutMs });
   } catch (error) {
-    throw new HotcycleError('check', 'ENGINXEXEC', `cannot run ${binary}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new HotcycleError('check', 'ENGINXEXEC', `cannot run ${binary}: ${errorMessage(error)}`, { cause: error });
   }
   if (result.timedOut) {
     throw new HotcycleError('check', 'ENGINXCHECKTIMEOUT', `nginx -t did not finish within ${timeoutMs} ms`, { detail: result.stderr });

@@ -3,6 +3,7 @@
 // own error — the deadline, the master's shutdown (abort), and nginx itself exiting.
 import { setTimeout as delay } from 'node:timers/promises';
 import { HotcycleError, type Phase } from '../../../errors.ts';
+import { SHUTTING_DOWN } from '../../../protocol/types.ts';
 import { describeExit, type ExitInfo } from '../../../process/exit.ts';
 
 export interface WaitOptions {
@@ -25,7 +26,7 @@ export async function pollUntil<T>(step: () => Promise<T | null>, options: WaitO
     if (exit) {
       throw new HotcycleError(options.phase, 'ENGINXEXITED', `nginx ${describeExit(exit)}`, { detail: options.tail() });
     }
-    if (options.signal.aborted) throw new HotcycleError(options.phase, 'ESHUTTINGDOWN', 'the master is shutting down; stopped waiting for nginx');
+    if (options.signal.aborted) throw new HotcycleError(options.phase, SHUTTING_DOWN, 'the master is shutting down; stopped waiting for nginx');
     if (Date.now() >= options.deadline) throw options.timeoutError();
     await delay(options.pollMs);
   }
