@@ -21,7 +21,7 @@ KUBELET_PAUSE_IMAGE=registry.k8s.io/pause:3.10
 ensure_kubelet_runtime() {
   local root key dir
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  kubelet_debian containerd runc buildah podman gcc libc6-dev iproute2 || return 1
+  kubelet_debian containerd runc buildah podman gcc libc6-dev iproute2 socat || return 1
   key=$(cat "$root/test/cluster/kubelet/pause.c" <(echo "$KUBELET_CNI_PLUGINS_VERSION $KUBELET_PAUSE_IMAGE") <(go env GOVERSION) | sha256sum | cut -c1-16)
   dir="$root/.tools/kubelet/$key"
   if [ ! -f "$dir/.complete" ]; then

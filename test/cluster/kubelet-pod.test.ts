@@ -84,6 +84,12 @@ async function getOnPodLoopback(c: Cluster, namespace: string, pod: string, url 
 
 let release: { namespace: string; pods: PodStatus[] } | undefined;
 
+/** Follows the Events of one Pod with one reason (`kubectl get events -w`): one line per Event, its message. */
+function watchEvents(c: Cluster, namespace: string, podUid: string, reason: string): LoggedProcess {
+  return new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'get', 'events', '-n', namespace, '-w', '--no-headers',
+    '--field-selector', `involvedObject.uid=${podUid},reason=${reason}`, '-o', 'custom-columns=MESSAGE:.message']);
+}
+
 test('kubelet runs the chart\'s pods: Running and Ready on node localhost, serving on the pod\'s loopback', async () => {
   const { cluster: c, node: n } = ready();
   release = await install(c, n);
@@ -102,12 +108,14 @@ test('kubelet runs the chart\'s pods: Running and Ready on node localhost, servi
     const status = JSON.parse(await c.must(['exec', '-n', namespace, pod.metadata.name, '-c', 'hotcycle', '--', 'hotcycle', 'status', '--json'])) as unknown;
     assert.ok(status && typeof status === 'object', 'hotcycle status --json answers through kubectl exec');
   }
+  // The sidecars' way to the API server for the tests after this one (no kube-proxy here).
+  for (const pod of pods) await n.serviceInPod(c, pod.metadata.uid);
   // The containers are containerd's, created by kubelet through the CRI: two per pod and the sandbox.
   const containers = (await n.ctr(['containers', 'ls', '-q'])).split('\n').filter(Boolean);
   assert.ok(containers.length >= 6, `containerd holds the pods' containers: ${containers.join(', ')}`);
 });
 
-test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume and the sidecar reloads it', async () => {
+test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume, the sidecar reloads it and reports it on the Pod', async () => {
   const { cluster: c } = ready();
   assert.ok(release, 'the first test installed the release');
   const { namespace, pods } = release;
@@ -118,6 +126,7 @@ test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume
   const since = new Date(Date.now() - 1000).toISOString();
   // The sidecar's log, followed from before the edit: its reload.ok line is the event waited for.
   const logs = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle', `--since-time=${since}`]);
+  const events = watchEvents(c, namespace, pods[0]!.metadata.uid, 'Reloaded');
   try {
     const edited = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace },
       data: { ...configMap.data, 'nginx.conf': nginxConf.replace('hello from hotcycle', 'hello again from hotcycle') } };
@@ -127,12 +136,17 @@ test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume
     const reloaded = await logs.waitForLog((l) => l.event === 'reload.ok' && l.configHash === published.configHash);
     process.stderr.write(`[kubelet] kubectl apply to reload.ok: ${Date.parse(String(reloaded.timestamp)) - applied} ms (kubelet's volume sync, then the sidecar)\n`);
     assert.equal(await getOnPodLoopback(c, namespace, pod), '200 hello again from hotcycle\n');
+    // Reported with the token kubelet projected into the pod: the annotation, and the Event.
+    const hash = String(reloaded.configHash);
+    await c.must(['wait', `pod/${pod}`, '-n', namespace, `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/config-hash}=${hash}`, '--timeout=60s']);
+    await events.waitForLog((l) => l.message.includes(`config ${hash.slice(0, 12)}`));
   } finally {
     await logs.stop();
+    await events.stop();
   }
 });
 
-test('a syntax error in the ConfigMap is rejected inside the pod with file:line:col, and the pod serves on', async () => {
+test('a syntax error in the ConfigMap is rejected inside the pod with file:line:col (in a ConfigRejected Event too), and the pod serves on', async () => {
   const { cluster: c } = ready();
   assert.ok(release, 'the first test installed the release');
   const { namespace, pods } = release;
@@ -142,6 +156,7 @@ test('a syntax error in the ConfigMap is rejected inside the pod with file:line:
   assert.ok(nginxConf.includes('worker_connections 1024;'), `the nginx.conf to break: ${nginxConf}`);
   const since = new Date(Date.now() - 1000).toISOString();
   const logs = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle', `--since-time=${since}`]);
+  const events = watchEvents(c, namespace, pods[0]!.metadata.uid, 'ConfigRejected');
   try {
     const broken = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace },
       data: { ...configMap.data, 'nginx.conf': nginxConf.replace('worker_connections 1024;', 'worker_connections 1024') } };
@@ -150,8 +165,11 @@ test('a syntax error in the ConfigMap is rejected inside the pod with file:line:
     const diagnostics = (rejected.diagnostics as string[] | undefined) ?? [];
     assert.ok(diagnostics.some((d) => /^nginx\.conf:\d+:\d+: /.test(d)), `a located diagnostic: ${JSON.stringify(diagnostics)}`);
     assert.equal(await getOnPodLoopback(c, namespace, pod), '200 hello again from hotcycle\n', 'the last good config serves on');
+    const event = await events.waitForLog((l) => /nginx\.conf:\d+:\d+: /.test(l.message));
+    assert.ok(diagnostics.some((d) => event.message.includes(d)), `the ConfigRejected Event names the diagnostic: ${event.message}`);
   } finally {
     await logs.stop();
+    await events.stop();
   }
 });
 

@@ -79,6 +79,8 @@ export class KubeletNode {
   /** The pods' addresses (CNI host-local), e.g. 10.244.0.0/24. */
   podSubnet = '';
   readonly #processes: { holder: LoggedProcess; containerd?: LoggedProcess; kubelet?: LoggedProcess };
+  /** The `kubernetes` Service's relays (serviceInPod): the host's end first. */
+  readonly #relays: LoggedProcess[] = [];
 
   private constructor(dir: string, cgroupRoot: string, holder: LoggedProcess) {
     this.dir = dir;
@@ -172,12 +174,43 @@ export class KubeletNode {
   }
 
   /**
+   * The `kubernetes` Service (the ClusterIP kubelet puts into KUBERNETES_SERVICE_HOST, port 443)
+   * inside one pod, as kube-proxy would make it, over loopback and a Unix socket only: in the
+   * pod's network namespace the ClusterIP goes on the pod's own `lo` and a socat listens on it,
+   * relaying each connection through a Unix socket in the node's directory to a socat on the
+   * host that connects to the API server on 127.0.0.1. No kube-proxy runs here: it would
+   * rewrite the machine's own iptables/nftables rules. Resolves once both ends listen.
+   */
+  async serviceInPod(cluster: Cluster, podUid: string): Promise<void> {
+    const service = await cluster.json<{ spec: { clusterIP: string } }>(['get', 'service', 'kubernetes', '-n', 'default']);
+    const clusterIP = service.spec.clusterIP;
+    const socket = join(this.dir, 'kubernetes-service.sock');
+    if (this.#relays.length === 0) {
+      const host = new LoggedProcess(['socat', '-d', '-d', `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:127.0.0.1:${cluster.info.port}`]);
+      this.#relays.push(host);
+      await listening(host, 'the kubernetes Service relay (host end)');
+    }
+    const sandbox = (await this.ctr(['containers', 'ls', '-q', `labels."io.kubernetes.pod.uid"==${podUid},labels."io.cri-containerd.kind"==sandbox`])).trim();
+    if (!sandbox || sandbox.includes('\n')) throw new NodeError('kubernetes Service', `not one sandbox for pod ${podUid}: ${JSON.stringify(sandbox)}`);
+    const task = (await this.ctr(['tasks', 'ls'])).split('\n').map((l) => l.trim().split(/\s+/)).find(([id]) => id === sandbox);
+    if (!task?.[1]) throw new NodeError('kubernetes Service', `the sandbox ${sandbox} of pod ${podUid} has no task`);
+    const netns = `--net=/proc/${task[1]}/ns/net`;
+    await run('nsenter', [netns, 'ip', 'address', 'add', `${clusterIP}/32`, 'dev', 'lo']).catch((error: unknown) => {
+      throw new NodeError('kubernetes Service', `ip address add ${clusterIP}/32 dev lo in pod ${podUid} failed`, { cause: error });
+    });
+    const pod = new LoggedProcess(['nsenter', netns, 'socat', '-d', '-d', `TCP-LISTEN:443,bind=${clusterIP},fork,reuseaddr`, `UNIX-CONNECT:${socket}`]);
+    this.#relays.push(pod);
+    await listening(pod, `the kubernetes Service relay in pod ${podUid}`);
+  }
+
+  /**
    * Stops kubelet, kills every container it left (their shims included), containerd and the
    * mount namespace, then removes the cgroups and the directory. Pods a test wants to see
    * terminate gracefully must be deleted before (through the API, while kubelet runs).
    */
   async stop(): Promise<void> {
     const { holder, containerd, kubelet } = this.#processes;
+    for (const relay of this.#relays.splice(0).reverse()) await relay.stop();
     await kubelet?.stop();
     if (containerd && containerd.child.exitCode === null) {
       const tasks = (await this.ctr(['tasks', 'ls', '-q']).catch(() => '')).split('\n').filter(Boolean);
@@ -296,6 +329,13 @@ registerNode: true
     '--hostname-override', NODE_NAME, '--v', '1'], NO_PROXY_ENV);
   await waitReady('kubelet', kubelet, () => probeHttp(`http://127.0.0.1:${healthzPort}/healthz`).then((b) => b.trim() === 'ok'), 90_000);
   return kubelet;
+}
+
+/** Resolves when socat (-d -d) says it listens; fails with its output if it exits first. */
+async function listening(socat: LoggedProcess, what: string): Promise<void> {
+  await socat.waitForLog((l) => l.message.includes('listening on')).catch((error: unknown) => {
+    throw new NodeError('kubernetes Service', `${what} did not start:\n${socat.output.join('\n')}`, { cause: error });
+  });
 }
 
 /** The v1 hierarchies (and the unified one) mounted under /sys/fs/cgroup. */
