@@ -9,9 +9,9 @@
 //   (`localhost`, see startApiServer), never by the machine's network address;
 // - each pod gets its own network namespace (CNI ptp: one veth pair to the host, host-local
 //   addresses from a 10.244.N.0/24 no route on the machine uses yet, no default route, no
-//   masquerading), so a pod's processes
-//   reach only their own loopback and the host end of their veth, and kubelet's probes reach
-//   the pod; containerd and kubelet run with HTTP(S)_PROXY at a closed loopback port, so an
+//   masquerading), so a pod's processes reach only their own loopback and the host end of
+//   their veth, and kubelet's probes reach the pod; the `kubernetes` Service, where a test asks
+//   for it (serviceInPod), is a relay from the pod's loopback over a Unix socket; containerd and kubelet run with HTTP(S)_PROXY at a closed loopback port, so an
 //   image pull (the chart's pods say `pullPolicy: Never`) could not leave the machine either;
 // - containerd and kubelet run in a private mount namespace (scripts/lib/kubelet.sh
 //   node-namespace) where the machine-wide kernel settings kubelet would write read as it
