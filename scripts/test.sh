@@ -11,6 +11,9 @@ source scripts/lib/cluster.sh; ensure_cluster
 # buildah, podman (runc) and the images for test/runtime: the chart's pod run by a container
 # runtime. Cached by stamp labels: the first run builds local bases (~3 min), later ones ~1 s.
 source scripts/lib/containers.sh; ensure_containers; ensure_base_images; ensure_images
+# A real kubelet node's runtime for test/cluster/kubelet-pod.test.ts (those images run by
+# kubelet): Debian's containerd and runc, CNI plugins and a pause image (cached in .tools/kubelet).
+source scripts/lib/kubelet.sh; ensure_kubelet_runtime
 log "typecheck"; npx tsc --noEmit
 log "lint"; npx eslint .
 log "tests"

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import { promisify } from 'node:util';
 import { kubectlPath } from '../../charts/k8s-tools.ts';
-import { startApiServer, startControllerManager, startEtcd, type ApiServer, type ApiServerOptions } from './components.ts';
+import { startApiServer, startControllerManager, startEtcd, startScheduler, type ApiServer, type ApiServerOptions } from './components.ts';
 import { clientCert, createPki, writeKubeconfig, type ClientCert, type Pki } from './pki.ts';
 
 const run = promisify(execFile);
@@ -41,8 +41,11 @@ export class Cluster {
     this.#stop = stop;
   }
 
-  /** Starts etcd, kube-apiserver and kube-controller-manager in a new directory. */
-  static async start(): Promise<Cluster> {
+  /**
+   * Starts etcd, kube-apiserver and kube-controller-manager in a new directory; kube-scheduler
+   * too with `scheduler` (for a cluster with a kubelet: test/helpers/cluster/node.ts).
+   */
+  static async start(options: { scheduler?: boolean } = {}): Promise<Cluster> {
     const dir = await mkdtemp(join(tmpdir(), 'hotcycle-cluster-'));
     const stop: Array<() => Promise<unknown>> = [];
     try {
@@ -58,6 +61,12 @@ export class Cluster {
       await writeKubeconfig(managerConfig, apiserver.url, pki, await clientCert(pki, 'controller-manager', 'system:kube-controller-manager'));
       const manager = await startControllerManager(managerConfig, pki);
       stop.unshift(() => manager.stop());
+      if (options.scheduler) {
+        const schedulerConfig = join(dir, 'scheduler.kubeconfig');
+        await writeKubeconfig(schedulerConfig, apiserver.url, pki, await clientCert(pki, 'scheduler', 'system:kube-scheduler'));
+        const scheduler = await startScheduler(schedulerConfig);
+        stop.unshift(() => scheduler.stop());
+      }
       const info: ClusterInfo = { dir, server: apiserver.url, port: apiserver.port, etcdUrl: etcd.url, kubeconfig, pki, admin };
       return new Cluster(info, stop);
     } catch (error) {

@@ -14,7 +14,7 @@ export const CLUSTER_SETUP_COMMAND = 'bash scripts/lib/cluster.sh';
 export const SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /** A built component; a missing one fails with the command that builds it — never a skip. */
-export function clusterBinary(name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager'): string {
+export function clusterBinary(name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kubelet'): string {
   const dir = process.env.HOTCYCLE_CLUSTER_BIN;
   if (!dir) throw new Error(`HOTCYCLE_CLUSTER_BIN is not set: run \`${CLUSTER_SETUP_COMMAND}\` (npm test does) and export what it prints`);
   const path = join(dir, name);
@@ -64,6 +64,9 @@ export async function startApiServer(options: ApiServerOptions, admin: ClientCer
     '--service-account-key-file', pki.serviceAccountPub, '--service-account-signing-key-file', pki.serviceAccountKey,
     '--authorization-mode', 'Node,RBAC', '--enable-admission-plugins', 'NodeRestriction',
     '--service-cluster-ip-range', '10.96.0.0/16', '--cert-dir', join(pki.dir, 'apiserver-generated'),
+    // kubectl exec/logs reach a kubelet (test/helpers/cluster/node.ts) by its node name, which
+    // is `localhost`: its Hostname address, never the machine's own network address.
+    '--kubelet-preferred-address-types', 'Hostname', '--kubelet-client-certificate', admin.cert, '--kubelet-client-key', admin.key,
     '--profiling=false', '--v', '1', ...(options.watchCache === false ? ['--watch-cache=false'] : [])]);
   const url = `https://127.0.0.1:${port}`;
   await waitReady('kube-apiserver', apiserver, () => probeHttp(`${url}/readyz`, { pki, client: admin }).then((body) => body.trim() === 'ok'), 120_000);
@@ -82,11 +85,21 @@ export async function startControllerManager(kubeconfig: string, pki: Pki): Prom
   return manager;
 }
 
+/** kube-scheduler, so that the Pods a Deployment makes are bound to a kubelet's node. */
+export async function startScheduler(kubeconfig: string): Promise<LoggedProcess> {
+  const port = await freePort();
+  const scheduler = new LoggedProcess([clusterBinary('kube-scheduler'),
+    '--kubeconfig', kubeconfig, '--authentication-kubeconfig', kubeconfig, '--authorization-kubeconfig', kubeconfig,
+    '--leader-elect=false', '--bind-address', '127.0.0.1', '--secure-port', String(port), '--v', '1']);
+  await waitReady('kube-scheduler', scheduler, () => probeHttp(`https://127.0.0.1:${port}/healthz`, { insecure: true }).then((b) => b.trim() === 'ok'), 120_000);
+  return scheduler;
+}
+
 /**
  * Polls `ready` (a health endpoint: the API server has no other signal) every 200 ms until it
  * holds; fails when the process exits or `timeoutMs` passes, with the component's last output.
  */
-async function waitReady(name: string, process: LoggedProcess, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitReady(name: string, process: LoggedProcess, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void process.exited.then(() => { exited = true; });
