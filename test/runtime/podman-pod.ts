@@ -118,14 +118,16 @@ export class PodmanPod {
   /**
    * A host loopback port forwarded to `port` on the pod's loopback (what kubectl port-forward
    * does): socat in the pod's network namespace listens on a Unix socket, socat on the host
-   * listens on 127.0.0.1 and connects to it per connection.
+   * listens on 127.0.0.1 and connects to it per connection. Both listen with a full backlog:
+   * socat's default of 5 overflowed under a 4-connection load on a busy machine, and the
+   * forward's refusal reached the client as ECONNRESET, which the pod never caused.
    */
   async forward(port: number): Promise<number> {
     const socket = join(this.#root, `forward-${port}.sock`);
-    const inner = this.#helper(['nsenter', `--net=${this.netns}`, '--', 'socat', '-d', '-d', `UNIX-LISTEN:${socket},fork,mode=600`, `TCP:127.0.0.1:${port}`]);
+    const inner = this.#helper(['nsenter', `--net=${this.netns}`, '--', 'socat', '-d', '-d', `UNIX-LISTEN:${socket},fork,mode=600,backlog=511`, `TCP:127.0.0.1:${port}`]);
     await inner.waitForLog((l) => /listening on/.test(l.message));
     const hostPort = await freePort();
-    const outer = this.#helper(['socat', '-d', '-d', `TCP-LISTEN:${hostPort},bind=127.0.0.1,fork,reuseaddr`, `UNIX-CONNECT:${socket}`]);
+    const outer = this.#helper(['socat', '-d', '-d', `TCP-LISTEN:${hostPort},bind=127.0.0.1,fork,reuseaddr,backlog=511`, `UNIX-CONNECT:${socket}`]);
     await outer.waitForLog((l) => /listening on/.test(l.message));
     return hostPort;
   }
