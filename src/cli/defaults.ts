@@ -25,6 +25,7 @@ export const SETTINGS = {
   debounceMs: { flag: '--debounce-ms', env: 'HOTCYCLE_DEBOUNCE_MS', fallback: '100', help: 'wait this long after the last change before syncing' },
   debounceMaxMs: { flag: '--debounce-max-ms', env: 'HOTCYCLE_DEBOUNCE_MAX_MS', fallback: '5000', help: 'but sync at most this long after the first change of a burst (≥ --debounce-ms)' },
   resyncMs: { flag: '--resync-ms', env: 'HOTCYCLE_RESYNC_MS', fallback: '60000', help: 're-hash the source this often, to heal missed events' },
+  tlsExpiryWarningDays: { flag: '--tls-expiry-warning-days', env: 'HOTCYCLE_TLS_EXPIRY_WARNING_DAYS', fallback: '14', help: 'warn when a checked certificate expires within this many days' },
   logFormat: { flag: '--log-format', env: 'HOTCYCLE_LOG_FORMAT', fallback: 'json', help: 'json (one object per line) or text' },
   logLevel: { flag: '--log-level', env: 'HOTCYCLE_LOG_LEVEL', fallback: 'info', help: 'error, warn, info or debug' },
 } as const satisfies Record<string, Setting>;

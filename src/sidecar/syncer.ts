@@ -1,6 +1,6 @@
 // The sidecar's one serial loop (DESIGN.md §2): every sync — a file event, the re-hash timer,
 // `/v1/sync`, ConfigMap data — runs through it, one at a time. A sync of one version:
-//   (1) Read the version (the source directory through `..data`, or the ConfigMap's data).
+//   (1) Read the version (every source directory through its `..data`, or the ConfigMap's data).
 //   (2) Skip it when its origin shows nothing new (same hash as that origin's last, and as the
 //       last version processed), or when it is a volume version the API already superseded.
 //   (3) Run the checks; findings reject it, and the live directory is not touched.
@@ -23,7 +23,7 @@
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { toErrorInfo, type ErrorInfo } from '../errors.ts';
 import { hashFileSet, shortHash, type FileSet } from '../configset/fileset.ts';
-import { readConfigSet } from '../configset/snapshot.ts';
+import { readSources, sourceDirs, type Source } from '../configset/sources.ts';
 import type { SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import { NOT_TRIED, UNCONFIRMED, type ReloadResult } from '../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
@@ -66,7 +66,8 @@ export interface SyncEvents {
 }
 
 export interface SyncerOptions {
-  sourceDir: string;
+  /** The root source first (configset/sources.ts). */
+  sources: readonly Source[];
   publisher: Publisher;
   link: MasterLink;
   check: CheckOptions;
@@ -139,7 +140,7 @@ export class Syncer {
     try {
       const api = batch.api;
       let result = api ? await this.#sync(ctx, 'api', async () => ({ files: api, hash: hashFileSet(api) })) : undefined;
-      if (batch.volume || !result) result = await this.#sync(ctx, 'volume', () => readConfigSet(this.#options.sourceDir));
+      if (batch.volume || !result) result = await this.#sync(ctx, 'volume', () => readSources(this.#options.sources));
       return result;
     } finally {
       this.#waiting = null;
@@ -155,7 +156,7 @@ export class Syncer {
       hash = version.hash;
       step = await this.#syncVersion(ctx, origin, version.files, hash);
     } catch (error) {
-      const rejected = unreadableVersion(error, this.#options.sourceDir);
+      const rejected = unreadableVersion(error, sourceDirs(this.#options.sources));
       step = rejected ? this.#reject('', rejected) : { outcome: 'error', published: false, error: toErrorInfo(error, 'watch') };
       if (step.error) this.#options.events.failed(hash, step.error);
     }
