@@ -87,7 +87,7 @@ export async function initCycle(old: Cycle | null, generation: number, ctx: Cycl
 
 async function checkConfig(generation: number, ctx: CycleContext) {
   const { files, config, configHash } = await loadConfigSet(ctx.configDir, ctx.expectHash, ctx.observed);
-  const snapshotDir = await writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files);
+  const snapshotDir = await writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files, ctx.configDir);
   return { config, configHash, snapshotDir };
 }
 

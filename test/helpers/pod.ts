@@ -41,6 +41,8 @@ export interface PodOptions {
   /** The live emptyDir somewhere else (a tiny tmpfs); it must exist. */
   liveDir?: string;
   sidecarArgs?: string[];
+  /** The sidecar's environment besides the test's own (e.g. in-cluster variables). */
+  sidecarEnv?: NodeJS.ProcessEnv;
   /** Extra master arguments (for nginx: `--`, then the nginx command). */
   masterArgs?: string[];
 }
@@ -114,7 +116,8 @@ export class Pod {
     if (this.sidecar?.running()) await this.sidecar.stop();
     const args = ['sidecar', '--driver', this.#options.driver ?? 'native', '--source', this.kubelet.dir, '--live', this.liveDir,
       '--master-socket', this.masterSocket, '--socket', this.sidecarSocket, '--listen', '127.0.0.1:0', ...this.#sourceArgs(), ...(this.#options.sidecarArgs ?? [])];
-    this.sidecar = await Container.start({ name: 'sidecar', args }, (l) => l.event === 'sidecar.started');
+    const env = this.#options.sidecarEnv;
+    this.sidecar = await Container.start({ name: 'sidecar', args, ...(env ? { env } : {}) }, (l) => l.event === 'sidecar.started');
     this.metricsPort = Number(this.sidecar.logs.find((l) => l.event === 'sidecar.started')?.metricsPort);
     return this.sidecar;
   }

@@ -21,7 +21,7 @@ before(async () => {
   good = await ca.issue('localhost');
   other = await ca.issue('localhost');
   expired = await ca.issue('localhost', { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
-  tls = await TlsPod.start('1', good);
+  tls = await TlsPod.start({ version: '1', pair: good });
 });
 after(async () => {
   await tls?.close();

@@ -18,7 +18,7 @@ before(async () => {
   ca = await TestCa.create();
   first = await ca.issue('localhost');
   second = await ca.issue('localhost');
-  tls = await TlsPod.start('1', first);
+  tls = await TlsPod.start({ version: '1', pair: first });
 });
 after(async () => {
   await tls?.close();

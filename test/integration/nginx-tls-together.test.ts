@@ -23,7 +23,7 @@ before(async () => {
   ca = await TestCa.create();
   first = await ca.issue('localhost');
   second = await ca.issue('localhost');
-  tls = await TlsPod.start('A', first, {}, ['--debounce-ms', '400']);
+  tls = await TlsPod.start({ version: 'A', pair: first, sidecarArgs: ['--debounce-ms', '400'] });
 });
 after(async () => {
   await tls?.close();
