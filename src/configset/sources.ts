@@ -65,19 +65,30 @@ export async function rootCollision(sources: readonly Source[]): Promise<string 
 
 /** Reads every source, each through its own `..data`, into one set with one hash. */
 export async function readSources(sources: readonly Source[]): Promise<{ files: FileSet; hash: string }> {
-  const entries: [string, Buffer][] = [];
-  for (const source of sources) {
-    const files = await readFileSet(source.dir).catch((error: unknown) => {
-      throw withSetPath(error, source);
-    }); // (3)
-    if (source.name === '') {
-      const clash = collidingName(files.keys(), sources); // (2)
-      if (clash) throw new HotcycleError('check', 'EFILESET', `${clash} in the root source has the name of the source "${clash}"`, { detail: clash });
-    }
-    for (const [name, content] of files) entries.push([source.name ? `${source.name}/${name}` : name, content]);
-  }
-  const files = fileSetFrom(entries);
+  const root = sources.find((s) => s.name === '');
+  const files = await withNamedSources(root ? await readSource(root) : new Map(), sources);
   return { files, hash: hashFileSet(files) };
+}
+
+/**
+ * The root's files (from the volume, or from the ConfigMap through the API: the fast path)
+ * with every named source read from its volume under its name.
+ */
+export async function withNamedSources(root: FileSet, sources: readonly Source[]): Promise<FileSet> {
+  const clash = collidingName(root.keys(), sources); // (2)
+  if (clash) throw new HotcycleError('check', 'EFILESET', `${clash} in the root source has the name of the source "${clash}"`, { detail: clash });
+  const entries: [string, Buffer][] = [...root];
+  for (const source of sources.filter((s) => s.name)) {
+    for (const [name, content] of await readSource(source)) entries.push([`${source.name}/${name}`, content]);
+  }
+  return fileSetFrom(entries);
+}
+
+/** (3) One source through its own `..data`; a bad file named by its path in the set. */
+function readSource(source: Source): Promise<FileSet> {
+  return readFileSet(source.dir).catch((error: unknown) => {
+    throw withSetPath(error, source);
+  });
 }
 
 /** The sources' directories: a read error naming one of them is about the source, not a file. */

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { CertificateInfo } from '../checks/tls.ts';
 import type { SchemaMapping } from '../config/types.ts';
-import { secretModes, secretPrefixes, type Source } from '../configset/sources.ts';
+import { secretModes, secretPrefixes, withNamedSources, type Source } from '../configset/sources.ts';
 import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
@@ -62,7 +62,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const syncer = new Syncer({ sources, publisher, link, check, events: recorder });
   const kube = await setUpKube({
     logger, root: options.kubeRoot, configMap: options.configMap, onOutcome: (o) => metrics.kubeOutcome(o),
-    onData: (files, rv) => syncer.request({ origin: 'api', files, reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
+    // The fast path brings the root ConfigMap only: the named sources come from their volumes.
+    onData: async (files, rv) => syncer.request({ origin: 'api', files: await withNamedSources(files, sources), reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
   });
   if (kube.reporter) recorder.attach(kube.reporter);
   const watcher = await SourceWatcher.start({

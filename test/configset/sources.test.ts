@@ -3,8 +3,8 @@ import { chmod, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { hashFileSet } from '../../src/configset/fileset.ts';
-import { invalidSourceName, readSources, rootCollision, secretModes, validateSources, type Source } from '../../src/configset/sources.ts';
+import { fileSetFrom, hashFileSet } from '../../src/configset/fileset.ts';
+import { invalidSourceName, readSources, rootCollision, secretModes, validateSources, withNamedSources, type Source } from '../../src/configset/sources.ts';
 import { HotcycleError } from '../../src/errors.ts';
 import { writeAtomic } from '../../src/sidecar/atomic-writer.ts';
 import { KubeletVolume } from '../helpers/kubelet.ts';
@@ -50,6 +50,10 @@ test('several kubelet volumes read as one set under their names, each through it
   assert.equal(hash, hashFileSet(files));
   await tls.update({ 'tls.crt': 'C2', 'tls.key': 'K' });
   assert.notEqual((await readSources(sources)).hash, hash, 'a change in any source is a new version');
+
+  // The fast path: the root from the API, the named sources from their volumes; the same version, the same hash.
+  const fromApi = await withNamedSources(fileSetFrom({ 'nginx.conf': 'events {}' }), sources);
+  assert.equal(hashFileSet(fromApi), (await readSources(sources)).hash);
 
   assert.equal(await rootCollision(sources), undefined);
   await root.update({ 'nginx.conf': 'events {}', tls: 'a file named like the source' });

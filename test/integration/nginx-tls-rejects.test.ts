@@ -8,25 +8,20 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fingerprint, peerFingerprint } from '../helpers/tls-client.ts';
 import { TlsPod } from '../fixtures/tls/nginx-pod.ts';
-import { TestCa, truncated, type Issued } from '../fixtures/tls/pki.ts';
+import { truncated, type Issued } from '../fixtures/tls/pki.ts';
 
-let ca: TestCa;
+let tls: TlsPod;
 let good: Issued;
 let other: Issued;
 let expired: Issued;
-let tls: TlsPod;
 
 before(async () => {
-  ca = await TestCa.create();
-  good = await ca.issue('localhost');
-  other = await ca.issue('localhost');
-  expired = await ca.issue('localhost', { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
-  tls = await TlsPod.start({ version: '1', pair: good });
+  tls = await TlsPod.start({ version: '1' });
+  good = tls.first;
+  other = await tls.ca.issue('localhost');
+  expired = await tls.ca.issue('localhost', { from: new Date('2020-01-01T00:00:00Z'), to: new Date('2020-01-02T00:00:00Z') });
 });
-after(async () => {
-  await tls?.close();
-  await ca?.close();
-});
+after(() => tls?.close());
 
 const cases: [string, () => Record<string, string>, string][] = [
   ['mismatched pair', () => ({ 'tls.crt': good.chain, 'tls.key': other.key }), 'tls/tls.key: private key does not match tls/tls.crt'],

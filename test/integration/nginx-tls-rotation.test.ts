@@ -7,26 +7,19 @@ import { after, before, test } from 'node:test';
 import { download, Load } from '../helpers/load.ts';
 import { fingerprint, peerFingerprint } from '../helpers/tls-client.ts';
 import { BIG, TlsPod } from '../fixtures/tls/nginx-pod.ts';
-import { TestCa, type Issued } from '../fixtures/tls/pki.ts';
+import type { Issued } from '../fixtures/tls/pki.ts';
 
-let ca: TestCa;
-let first: Issued;
-let second: Issued;
 let tls: TlsPod;
+let second: Issued;
 
 before(async () => {
-  ca = await TestCa.create();
-  first = await ca.issue('localhost');
-  second = await ca.issue('localhost');
-  tls = await TlsPod.start({ version: '1', pair: first });
+  tls = await TlsPod.start({ version: '1' });
+  second = await tls.ca.issue('localhost');
 });
-after(async () => {
-  await tls?.close();
-  await ca?.close();
-});
+after(() => tls?.close());
 
 test('a rotated certificate is served to new handshakes; connections in flight finish; 0 failed requests', async () => {
-  assert.equal(await peerFingerprint(tls.port), fingerprint(first.cert));
+  assert.equal(await peerFingerprint(tls.port), fingerprint(tls.first.cert));
   const before = await tls.pod.masterStatus();
   const long = download(tls.port, '/big', { tls: true });
   await long.responding;

@@ -16,13 +16,12 @@ import { after, before, test } from 'node:test';
 import { ApiServerStandIn } from '../helpers/apiserver.ts';
 import { inClusterEnv, probe } from '../helpers/sidecar.ts';
 import { TlsPod } from '../fixtures/tls/nginx-pod.ts';
-import { TestCa, truncated, type Issued } from '../fixtures/tls/pki.ts';
+import { truncated, type Issued } from '../fixtures/tls/pki.ts';
 
 const NS = 'shop';
 const MARKER = `s3cr3t-${randomBytes(8).toString('hex')}`;
 let api: ApiServerStandIn;
 let kubeDir: string;
-let ca: TestCa;
 let good: Issued;
 let tls: TlsPod;
 
@@ -30,19 +29,17 @@ before(async () => {
   api = await ApiServerStandIn.start();
   api.addPod(NS, 'web-0', 'uid-web-0');
   kubeDir = await mkdtemp(join(tmpdir(), 'hotcycle-hygiene-'));
-  ca = await TestCa.create();
-  good = await ca.issue('localhost'); // valid for a day: under the 2-day warning below
   tls = await TlsPod.start({
-    version: '1', pair: good, server: 'include auth/auth.conf;',
+    version: '1', server: 'include auth/auth.conf;',
     sources: { auth: { secret: true, defaultMode: 0o440, files: { 'auth.conf': `add_header X-Marker "${MARKER}";\n` } } },
     sidecarArgs: ['--tls-expiry-warning-days', '2'],
     sidecarEnv: await inClusterEnv(kubeDir, api, { name: 'web-0', namespace: NS, uid: 'uid-web-0' }),
   });
+  good = tls.first; // valid for a day: under the 2-day warning
 });
 after(async () => {
   await tls?.close();
   await api?.close();
-  await ca?.close();
   await rm(kubeDir, { recursive: true, force: true });
 });
 
