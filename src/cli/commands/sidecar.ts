@@ -33,12 +33,13 @@ no root file or directory may have (write ./DIR for a root directory whose name 
 Each source is read through its own ..data; one hash covers them all, and changes to several
 sources within the debounce become one version, one publish (the whole live set in one ..data
 swap) and one reload. A Secret source's content never appears in logs, Events, status or
-metrics (a finding in one of its files gives file:line:col, never the line or a token of it),
-and its files keep their mode in the live directory (kubelet's defaultMode) minus any bit for
-others: never world-readable.
+metrics (a finding in one of its files gives file:line:col, never the line or a token of it;
+other findings have its lines replaced by [secret]), and its files keep their mode in the live
+directory (kubelet's defaultMode) minus any bit for others: never world-readable. With
+--watch-configmap, the API brings the root; the named sources come from their volumes.
 
-Certificate/key pairs are checked (the tls check): tls.crt with tls.key in every source, and
-the files nginx's ssl_certificate/ssl_certificate_key name inside the set. The chain must
+Certificate/key pairs are checked (the tls check): each tls.crt with the tls.key beside it,
+and the files nginx's ssl_certificate/ssl_certificate_key name inside the set. The chain must
 parse, the key must match the leaf, the leaf must be valid now. Each certificate's expiry is
 the metric hotcycle_tls_certificate_expiry_timestamp_seconds{file}, and a Warning log line
 (event tls.expiring) when it is under --tls-expiry-warning-days away.
