@@ -6,11 +6,13 @@
 //   (2) Every read checks that no root entry has a source's name: `NAME/x` would be ambiguous.
 //   (3) A source that cannot be read as a directory is a source problem (EFILESET naming that
 //       directory, as for the root); a bad file in it is named by its path in the set.
+//   (4) A set is read again when any source's `..data` moved while the sources were read, so a
+//       version never pairs a source with another's state it never coexisted with.
 // Files of a secret source keep restrictive modes wherever hotcycle writes them (secretModes).
-import { stat } from 'node:fs/promises';
+import { readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HotcycleError } from '../errors.ts';
-import { fileSetFrom, hashFileSet, readFileSet, type FileSet } from './fileset.ts';
+import { DATA_DIR, fileSetFrom, hashFileSet, readFileSet, type FileSet } from './fileset.ts';
 
 export interface Source {
   /** '' for the root of the set; else the directory name the files appear under. */
@@ -21,6 +23,8 @@ export interface Source {
 }
 
 const MAX_NAME_BYTES = 255;
+// As readFileSet's: a writer that swaps faster than we read gets ECHANGING, and a read later.
+const READ_ATTEMPTS = 10;
 
 /** (1) Why `name` cannot name a source, or undefined when it can. */
 export function invalidSourceName(name: string): string | undefined {
@@ -66,8 +70,19 @@ export async function rootCollision(sources: readonly Source[]): Promise<string 
 /** Reads every source, each through its own `..data`, into one set with one hash. */
 export async function readSources(sources: readonly Source[]): Promise<{ files: FileSet; hash: string }> {
   const root = sources.find((s) => s.name === '');
-  const files = await withNamedSources(root ? await readSource(root) : new Map(), sources);
-  return { files, hash: hashFileSet(files) };
+  for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+    const before = await dataLinks(sources);
+    const files = await withNamedSources(root ? await readSource(root) : new Map(), sources);
+    // (4) No source swapped while the others were read: the set is one moment of all of them.
+    if ((await dataLinks(sources)) === before) return { files, hash: hashFileSet(files) };
+  }
+  throw new HotcycleError('watch', 'ECHANGING', `the sources changed ${READ_ATTEMPTS} times while being read`, { detail: sourceDirs(sources).join(', ') });
+}
+
+/** Where every source's `..data` points ('' for a plain directory), as one string to compare. */
+async function dataLinks(sources: readonly Source[]): Promise<string> {
+  const links = await Promise.all(sources.map((s) => readlink(path.join(s.dir, DATA_DIR)).catch(() => '')));
+  return links.join('\0');
 }
 
 /**
