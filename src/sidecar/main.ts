@@ -87,7 +87,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     }),
   });
   logger.info('sidecar running', {
-    event: 'sidecar.started', source: sourceDir, sourceKind: kinds[0], sources: sources.slice(1).map((s) => ({ name: s.name, dir: s.dir, secret: s.secret })), live: liveDir, metricsPort: probes.port, socket: options.socketPath,
+    event: 'sidecar.started', source: sourceDir, sourceKind: kinds[0], live: liveDir, metricsPort: probes.port, socket: options.socketPath,
+    sources: sources.slice(1).map((s) => ({ name: s.name, dir: s.dir, secret: s.secret })),
   });
   void first.then((result) => logger.info(`first sync: ${result.outcome}`, {
     event: 'sidecar.first-sync', outcome: result.outcome, configHash: result.configHash, short: shortHash(result.configHash),
