@@ -26,6 +26,7 @@ export function formatSidecarStatus(status: SidecarStatus): string {
   const lines = [
     `sidecar pid ${status.pid} · driver ${status.driver} · since ${status.startedAt}`,
     `source ${status.sourceDir} (${watch.kind}, watch ${watch.healthy ? 'ok' : 'NOT RUNNING'}, ${watch.events} events, ${watch.missedChanges} missed)`,
+    ...(status.sources ?? []).map((s) => `  + ${s.name}/ from ${s.dir}${s.secret ? ' (secret)' : ''}`),
     `live   ${status.liveDir} · published ${short(status.publishedHash)} · master runs ${short(status.appliedHash)}`,
     `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}`,
   ];

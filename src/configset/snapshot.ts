@@ -1,7 +1,7 @@
 // Each generation runs on a frozen copy of the config set it was checked with, so a
 // later edit of the live directory never changes what a running generation reads
 // (HOTCYCLE_CONFIG_DIR); the copy goes when the generation has drained.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorMessage, HotcycleError } from '../errors.ts';
 import { NOT_TRIED } from '../protocol/types.ts';
@@ -27,14 +27,21 @@ export async function readExpectedVersion(configDir: string, expectHash?: string
   return version;
 }
 
-export async function writeSnapshot(dir: string, files: FileSet): Promise<string> {
+/**
+ * Files are 0640 in a 0750 directory: never world-readable. With `modesFrom` (the live directory
+ * the set was read from) a file keeps no more than its mode there, so a Secret's 0400
+ * (kubelet's defaultMode, kept by the sidecar's publisher) stays 0400.
+ */
+export async function writeSnapshot(dir: string, files: FileSet, modesFrom?: string): Promise<string> {
   try {
     await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true, mode: 0o750 });
     for (const [name, content] of files) {
       const path = join(dir, name);
+      const mode = modesFrom ? await stat(join(modesFrom, name)).then((s) => s.mode & 0o640, () => 0o640) : 0o640;
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, content, { mode: 0o640 });
+      await writeFile(path, content, { mode });
+      await chmod(path, mode); // regardless of umask
     }
     return dir;
   } catch (error) {

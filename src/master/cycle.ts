@@ -48,7 +48,8 @@ export interface Cycle {
 export interface CycleEffects {
   /** One version of the config set; tells `observed` its hash; refuses another than `expectHash`. */
   readVersion(configDir: string, expectHash: string | undefined, observed: { configHash?: string }): Promise<{ files: FileSet; hash: string }>;
-  writeSnapshot(dir: string, files: FileSet): Promise<string>;
+  /** `modesFrom`: the config directory, whose files' modes (a Secret's 0400) the snapshot keeps. */
+  writeSnapshot(dir: string, files: FileSet, modesFrom: string): Promise<string>;
   removeSnapshot(dir: string): Promise<void>;
   openListeners(plan: ListenerPlan): Listener[];
   closeListeners(listeners: readonly Listener[]): void;
@@ -102,7 +103,7 @@ export async function initCycle(generation: number, ctx: CycleContext): Promise<
 
 async function checkConfig(generation: number, ctx: CycleContext, undo: UndoList) {
   const { config, configHash, files } = await loadConfigSet(ctx.configDir, ctx.expectHash, ctx.observed, ctx.effects);
-  const snapshotDir = await ctx.effects.writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files);
+  const snapshotDir = await ctx.effects.writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files, ctx.configDir);
   undo.push('snapshot', () => ctx.effects.removeSnapshot(snapshotDir));
   return { config, configHash, snapshotDir };
 }

@@ -70,6 +70,8 @@ export interface SidecarStatus {
   startedAt: string;
   driver: string;
   sourceDir: string;
+  /** The named sources (--source NAME=DIR, --secret-source NAME=DIR); their files are under NAME/. */
+  sources?: { name: string; dir: string; secret: boolean }[];
   liveDir: string;
   masterSocket: string;
   /** The hash of the version the live directory holds ('' before the first publish). */
@@ -131,6 +133,13 @@ const sidecarStatus = {
     startedAt: { type: 'string' },
     driver: { type: 'string' },
     sourceDir: { type: 'string' },
+    sources: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['name', 'dir', 'secret'],
+        properties: { name: { type: 'string' }, dir: { type: 'string' }, secret: { type: 'boolean' } }, additionalProperties: false,
+      },
+    },
     liveDir: { type: 'string' },
     masterSocket: { type: 'string' },
     publishedHash: { type: 'string' },

@@ -15,7 +15,7 @@
 //   (3)  Walk the current version to find paths the payload no longer has.
 //   (4)  Compare the current files with the payload; equal and nothing removed → no new version.
 //   (5)  Create a new timestamped directory `..YYYY_MM_DD_HH_MM_SS.<random>` (mkdtemp, 0755).
-//   (6)  Write the payload into it (files 0644).
+//   (6)  Write the payload into it (files 0644, or their own mode, as kubelet's per-item mode).
 //   (7)  fsync its files and directories, so a crash leaves either version complete.
 //        (kubelet's step 7 applies ownership; ours makes the version durable.)
 //   (8)  Create the symlink `..data_tmp` → new directory.
@@ -46,6 +46,8 @@ const SYNC_CONCURRENCY = 32;
 export interface WriteOptions {
   /** fsync files and directories (step 7, 9); default true. */
   fsync?: boolean;
+  /** Per-file modes (e.g. a Secret's 0640); other files get 0644. */
+  modes?: ReadonlyMap<string, number>;
 }
 
 export interface WriteResult {
@@ -56,6 +58,7 @@ export interface WriteResult {
 
 export async function writeAtomic(targetDir: string, payload: FileSet, options: WriteOptions = {}): Promise<WriteResult> {
   const fsync = options.fsync ?? true;
+  const modes = options.modes ?? new Map<string, number>();
   // (1)
   const clean = validatePayload(payload);
   await checkTargetDir(targetDir);
@@ -70,10 +73,10 @@ export async function writeAtomic(targetDir: string, payload: FileSet, options: 
     const oldPaths = await step('EWRITE', 'walking the current version', () => walkTree(oldTsPath));
     toRemove = pathsToRemove(oldPaths ?? [], clean.keys());
     // (4)
-    changed = oldPaths === null || toRemove.length > 0 || (await step('EWRITE', 'comparing', () => payloadDiffers(clean, oldTsPath)));
+    changed = oldPaths === null || toRemove.length > 0 || (await step('EWRITE', 'comparing', () => payloadDiffers(clean, oldTsPath, modes)));
   }
   // (5)–(9)
-  if (changed) liveTsDir = await swapIn(targetDir, clean, fsync);
+  if (changed) liveTsDir = await swapIn(targetDir, clean, fsync, modes);
   if (changed && fsync) await step('EFINISH', 'syncing the target directory', () => syncPath(targetDir));
   // (10)
   await step('EFINISH', 'creating user-visible symlinks', () => createUserVisibleFiles(targetDir, clean));
@@ -85,14 +88,14 @@ export async function writeAtomic(targetDir: string, payload: FileSet, options: 
 }
 
 /** (5)–(9): a complete new version behind `..data`, or, on failure, nothing left behind. */
-async function swapIn(targetDir: string, payload: FileSet, fsync: boolean): Promise<string> {
+async function swapIn(targetDir: string, payload: FileSet, fsync: boolean, modes: ReadonlyMap<string, number>): Promise<string> {
   // (5)
   const tsDir = await step('EWRITE', 'creating the version directory', () => newTimestampDir(targetDir));
   const tmpLink = path.join(targetDir, DATA_TMP);
   let linked = false;
   try {
     // (6)
-    await writePayloadToDir(payload, tsDir);
+    await writePayloadToDir(payload, tsDir, modes);
     // (7)
     if (fsync) await syncTree(tsDir, payload);
     // (8) a `..data_tmp` that exists now was left by a crashed writer: writes are serialized.
@@ -138,11 +141,14 @@ async function walkTree(dir: string): Promise<string[] | null> {
   }
 }
 
-async function payloadDiffers(payload: FileSet, oldTsPath: string): Promise<boolean> {
+/** Content, or the mode of a file given one, differs from the current version. */
+async function payloadDiffers(payload: FileSet, oldTsPath: string, modes: ReadonlyMap<string, number>): Promise<boolean> {
   for (const [name, content] of payload) {
     try {
       const onDisk = await readFile(path.join(oldTsPath, name));
       if (!onDisk.equals(content)) return true;
+      const mode = modes.get(name);
+      if (mode !== undefined && ((await stat(path.join(oldTsPath, name))).mode & 0o7777) !== mode) return true;
     } catch (error) {
       if (['ENOENT', 'EISDIR', 'ENOTDIR'].includes(errorCode(error))) return true;
       throw error;
@@ -162,14 +168,16 @@ async function newTimestampDir(targetDir: string): Promise<string> {
   return tsDir;
 }
 
-async function writePayloadToDir(payload: FileSet, dir: string): Promise<void> {
+async function writePayloadToDir(payload: FileSet, dir: string, modes: ReadonlyMap<string, number>): Promise<void> {
   for (const [name, content] of payload) {
     const full = path.join(dir, name);
+    const mode = modes.get(name) ?? 0o644;
     await mkdir(path.dirname(full), { recursive: true, mode: 0o755 });
-    const handle = await open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+    // Created with the final mode (and no more), so a secret is never readable by others, even briefly.
+    const handle = await open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
     try {
       await handle.writeFile(content);
-      await handle.chmod(0o644); // regardless of umask, as kubelet does
+      await handle.chmod(mode); // regardless of umask, as kubelet does
     } finally {
       await handle.close();
     }

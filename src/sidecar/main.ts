@@ -3,7 +3,9 @@
 // At start it publishes the current source before the master needs it, then reconciles; the
 // first SIGTERM or SIGINT closes everything and exits 0.
 import { mkdir } from 'node:fs/promises';
+import type { CertificateInfo } from '../checks/tls.ts';
 import type { SchemaMapping } from '../config/types.ts';
+import { secretModes, secretPrefixes, withNamedSources, type Source } from '../configset/sources.ts';
 import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
@@ -18,10 +20,12 @@ import { Publisher } from './publish.ts';
 import { inspectSource } from './source.ts';
 import { collectStatus } from './status.ts';
 import { Syncer } from './syncer.ts';
+import { TlsExpiry } from './tls-expiry.ts';
 import { SourceWatcher } from './watch.ts';
 
 export interface SidecarOptions {
-  sourceDir: string;
+  /** The root source first (validated: configset/sources.ts). */
+  sources: readonly Source[];
   liveDir: string;
   masterSocket: string;
   socketPath: string;
@@ -31,6 +35,8 @@ export interface SidecarOptions {
   debounceMaxMs: number;
   resyncMs: number;
   schemas: readonly SchemaMapping[];
+  /** Warn when a checked certificate expires within this many days. */
+  tlsWarningDays: number;
   /** `--watch-configmap NAME`; '' for none. */
   configMap: string;
   /** HOTCYCLE_KUBE_ROOT: where the service-account directory is rooted; '' is `/`. */
@@ -39,23 +45,29 @@ export interface SidecarOptions {
 }
 
 export async function runSidecar(options: SidecarOptions): Promise<number> {
-  const { logger, sourceDir, liveDir } = options;
+  const { logger, sources, liveDir } = options;
+  const sourceDir = sources[0]?.dir ?? '';
   const startedAt = new Date();
-  const source = await inspectSource(sourceDir);
-  if (source.warning) logger.warn(source.warning, { event: 'source.warning', kind: source.kind, dir: sourceDir });
+  const kinds = await inspectSources(sources, logger);
   await mkdir(liveDir, { recursive: true });
-  const publisher = await Publisher.open(liveDir);
+  const publisher = await Publisher.open(liveDir, { modes: (set) => secretModes(sources, set) });
   const metrics = new SidecarMetrics();
   const recorder = new OutcomeRecorder(logger, metrics);
   const link = new MasterLink({ socketPath: options.masterSocket, logger });
-  const syncer = new Syncer({ sourceDir, publisher, link, check: { driver: options.driver, schemas: options.schemas }, events: recorder });
+  const expiry = new TlsExpiry(metrics, logger, options.tlsWarningDays);
+  const check = {
+    driver: options.driver, schemas: options.schemas, secretPrefixes: secretPrefixes(sources),
+    onAccepted: (certificates: CertificateInfo[]) => expiry.observe(certificates),
+  };
+  const syncer = new Syncer({ sources, publisher, link, check, events: recorder });
   const kube = await setUpKube({
     logger, root: options.kubeRoot, configMap: options.configMap, onOutcome: (o) => metrics.kubeOutcome(o),
-    onData: (files, rv) => syncer.request({ origin: 'api', files, reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
+    // The fast path brings the root ConfigMap only: the named sources come from their volumes.
+    onData: async (files, rv) => syncer.request({ origin: 'api', files: await withNamedSources(files, sources), reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
   });
   if (kube.reporter) recorder.attach(kube.reporter);
   const watcher = await SourceWatcher.start({
-    dir: sourceDir, debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
+    dirs: sources.map((s) => s.dir), debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),
     onResync: () => void syncer.request({ origin: 'volume', reason: 'resync', resync: true }),
   });
@@ -71,11 +83,12 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     socketPath: options.socketPath, logger,
     routes: sidecarRoutes({
       sync: (request) => syncer.request(request),
-      status: () => collectStatus({ startedAt, driver: options.driver, sourceDir, liveDir, syncer, watcher, link, kube: () => kube.status() }),
+      status: () => collectStatus({ startedAt, driver: options.driver, sources, liveDir, syncer, watcher, link, kube: () => kube.status() }),
     }),
   });
   logger.info('sidecar running', {
-    event: 'sidecar.started', source: sourceDir, sourceKind: source.kind, live: liveDir, metricsPort: probes.port, socket: options.socketPath,
+    event: 'sidecar.started', source: sourceDir, sourceKind: kinds[0], live: liveDir, metricsPort: probes.port, socket: options.socketPath,
+    sources: sources.slice(1).map((s) => ({ name: s.name, dir: s.dir, secret: s.secret })),
   });
   void first.then((result) => logger.info(`first sync: ${result.outcome}`, {
     event: 'sidecar.first-sync', outcome: result.outcome, configHash: result.configHash, short: shortHash(result.configHash),
@@ -87,6 +100,17 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   await Promise.all([control.close(), kube.close(), probes.close(), publisher.close()]);
   logger.info('sidecar exiting', { event: 'sidecar.exit', code: 0 });
   return 0;
+}
+
+/** What each source is (warning about mounts that can never update); the kinds, root first. */
+async function inspectSources(sources: readonly Source[], logger: Logger): Promise<string[]> {
+  const kinds: string[] = [];
+  for (const source of sources) {
+    const info = await inspectSource(source.dir);
+    if (info.warning) logger.warn(info.warning, { event: 'source.warning', kind: info.kind, dir: source.dir, source: source.name });
+    kinds.push(info.kind);
+  }
+  return kinds;
 }
 
 function stopSignal(): Promise<NodeJS.Signals> {

@@ -35,6 +35,10 @@ export class SidecarMetrics {
   readonly lastSuccess = new Gauge({
     name: 'hotcycle_last_reload_success_timestamp_seconds', help: 'Unix time of the last successful reload.', registers: [this.registry],
   });
+  readonly tlsExpiry = new Gauge({
+    name: 'hotcycle_tls_certificate_expiry_timestamp_seconds', help: 'Unix time the leaf certificate of each checked certificate file expires, for the last accepted version.',
+    labelNames: ['file'] as const, registers: [this.registry],
+  });
   readonly kubeReports = new Counter({
     name: 'hotcycle_kube_reports_total', help: 'Kubernetes Events and annotation patches, by call and outcome (ok, retry, failed, dropped).',
     labelNames: ['call', 'result'] as const, registers: [this.registry],

@@ -16,11 +16,14 @@ export interface PublisherOptions {
   fsync?: boolean;
   /** Limits for reading back the version already live at start. */
   limits?: FileSetLimits;
+  /** Modes of files that must not get the writer's default (0644): a Secret source's. */
+  modes?: (set: FileSet) => Promise<ReadonlyMap<string, number>>;
 }
 
 export class Publisher {
   readonly dir: string;
   #fsync: boolean;
+  readonly #modes: PublisherOptions['modes'];
   #current: Version | null;
   #previous: Version | null = null;
   #queue: Promise<unknown> = Promise.resolve();
@@ -30,6 +33,7 @@ export class Publisher {
     this.dir = dir;
     this.#current = current;
     this.#fsync = options.fsync ?? true;
+    this.#modes = options.modes;
   }
 
   /**
@@ -97,7 +101,8 @@ export class Publisher {
       this.#current = next;
     };
     try {
-      const { changed } = await writeAtomic(this.dir, next.set, { fsync: this.#fsync });
+      const modes = await this.#modes?.(next.set);
+      const { changed } = await writeAtomic(this.dir, next.set, { fsync: this.#fsync, ...(modes ? { modes } : {}) });
       moveOn();
       return changed;
     } catch (error) {

@@ -1,6 +1,7 @@
 // `GET /v1/status`: the sidecar's own state, and the master's (or why it could not be asked).
 import { toErrorInfo } from '../errors.ts';
 import type { SidecarStatus } from '../protocol/sidecar.ts';
+import type { Source } from '../configset/sources.ts';
 import type { MasterLink } from './drive.ts';
 import type { Syncer } from './syncer.ts';
 import type { SourceWatcher } from './watch.ts';
@@ -8,7 +9,7 @@ import type { SourceWatcher } from './watch.ts';
 export interface StatusParts {
   startedAt: Date;
   driver: string;
-  sourceDir: string;
+  sources: readonly Source[];
   liveDir: string;
   syncer: Syncer;
   watcher: SourceWatcher;
@@ -21,7 +22,8 @@ export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> 
     pid: process.pid,
     startedAt: parts.startedAt.toISOString(),
     driver: parts.driver,
-    sourceDir: parts.sourceDir,
+    sourceDir: parts.sources[0]?.dir ?? '',
+    sources: parts.sources.slice(1).map((s) => ({ name: s.name, dir: s.dir, secret: s.secret })),
     liveDir: parts.liveDir,
     masterSocket: parts.link.socketPath,
     ...parts.syncer.state(),

@@ -1,6 +1,6 @@
 // The sidecar's one serial loop (DESIGN.md §2): every sync — a file event, the re-hash timer,
 // `/v1/sync`, ConfigMap data, a check retry — runs through it, one at a time. A sync of one version:
-//   (1) Read the version (the source directory through `..data`, or the ConfigMap's data).
+//   (1) Read the version (every source directory through its `..data`, or the ConfigMap's data).
 //   (2) Skip it when its origin shows nothing new (same hash as that origin's last, and as the
 //       last version judged), or when it is a volume version the API already superseded
 //       (decideVersion, sync-decision.ts).
@@ -27,7 +27,7 @@
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { hashFileSet, type FileSet } from '../configset/fileset.ts';
-import { readConfigSet } from '../configset/snapshot.ts';
+import { readSources, sourceDirs, type Source } from '../configset/sources.ts';
 import { errorMessage, HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
 import type { CheckError, SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
 import type { ReloadResult } from '../protocol/types.ts';
@@ -55,7 +55,8 @@ export interface SyncEvents {
 }
 
 export interface SyncerOptions {
-  sourceDir: string;
+  /** The root source first (configset/sources.ts). */
+  sources: readonly Source[];
   publisher: LivePublisher;
   link: Link;
   check: CheckOptions;
@@ -135,7 +136,7 @@ export class Syncer {
     try {
       const api = batch.api;
       let result = api ? await this.#sync({ ...pass, origin: 'api' }, async () => ({ files: api, hash: hashFileSet(api) })) : undefined;
-      if (batch.volume || !result) result = await this.#sync({ ...pass, origin: 'volume' }, () => readConfigSet(this.#options.sourceDir));
+      if (batch.volume || !result) result = await this.#sync({ ...pass, origin: 'volume' }, () => readSources(this.#options.sources));
       return result;
     } finally {
       this.#waiting = null;
@@ -151,7 +152,7 @@ export class Syncer {
       hash = version.hash;
       step = await this.#syncVersion(ctx, version.files, hash);
     } catch (error) {
-      const rejected = unreadableVersion(error, this.#options.sourceDir);
+      const rejected = unreadableVersion(error, sourceDirs(this.#options.sources));
       step = rejected ? this.#reject('', rejected) : { outcome: 'error', published: false, error: toErrorInfo(error, 'watch') };
       if (step.error) this.#options.events.failed(hash, step.error);
     }

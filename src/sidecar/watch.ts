@@ -1,8 +1,9 @@
-// Watches the source directory for new versions (DESIGN.md §2 step 1). chokidar watches the
-// DIRECTORY, depth 0, never a file inside it: measured with kubelet-style swaps, a directory
+// Watches the source directories for new versions (DESIGN.md §2 step 1, §9: the root source and
+// every named one, with one debounce, so changes to several sources within it are one version).
+// chokidar watches each DIRECTORY, depth 0, never a file inside it: measured with kubelet-style swaps, a directory
 // watch saw the final state at every update rate, while a file watch stopped emitting for good
 // after a few swaps 5 ms apart (the inode it watched was gone).
-//   (1) On a kubelet volume (`..data` exists) only an event on `..data` counts: kubelet's swap
+//   (1) On a kubelet volume (`..data` exists) only an event on its `..data` counts: kubelet's swap
 //       renames `..data_tmp` over it; the other entries move around it and mean nothing alone.
 //   (2) On a plain directory any event counts, once the directory has settled.
 //   (3) Counted events are debounced: a burst becomes one onChange() `debounceMs` after the last,
@@ -19,7 +20,8 @@ import { DATA_DIR } from '../configset/fileset.ts';
 import { hasDataLink } from './source.ts';
 
 export interface SourceWatchOptions {
-  dir: string;
+  /** The root source first, then the named ones. */
+  dirs: readonly string[];
   debounceMs: number;
   debounceMaxMs: number;
   resyncMs: number;
@@ -45,11 +47,11 @@ export class SourceWatcher {
 
   private constructor(options: SourceWatchOptions) {
     this.#options = options;
-    this.#watcher = watch(options.dir, { depth: 0, ignoreInitial: true, followSymlinks: false, persistent: true });
+    this.#watcher = watch([...options.dirs], { depth: 0, ignoreInitial: true, followSymlinks: false, persistent: true });
     this.#watcher.on('all', (_event, changed) => this.#onEvent(changed));
     this.#watcher.on('error', (error) => {
       this.#lastError = errorMessage(error);
-      options.logger.warn('source watch error', { event: 'watch.error', error: this.#lastError, dir: options.dir });
+      options.logger.warn('source watch error', { event: 'watch.error', error: this.#lastError, dirs: options.dirs });
     });
     this.#resync = setInterval(() => options.onResync(), options.resyncMs); // (4)
     this.#resync.unref();
@@ -66,7 +68,7 @@ export class SourceWatcher {
   health(): WatchHealth {
     return {
       healthy: this.#ready && !this.#closed,
-      kind: hasDataLink(this.#options.dir) ? 'kubelet' : 'plain',
+      kind: hasDataLink(this.#options.dirs[0] ?? '') ? 'kubelet' : 'plain',
       events: this.#events,
       missedChanges: this.#missed,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
@@ -89,8 +91,8 @@ export class SourceWatcher {
 
   #onEvent(changed: string): void {
     if (this.#closed) return;
-    const kubelet = hasDataLink(this.#options.dir);
-    if (kubelet && path.basename(changed) !== DATA_DIR) return; // (1)
+    const dir = this.#options.dirs.find((d) => changed === d || path.dirname(changed) === d) ?? path.dirname(changed);
+    if (hasDataLink(dir) && path.basename(changed) !== DATA_DIR) return; // (1)
     this.#events++; // (2)
     clearTimeout(this.#debounce); // (3)
     const now = performance.now();

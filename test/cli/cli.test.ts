@@ -3,6 +3,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI } from '../helpers/master.ts';
 
@@ -49,6 +52,33 @@ test('sidecar timing flags: a maximum debounce below the debounce is a usage err
   assert.match(bad.stderr, /--debounce-max-ms must be a whole number of milliseconds ≥ 500, not "100"/);
   const help = await hotcycle('sidecar', '--help');
   assert.match(help.stdout, /--debounce-max-ms MS .*\(env HOTCYCLE_DEBOUNCE_MAX_MS; default 5000\)/);
+});
+
+test('sidecar sources: bad names, a second root and a name a root entry has are usage errors; --help explains them', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hotcycle-cli-sources-'));
+  try {
+    await mkdir(join(dir, 'tls'));
+    await writeFile(join(dir, 'tls', 'tls.crt'), 'a root directory named like the source');
+    const cases: [string[], RegExp][] = [
+      [['--source', dir, '--source', '=/x'], /--source =\/x: expected NAME=DIR/],
+      [['--source', dir, '--secret-source', '/x'], /--secret-source \/x: expected NAME=DIR/],
+      [['--source', dir, '--secret-source', '..data=/x'], /source name "\.\.data" must not be "\." or start with "\.\."/],
+      [['--source', dir, '--source', 'x=/a', '--secret-source', 'x=/b'], /source name "x" is given twice/],
+      [['--source', dir, '--source', '/other'], /--source DIR is given 2 times/],
+      [['--source', dir, '--secret-source', `tls=${dir}/x`], /source name "tls" collides with tls in the root source/],
+    ];
+    for (const [args, message] of cases) {
+      const bad = await hotcycle('sidecar', ...args);
+      assert.equal(bad.code, 2, args.join(' '));
+      assert.match(bad.stderr, message);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const help = await hotcycle('sidecar', '--help');
+  assert.match(help.stdout, /--source NAME=DIR +add a source whose files appear under NAME\//);
+  assert.match(help.stdout, /--secret-source NAME=DIR +the same for a Secret volume/);
+  assert.match(help.stdout, /--tls-expiry-warning-days DAYS .*\(env HOTCYCLE_TLS_EXPIRY_WARNING_DAYS; default 14\)/);
 });
 
 test('an unreachable socket exits 3 and says what to check', async () => {

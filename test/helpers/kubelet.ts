@@ -10,9 +10,12 @@ export type VolumeFiles = Record<string, string | Buffer>;
 
 export class KubeletVolume {
   readonly dir: string;
+  /** The volume's `defaultMode` (kubelet's default is 0644, for Secrets too). */
+  readonly mode: number;
 
-  constructor(dir: string) {
+  constructor(dir: string, options: { defaultMode?: number } = {}) {
     this.dir = dir;
+    this.mode = options.defaultMode ?? 0o644;
   }
 
   /** One kubelet sync. Like kubelet, an update whose files are all unchanged does not swap. */
@@ -47,7 +50,8 @@ export class KubeletVolume {
     await chmod(tsDir, 0o755);
     for (const [name, content] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(tsDir, name)), { recursive: true });
-      await writeFile(path.join(tsDir, name), content, { mode: 0o644 });
+      await writeFile(path.join(tsDir, name), content);
+      await chmod(path.join(tsDir, name), this.mode);
     }
     return tsDir;
   }

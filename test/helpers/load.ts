@@ -2,6 +2,7 @@
 // over a new TCP connection per request or over one keep-alive connection per loop,
 // until stopped or until `maxRequests` in all. It counts; tests assert on the counts.
 import { Agent, get } from 'node:http';
+import { Agent as TlsAgent, get as tlsGet } from 'node:https';
 
 export interface LoadOptions {
   port: number;
@@ -9,6 +10,8 @@ export interface LoadOptions {
   connections: number;
   keepAlive: boolean;
   maxRequests: number;
+  /** HTTPS (any certificate: tests check it by fingerprint), else HTTP. */
+  tls?: boolean;
 }
 
 export interface LoadSummary {
@@ -68,7 +71,8 @@ export class Load {
   }
 
   async #loop(): Promise<void> {
-    const agent = this.#options.keepAlive ? new Agent({ keepAlive: true, maxSockets: 1 }) : false;
+    const options = { keepAlive: true, maxSockets: 1 };
+    const agent = !this.#options.keepAlive ? false : this.#options.tls ? new TlsAgent({ ...options, rejectUnauthorized: false }) : new Agent(options);
     while (!this.#stopping && this.#sent < this.#options.maxRequests) {
       this.#sent++;
       await this.#request(agent);
@@ -85,7 +89,8 @@ export class Load {
         this.#completedOne();
         resolve();
       };
-      const req = get({ host: '127.0.0.1', port: this.#options.port, path: this.#options.path ?? '/', agent }, (res) => {
+      const request = this.#options.tls ? tlsGet : get;
+      const req = request({ host: '127.0.0.1', port: this.#options.port, path: this.#options.path ?? '/', agent, rejectUnauthorized: false }, (res) => {
         res.resume();
         res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
         res.on('end', () => {
@@ -115,4 +120,33 @@ export function fetchText(port: number, path = '/'): Promise<{ status: number; b
       res.on('error', reject);
     }).on('error', reject);
   });
+}
+
+export interface Download {
+  /** Headers arrived; the body waits, unread, until resume(). */
+  responding: Promise<void>;
+  resume(): void;
+  /** The body's size once it has all been read. */
+  done: Promise<number>;
+}
+
+/** GET over a fresh connection (HTTPS with `tls`) whose body is not read until resume(). */
+export function download(port: number, path: string, options: { tls?: boolean } = {}): Download {
+  let responding!: () => void;
+  let resume = () => {};
+  const started = new Promise<void>((resolve) => { responding = resolve; });
+  const done = new Promise<number>((resolve, reject) => {
+    const request = options.tls ? tlsGet : get;
+    request({ host: '127.0.0.1', port, path, agent: false, rejectUnauthorized: false }, (res) => {
+      if (res.statusCode !== 200) reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
+      res.pause(); // explicitly paused: the 'data' listener below does not start the flow
+      resume = () => res.resume();
+      responding();
+      let bytes = 0;
+      res.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+      res.on('end', () => resolve(bytes));
+      res.on('error', reject);
+    }).on('error', reject);
+  });
+  return { responding: started, resume: () => resume(), done };
 }

@@ -3,6 +3,7 @@
 // where the machine allows it (container.ts) — sharing only what a real pod's containers share:
 //
 //   <dir>/source   the ConfigMap volume; the kubelet stand-in updates it (KubeletVolume)
+//   <dir>/sources/NAME  more sources (ConfigMap or Secret volumes), mounted in the sidecar only
 //   <dir>/run      emptyDir "hotcycle-run": master.sock, sidecar.sock — the only channel
 //   <dir>/live     emptyDir "hotcycle-live": the published config (or `liveDir`, e.g. a tmpfs)
 //   <dir>/app      the app container's own filesystem (per-generation snapshots)
@@ -24,13 +25,24 @@ import { KubeletVolume, type VolumeFiles } from './kubelet.ts';
 
 export type ContainerName = 'app' | 'sidecar';
 
+/** A named source: `--source NAME=DIR`, or `--secret-source NAME=DIR` when `secret`. */
+export interface PodSource {
+  files: VolumeFiles;
+  secret?: boolean;
+  defaultMode?: number;
+}
+
 export interface PodOptions {
   /** The ConfigMap's data, hotcycle.yaml included. */
   files: VolumeFiles;
+  /** Named sources by name. */
+  sources?: Record<string, PodSource>;
   driver?: 'native' | 'nginx';
   /** The live emptyDir somewhere else (a tiny tmpfs); it must exist. */
   liveDir?: string;
   sidecarArgs?: string[];
+  /** The sidecar's environment besides the test's own (e.g. in-cluster variables). */
+  sidecarEnv?: NodeJS.ProcessEnv;
   /** Extra master arguments (for nginx: `--`, then the nginx command). */
   masterArgs?: string[];
 }
@@ -47,6 +59,8 @@ export interface PodStatus {
 export class Pod {
   readonly dir: string;
   readonly kubelet: KubeletVolume;
+  /** The named sources' volumes, by name. */
+  readonly volumes: Record<string, KubeletVolume>;
   readonly runDir: string;
   readonly liveDir: string;
   readonly masterSocket: string;
@@ -61,6 +75,8 @@ export class Pod {
     this.dir = dir;
     this.#options = options;
     this.kubelet = new KubeletVolume(join(dir, 'source'));
+    this.volumes = Object.fromEntries(Object.entries(options.sources ?? {}).map(([name, source]) =>
+      [name, new KubeletVolume(join(dir, 'sources', name), source.defaultMode === undefined ? {} : { defaultMode: source.defaultMode })]));
     this.runDir = join(dir, 'run');
     this.liveDir = options.liveDir ?? join(dir, 'live');
     this.masterSocket = join(this.runDir, 'master.sock');
@@ -71,8 +87,10 @@ export class Pod {
   static async start(options: PodOptions): Promise<Pod> {
     const pod = new Pod(await mkdtemp(join(tmpdir(), 'hotcycle-pod-')), options);
     try {
-      for (const dir of [pod.kubelet.dir, pod.runDir, join(pod.dir, 'app'), pod.liveDir]) await mkdir(dir, { recursive: true });
+      const volumes = Object.values(pod.volumes).map((v) => v.dir);
+      for (const dir of [pod.kubelet.dir, ...volumes, pod.runDir, join(pod.dir, 'app'), pod.liveDir]) await mkdir(dir, { recursive: true });
       await pod.kubelet.update(options.files);
+      for (const [name, source] of Object.entries(options.sources ?? {})) await pod.volumes[name]?.update(source.files);
       await pod.restartSidecar();
       await pod.sidecar.waitForLog((l) => l.event === 'config.published');
       await pod.restartMaster();
@@ -97,10 +115,16 @@ export class Pod {
   async restartSidecar(): Promise<Container> {
     if (this.sidecar?.running()) await this.sidecar.stop();
     const args = ['sidecar', '--driver', this.#options.driver ?? 'native', '--source', this.kubelet.dir, '--live', this.liveDir,
-      '--master-socket', this.masterSocket, '--socket', this.sidecarSocket, '--listen', '127.0.0.1:0', ...(this.#options.sidecarArgs ?? [])];
-    this.sidecar = await Container.start({ name: 'sidecar', args }, (l) => l.event === 'sidecar.started');
+      '--master-socket', this.masterSocket, '--socket', this.sidecarSocket, '--listen', '127.0.0.1:0', ...this.#sourceArgs(), ...(this.#options.sidecarArgs ?? [])];
+    const env = this.#options.sidecarEnv;
+    this.sidecar = await Container.start({ name: 'sidecar', args, ...(env ? { env } : {}) }, (l) => l.event === 'sidecar.started');
     this.metricsPort = Number(this.sidecar.logs.find((l) => l.event === 'sidecar.started')?.metricsPort);
     return this.sidecar;
+  }
+
+  #sourceArgs(): string[] {
+    return Object.entries(this.#options.sources ?? {}).flatMap(([name, source]) =>
+      [source.secret ? '--secret-source' : '--source', `${name}=${this.volumes[name]?.dir ?? ''}`]);
   }
 
   container(name: ContainerName): Container {

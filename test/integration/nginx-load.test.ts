@@ -2,12 +2,11 @@
 // no request, and a long request on an old worker completes while its generation drains
 // (and status shows it draining).
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ReloadResult } from '../../src/protocol/types.ts';
-import { Load } from '../helpers/load.ts';
+import { download, Load, type Download } from '../helpers/load.ts';
 import { freePort } from '../helpers/ports.ts';
 import { Harness } from '../fixtures/nginx-driver/harness.ts';
 
@@ -69,31 +68,3 @@ describe('nginx driver: reloads under load', () => {
     process.stdout.write(`# nginx driver: ${summary.ok} requests, ${summary.failed} failed, 50 reloads, long request ${bytes} bytes\n`);
   });
 });
-
-interface Download {
-  /** Headers arrived; the body waits, unread, until resume(). */
-  responding: Promise<void>;
-  resume(): void;
-  /** The body's size once it has all been read. */
-  done: Promise<number>;
-}
-
-/** GET over a fresh connection whose body is not read until resume(). */
-function download(port: number, path: string): Download {
-  let responding!: () => void;
-  let resume = () => {};
-  const started = new Promise<void>((resolve) => { responding = resolve; });
-  const done = new Promise<number>((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-      if (res.statusCode !== 200) reject(new Error(`GET ${path}: HTTP ${res.statusCode}`));
-      res.pause(); // explicitly paused: the 'data' listener below does not start the flow
-      resume = () => res.resume();
-      responding();
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => { bytes += chunk.length; });
-      res.on('end', () => resolve(bytes));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-  return { responding: started, resume: () => resume(), done };
-}

@@ -117,7 +117,7 @@ test('unreadableVersion: a bad file of the set is a finding, a missing directory
   t.after(() => rm(dir, { recursive: true, force: true }));
   await symlink('/etc/hostname', join(dir, 'escape'));
   const outside = await readConfigSet(dir).then(() => null, (error: unknown) => error);
-  assert.deepEqual(unreadableVersion(outside, dir)?.map((d) => d.file), ['escape']);
+  assert.deepEqual(unreadableVersion(outside, [dir])?.map((d) => d.file), ['escape']);
   const missing = await readConfigSet(join(dir, 'nope')).then(() => null, (error: unknown) => error);
-  assert.equal(unreadableVersion(missing, join(dir, 'nope')), null);
+  assert.equal(unreadableVersion(missing, [join(dir, 'nope')]), null);
 });

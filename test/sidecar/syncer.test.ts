@@ -108,7 +108,7 @@ async function run(syncs: Sync[]) {
   };
   // A long check retry: the rows drive every retry themselves.
   const syncer = new Syncer({
-    sourceDir, publisher, link, check: { driver: 'nginx' }, events: recorder(log), runChecks, checkRetry: { backoffMs: 60_000, maxBackoffMs: 60_000 },
+    sources: [{ name: '', dir: sourceDir, secret: false }], publisher, link, check: { driver: 'nginx' }, events: recorder(log), runChecks, checkRetry: { backoffMs: 60_000, maxBackoffMs: 60_000 },
   });
   const outcomes: SyncOutcome[] = [];
   for (const sync of syncs) {

@@ -17,11 +17,11 @@ async function tempDir(t: TestContext): Promise<string> {
   return dir;
 }
 
-async function watching(t: TestContext, dir: string, options: { debounceMs?: number; debounceMaxMs?: number; resyncMs?: number } = {}) {
+async function watching(t: TestContext, dir: string | string[], options: { debounceMs?: number; debounceMaxMs?: number; resyncMs?: number } = {}) {
   const signals = new EventEmitter();
   let changes = 0;
   const watcher = await SourceWatcher.start({
-    dir, debounceMs: options.debounceMs ?? 20, debounceMaxMs: options.debounceMaxMs ?? 60_000, resyncMs: options.resyncMs ?? 60_000, logger: silentLogger(),
+    dirs: typeof dir === 'string' ? [dir] : dir, debounceMs: options.debounceMs ?? 20, debounceMaxMs: options.debounceMaxMs ?? 60_000, resyncMs: options.resyncMs ?? 60_000, logger: silentLogger(),
     onChange: () => { changes++; signals.emit('change'); },
     onResync: () => signals.emit('resync'),
   });
@@ -41,6 +41,25 @@ describe('SourceWatcher', () => {
     assert.equal(changes(), 1);
     assert.equal(watcher.health().kind, 'kubelet');
     assert.ok(watcher.health().events >= 1);
+  });
+
+  test('swaps of several sources within the debounce become one change', async (t) => {
+    const dir = await tempDir(t);
+    const volumes = ['root', 'tls', 'extra'].map((name) => new KubeletVolume(join(dir, name)));
+    for (const volume of volumes) {
+      await mkdir(volume.dir);
+      await volume.update({ 'a.conf': 'v0' });
+    }
+    const { signals, changes } = await watching(t, volumes.map((v) => v.dir), { debounceMs: 300 });
+    const changed = once(signals, 'change');
+    for (const volume of volumes) await volume.update({ 'a.conf': 'v1' });
+    await changed;
+    assert.equal(changes(), 1);
+    // A later swap of one named source alone is seen too (its ..data counts, not only the root's).
+    const again = once(signals, 'change');
+    await volumes[2]?.update({ 'a.conf': 'v2' });
+    await again;
+    assert.equal(changes(), 2);
   });
 
   test('a source that never stops changing still syncs, debounceMaxMs after the first change', async (t) => {

@@ -6,6 +6,7 @@
 {{- define "hotcycle.masterSocket" -}}/run/hotcycle/master.sock{{- end }}
 {{- define "hotcycle.sidecarSocket" -}}/run/hotcycle/sidecar.sock{{- end }}
 {{- define "hotcycle.schemasDir" -}}/etc/hotcycle/schemas{{- end }}
+{{- define "hotcycle.sourcesDir" -}}/etc/hotcycle/sources{{- end }}
 {{- define "hotcycle.serviceAccountDir" -}}/var/run/secrets/kubernetes.io/serviceaccount{{- end }}
 
 {{- define "hotcycle.name" -}}
@@ -98,8 +99,47 @@ not SIGKILL before both are over. */}}
 {{- range .Values.checks.schemas }}
 {{- $cmd = concat $cmd (list "--schema" (printf "%s=%s" .glob .schema)) }}
 {{- end }}
+{{- $dir := include "hotcycle.sourcesDir" . }}
+{{- range (include "hotcycle.sources" . | fromYamlArray) }}
+{{- $cmd = concat $cmd (list (ternary "--secret-source" "--source" (hasKey . "secret")) (printf "%s=%s/%s" .name $dir .name)) }}
+{{- end }}
 {{- toYaml (concat $cmd .Values.sidecar.extraArgs) }}
 {{- end }}
+
+{{/* The extra sources: .Values.sources, then the Secret of https.enabled as `tls`. */}}
+{{- define "hotcycle.sources" -}}
+{{- $sources := .Values.sources }}
+{{- if .Values.https.enabled }}
+{{- $sources = append $sources (dict "name" "tls" "secret" .Values.https.secretName) }}
+{{- end }}
+{{- toYaml $sources }}
+{{- end }}
+
+{{/* config.nginxConf, with the HTTPS server of https.enabled before its last `}`. */}}
+{{- define "hotcycle.nginxConf" -}}
+{{- if .Values.https.enabled }}
+{{- $server := include "hotcycle.httpsServer" . }}
+{{- regexReplaceAll `\}\s*$` .Values.config.nginxConf (printf "%s}\n" $server) }}
+{{- else }}
+{{- .Values.config.nginxConf }}
+{{- end }}
+{{- end }}
+
+{{- define "hotcycle.httpsServer" }}
+    # https.enabled: the certificate and key of the Secret {{ .Values.https.secretName }} (the
+    # source `tls`), checked by the sidecar before nginx sees them; a renewal reloads in place.
+    server {
+        listen {{ .Values.https.containerPort }} ssl;
+        ssl_certificate tls/tls.crt;
+        ssl_certificate_key tls/tls.key;
+        location = /healthz {
+            return 200 "ok\n";
+        }
+        location / {
+            return 200 "hello from hotcycle\n";
+        }
+    }
+{{ end }}
 
 {{/* Fails early on values that render but cannot work. */}}
 {{- define "hotcycle.validate" -}}
@@ -114,6 +154,19 @@ not SIGKILL before both are over. */}}
 {{- end }}
 {{- if and (eq .Values.driver "nginx") (not .Values.config.existingConfigMap) (not .Values.config.nginxConf) }}
 {{- fail "driver=nginx needs config.nginxConf (or config.existingConfigMap holding it)" }}
+{{- end }}
+{{- if and .Values.https.enabled (not .Values.https.secretName) }}
+{{- fail "https.enabled needs https.secretName (a kubernetes.io/tls Secret)" }}
+{{- end }}
+{{- $names := list }}
+{{- range (include "hotcycle.sources" . | fromYamlArray) }}
+{{- if has .name $names }}
+{{- fail (printf "sources: the name %q is used twice (https.enabled adds \"tls\")" .name) }}
+{{- end }}
+{{- if or (hasKey $.Values.config.files .name) (eq .name $.Values.app.nginx.configFile) }}
+{{- fail (printf "sources: the name %q is also a file of the ConfigMap: its files would collide under %s/" .name .name) }}
+{{- end }}
+{{- $names = append $names .name }}
 {{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.enabled (the ServiceMonitor scrapes the metrics Service)" }}

@@ -67,7 +67,7 @@ async function checkDir(dir: string, driver: SidecarDriver, schemas: ReturnType<
   try {
     version = await readConfigSet(dir);
   } catch (error) {
-    const diagnostics = unreadableVersion(error, dir);
+    const diagnostics = unreadableVersion(error, [dir]);
     return diagnostics ? done({ configHash: '', diagnostics }) : done({ configHash: '', diagnostics: [], error: toErrorInfo(error, 'check') });
   }
   return done({ configHash: version.hash, diagnostics: await checkFileSet(version.files, { driver, schemas }) });

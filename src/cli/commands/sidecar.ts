@@ -1,4 +1,5 @@
-import { errorMessage } from '../../errors.ts';
+import { rootCollision, validateSources, type Source } from '../../configset/sources.ts';
+import { errorMessage, HotcycleError } from '../../errors.ts';
 import { createLogger, type LogFormat } from '../../log.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { SIDECAR_DRIVERS, type SidecarDriver } from '../../sidecar/gate.ts';
@@ -24,6 +25,25 @@ the master is asked to reload it (POST /v1/reload with the version's hash). If t
 rejects it, the previous version is put back in the live directory, and the rejected one is
 not retried until it changes (or 'hotcycle reload' forces it).
 
+Several sources make one config set (repeat the flags): the unnamed --source DIR is its
+root; --source NAME=DIR (a ConfigMap, projected volume or plain directory) and
+--secret-source NAME=DIR (a Secret volume) add their files under NAME/ (--secret-source
+tls=/etc/hotcycle/tls gives tls/tls.crt and tls/tls.key). NAME is a single path segment that
+no root file or directory may have (write ./DIR for a root directory whose name has a '=').
+Each source is read through its own ..data; one hash covers them all, and changes to several
+sources within the debounce become one version, one publish (the whole live set in one ..data
+swap) and one reload. A Secret source's content never appears in logs, Events, status or
+metrics (a finding in one of its files gives file:line:col, never the line or a token of it;
+other findings have its lines replaced by [secret]), and its files keep their mode in the live
+directory (kubelet's defaultMode) minus any bit for others: never world-readable. With
+--watch-configmap, the API brings the root; the named sources come from their volumes.
+
+Certificate/key pairs are checked (the tls check): each tls.crt with the tls.key beside it,
+and the files nginx's ssl_certificate/ssl_certificate_key name inside the set. The chain must
+parse, the key must match the leaf, the leaf must be valid now. Each certificate's expiry is
+the metric hotcycle_tls_certificate_expiry_timestamp_seconds{file}, and a Warning log line
+(event tls.expiring) when it is under --tls-expiry-warning-days away.
+
 At start the current source is published at once (/startupz passes), then reconciled: if
 the master already runs that version, nothing is reloaded.
 
@@ -34,6 +54,9 @@ hotcycle.dev/config-hash and hotcycle.dev/reloaded-at. Outside one, this is off 
 
 Options:
 ${describe(SETTINGS.sourceDir, 'DIR')}
+  --source NAME=DIR          add a source whose files appear under NAME/ (repeatable)
+  --secret-source NAME=DIR   the same for a Secret volume: never shown, never world-readable
+${describe(SETTINGS.tlsExpiryWarningDays, 'DAYS')}
 ${describe(SETTINGS.liveDir, 'DIR')}
 ${describe(SETTINGS.sidecarMasterSocket)}
 ${describe(SETTINGS.sidecarOwnSocket)}
@@ -57,7 +80,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
 `,
   async run(argv) {
     const { values, positionals } = parse('sidecar', argv, {
-      source: { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
+      source: { type: 'string', multiple: true }, 'secret-source': { type: 'string', multiple: true }, 'tls-expiry-warning-days': { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
       listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' },
       'debounce-ms': { type: 'string' }, 'debounce-max-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
       'log-format': { type: 'string' }, 'log-level': { type: 'string' },
@@ -68,14 +91,17 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     if (!(SIDECAR_DRIVERS as readonly string[]).includes(driver)) throw new UsageError(`unknown driver "${driver}": expected one of ${SIDECAR_DRIVERS.join(', ')}`);
     const format = resolve(SETTINGS.logFormat, values['log-format']);
     if (format !== 'json' && format !== 'text') throw new UsageError(`--log-format must be json or text, not ${format}`);
-    const debounceMs = millis(resolve(SETTINGS.debounceMs, values['debounce-ms']), '--debounce-ms', 0);
+    const debounceMs = wholeNumber(resolve(SETTINGS.debounceMs, values['debounce-ms']), '--debounce-ms', 0);
     // A maximum below the debounce itself would quietly become the debounce.
-    const debounceMaxMs = millis(resolve(SETTINGS.debounceMaxMs, values['debounce-max-ms']), '--debounce-max-ms', Math.max(1, debounceMs));
+    const debounceMaxMs = wholeNumber(resolve(SETTINGS.debounceMaxMs, values['debounce-max-ms']), '--debounce-max-ms', Math.max(1, debounceMs));
+    const sources = await parseSources(values.source ?? [], values['secret-source'] ?? []);
+    const tlsWarningDays = wholeNumber(resolve(SETTINGS.tlsExpiryWarningDays, values['tls-expiry-warning-days']), '--tls-expiry-warning-days', 0, 'days');
     const logger = createLogger({ component: 'sidecar', format: format as LogFormat, level: resolve(SETTINGS.logLevel, values['log-level']) });
     // Loaded only to run it: the other commands never pay for the watcher, metrics and the rest.
     const { runSidecar } = await import('../../sidecar/main.ts');
     return runSidecar({
-      sourceDir: resolve(SETTINGS.sourceDir, values.source),
+      sources,
+      tlsWarningDays,
       liveDir: resolve(SETTINGS.liveDir, values.live),
       masterSocket: resolve(SETTINGS.sidecarMasterSocket, values['master-socket']),
       socketPath: resolve(SETTINGS.sidecarOwnSocket, values.socket),
@@ -83,7 +109,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       driver: driver as SidecarDriver,
       debounceMs,
       debounceMaxMs,
-      resyncMs: millis(resolve(SETTINGS.resyncMs, values['resync-ms']), '--resync-ms', 1),
+      resyncMs: wholeNumber(resolve(SETTINGS.resyncMs, values['resync-ms']), '--resync-ms', 1),
       schemas: (values.schema ?? []).map((flag) => schemaFlag(flag)),
       configMap: resolve(SETTINGS.watchConfigMap, values['watch-configmap']),
       kubeRoot: process.env.HOTCYCLE_KUBE_ROOT ?? '',
@@ -92,9 +118,34 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
   },
 };
 
-function millis(value: string, flag: string, minimum: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < minimum) throw new UsageError(`${flag} must be a whole number of milliseconds ≥ ${minimum}, not "${value}"`);
+function wholeNumber(value: string, flag: string, minimum: number, unit = 'milliseconds'): number {
+  if (!/^\d+$/.test(value) || Number(value) < minimum) throw new UsageError(`${flag} must be a whole number of ${unit} ≥ ${minimum}, not "${value}"`);
   return Number(value);
+}
+
+/** `DIR` is the root (else the environment's or the default); `NAME=DIR` a named source. */
+async function parseSources(plain: readonly string[], secret: readonly string[]): Promise<readonly Source[]> {
+  const named = (flag: string, value: string, isSecret: boolean): Source => {
+    const match = /^([^/=]+)=(.+)$/.exec(value);
+    if (!match) throw new UsageError(`${flag} ${value}: expected NAME=DIR (NAME a single path segment)`);
+    return { name: match[1] ?? '', dir: match[2] ?? '', secret: isSecret };
+  };
+  const roots = plain.filter((v) => !/^[^/=]*=/.test(v));
+  if (roots.length > 1) throw new UsageError(`--source DIR is given ${roots.length} times: only one root source (the others need NAME=DIR)`);
+  const sources = [
+    { name: '', dir: resolve(SETTINGS.sourceDir, roots[0]), secret: false },
+    ...plain.filter((v) => !roots.includes(v)).map((v) => named('--source', v, false)),
+    ...secret.map((v) => named('--secret-source', v, true)),
+  ];
+  try {
+    const valid = validateSources(sources);
+    const clash = await rootCollision(valid);
+    if (clash) throw new UsageError(`source name "${clash}" collides with ${clash} in the root source ${valid[0]?.dir ?? ''}: rename the source`);
+    return valid;
+  } catch (error) {
+    if (error instanceof HotcycleError && error.code === 'ESOURCE') throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 function schemaFlag(flag: string): ReturnType<typeof parseSchemaFlag> {

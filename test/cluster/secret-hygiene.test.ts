@@ -1,0 +1,109 @@
+// Issue 12, acceptance 4: content from Secret sources never leaves them. A pod in a cluster
+// (the in-cluster environment of one of the chart's Pods, reporting to the real kube-apiserver
+// with a token bound to that Pod) serves HTTPS with nginx from a Secret source `tls`, and includes
+// a file from a second Secret source `auth` (defaultMode 0440). Then the included Secret file
+// gets a syntax error and the key file a damaged PEM with a marker in it: each is rejected with
+// its file (and line:column for the syntax error), and neither the marker nor any line of the
+// key appears in the sidecar's or the master's output, nginx's error log, either status, the
+// metrics, or any Event or patch sent to the API. In the live directory Secret files keep
+// their mode without bits for others (0644 → 0640, 0440 stays).
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { useCluster } from '../helpers/cluster/cluster.ts';
+import { installRelease, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
+import type { LogLine } from '../helpers/master.ts';
+import { probe } from '../helpers/sidecar.ts';
+import { TlsPod } from '../fixtures/tls/nginx-pod.ts';
+import { truncated, type Issued } from '../fixtures/tls/pki.ts';
+
+const MARKER = `s3cr3t-${randomBytes(8).toString('hex')}`;
+const cluster = useCluster();
+let release: Release;
+let kubeDir: string;
+let good: Issued;
+let tls: TlsPod;
+
+before(async () => {
+  const c = await cluster();
+  release = await installRelease(c, 'hygiene');
+  kubeDir = await mkdtemp(join(tmpdir(), 'hotcycle-hygiene-'));
+  tls = await TlsPod.start({
+    version: '1', server: 'include auth/auth.conf;',
+    sources: { auth: { secret: true, defaultMode: 0o440, files: { 'auth.conf': `add_header X-Marker "${MARKER}";\n` } } },
+    sidecarArgs: ['--tls-expiry-warning-days', '2', '--log-level', 'debug'],
+    sidecarEnv: await sidecarEnv(c, release, release.pods[0]!, kubeDir, { withUid: true }),
+  });
+  good = tls.first; // valid for a day: under the 2-day warning
+});
+after(async () => {
+  await tls?.close();
+  await rm(kubeDir, { recursive: true, force: true });
+});
+
+/** Resolves once the sidecar delivered its `count`th ConfigRejected Event (its per-delivery line). */
+const rejectedDelivered = (count: number) => {
+  const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event ConfigRejected ');
+  return tls.pod.sidecar.waitForLog((l) => delivered(l) && tls.pod.sidecar.logs.filter(delivered).length >= count);
+};
+/** What the API server holds from this Pod: its Events and its annotations. */
+const fromApi = async () => {
+  const c = await cluster();
+  const pod = release.pods[0]!;
+  const events = await c.json<{ items: Array<{ reason: string; note?: string; message?: string }> }>(['get', 'events', '-n', release.namespace, '--field-selector', `involvedObject.uid=${pod.uid}`]);
+  const annotations = (await c.json<{ metadata: { annotations?: Record<string, string> } }>(['get', 'pod', pod.name, '-n', release.namespace])).metadata.annotations;
+  return { events: events.items, annotations };
+};
+const mode = async (name: string) => (await stat(join(tls.live, name))).mode & 0o777;
+
+test('Secret files in the live directory: their mode without bits for others', async () => {
+  assert.equal(await mode('nginx.conf'), 0o644);
+  assert.equal(await mode('tls/tls.crt'), 0o640);
+  assert.equal(await mode('tls/tls.key'), 0o640);
+  assert.equal(await mode('auth/auth.conf'), 0o440, "kubelet's defaultMode is kept");
+});
+
+test('the expiry is a metric, and a Warning log line when under --tls-expiry-warning-days', async () => {
+  const warning = await tls.pod.sidecar.waitForLog((l) => l.event === 'tls.expiring' && l.file === 'tls/tls.crt');
+  assert.match(warning.message, /^certificate tls\/tls\.crt expires on .* \(in 0 days\)$/);
+  const metrics = (await probe(tls.pod.metricsPort, '/metrics')).body;
+  const expiry = new Date(new (await import('node:crypto')).X509Certificate(good.cert).validTo).getTime() / 1000;
+  assert.match(metrics, new RegExp(`^hotcycle_tls_certificate_expiry_timestamp_seconds\\{file="tls/tls.crt"\\} ${expiry}$`, 'm'));
+});
+
+test('a syntax error in a Secret file and a damaged key: rejected by file (and line:column), never shown', async () => {
+  const syntax = tls.pod.sidecar.nextLog((l) => l.event === 'config.rejected' && String(l.diagnostics).startsWith('auth/auth.conf:'));
+  await tls.pod.volumes.auth?.update({ 'auth.conf': `add_header X-Marker "${MARKER};\n` }); // the quote never closes
+  const found = await syntax;
+  assert.deepEqual(found.diagnostics, ['auth/auth.conf:2:1: nginx check failed here (message withheld: the file is from a Secret source)']);
+  await rejectedDelivered(1);
+  assert.ok((await fromApi()).events.some((e) => e.reason === 'ConfigRejected' && (e.note ?? e.message ?? '').includes('auth/auth.conf:2:1')));
+
+  const damagedKey = `${truncated(good.key)}\n${MARKER}\n`;
+  const keyRejected = tls.pod.sidecar.nextLog((l) => l.event === 'config.rejected' && String(l.diagnostics).includes('tls/tls.key'));
+  await tls.pod.volumes.auth?.update({ 'auth.conf': `add_header X-Marker "${MARKER}";\n` });
+  await tls.pod.volumes.tls?.update({ 'tls.crt': good.chain, 'tls.key': damagedKey });
+  assert.deepEqual((await keyRejected).diagnostics, ['tls/tls.key: truncated PEM: 1 BEGIN line(s) without their END']);
+  await rejectedDelivered(2);
+  const api = await fromApi();
+  assert.ok(api.events.some((e) => e.reason === 'ConfigRejected' && (e.note ?? e.message ?? '').includes('tls/tls.key: truncated PEM')));
+
+  const secrets = [MARKER, ...good.key.split('\n').filter((l) => l.length >= 8 && !l.startsWith('-----'))];
+  const places: Record<string, string> = {
+    'sidecar output': tls.pod.sidecar.output.join('\n'),
+    'master output': tls.pod.master.output.join('\n'),
+    "nginx's error log": await readFile(join(tls.prefix, 'error.log'), 'utf8').catch(() => ''),
+    'sidecar status': JSON.stringify(await tls.pod.sidecarStatus()),
+    'master status': JSON.stringify(await tls.pod.masterStatus()),
+    metrics: (await probe(tls.pod.metricsPort, '/metrics')).body,
+    'the API server (Events, annotations)': JSON.stringify(api),
+  };
+  assert.ok(places['sidecar output']?.includes('auth/auth.conf:2:1'), 'the finding itself is in the output');
+  assert.ok(api.events.length >= 2, 'Events were delivered');
+  for (const [place, text] of Object.entries(places)) {
+    for (const secret of secrets) assert.ok(!text.includes(secret), `${place} shows Secret content: ${secret}`);
+  }
+});
