@@ -1,13 +1,19 @@
 // Builds what the images and the `bin` entry run:
-//   dist/hotcycle.mjs  the whole CLI (master, sidecar, operator commands) as one ESM bundle
+//   dist/hotcycle.mjs  the CLI's entry (master, sidecar, operator commands), an ESM bundle split
+//   dist/chunk-*.mjs   into chunks beside it: each command's dynamic import() loads only what that
+//                      command runs, so the master and the CLI never parse the Kubernetes client,
+//                      chokidar or prom-client (test/deploy/bundle.test.ts proves it)
 //   dist/worker.mjs    the `hotcycle/worker` helper for Node apps
 //   dist/hotcycle.node the N-API addon (listening sockets, SO_PEERCRED), built by node-gyp
-// The bundle loads the addon from beside itself, so dist/ is all an image needs (plus Node).
+//   build/bundle-inputs.json  for the tests, not part of dist/: which sources each file of the CLI's
+//                      bundle holds, and which files it imports
+// The bundle loads its chunks and the addon from beside itself, so dist/ (copied whole) is all an
+// image needs (plus Node).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const addon = join(root, 'build', 'Release', 'hotcycle.node');
@@ -31,10 +37,14 @@ function nodeDir(): string | undefined {
   return candidates.find((dir) => dir && existsSync(join(dir, 'include', 'node', 'node_api.h')));
 }
 
-async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({
-    entryPoints: [join(root, entry)],
-    outfile,
+/** Bundles `entry` into `outdir` as `<name>.mjs`, split into chunks when `splitting`. */
+async function bundle(entry: string, name: string, outdir: string, splitting: boolean): Promise<Metafile> {
+  const { metafile } = await build({
+    entryPoints: { [name]: join(root, entry) },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunk-[hash]',
+    splitting,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -45,7 +55,18 @@ async function bundle(entry: string, outfile: string): Promise<void> {
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __hcRequire } from 'node:module'; const require = __hcRequire(import.meta.url);" },
     logLevel: 'warning',
+    metafile: true,
   });
+  return metafile;
+}
+
+/** esbuild's metafile, keyed by file name: `{ "chunk-X.mjs": { inputs: [source…], imports: [{ file, dynamic }…] } }`. */
+function bundleInputs(meta: Metafile): Record<string, { inputs: string[]; imports: { file: string; dynamic: boolean }[] }> {
+  const files = Object.entries(meta.outputs).filter(([file]) => file.endsWith('.mjs'));
+  return Object.fromEntries(files.map(([file, output]) => [basename(file), {
+    inputs: Object.keys(output.inputs),
+    imports: output.imports.filter((i) => !i.external).map((i) => ({ file: basename(i.path), dynamic: i.kind === 'dynamic-import' })),
+  }]));
 }
 
 buildAddon();
@@ -56,9 +77,14 @@ mkdirSync(dist, { recursive: true });
 const staging = mkdtempSync(join(root, '.dist-'));
 try {
   copyFileSync(addon, join(staging, 'hotcycle.node'));
-  await bundle('src/cli/main.ts', join(staging, 'hotcycle.mjs'));
-  await bundle('src/worker/index.ts', join(staging, 'worker.mjs'));
-  for (const file of readdirSync(staging)) renameSync(join(staging, file), join(dist, file));
+  const meta = await bundle('src/cli/main.ts', 'hotcycle', staging, true);
+  await bundle('src/worker/index.ts', 'worker', staging, false);
+  const built = readdirSync(staging);
+  for (const file of built) renameSync(join(staging, file), join(dist, file));
+  // Chunks of earlier builds: their names hash their content, so an unchanged chunk was just
+  // replaced by itself (a running process can still load it) and the rest are no longer imported.
+  for (const file of readdirSync(dist)) if (file.startsWith('chunk-') && !built.includes(file)) rmSync(join(dist, file));
+  writeFileSync(join(root, 'build', 'bundle-inputs.json'), JSON.stringify(bundleInputs(meta), null, 1));
 } finally {
   rmSync(staging, { recursive: true, force: true });
 }

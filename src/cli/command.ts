@@ -3,9 +3,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { HotcycleError } from '../errors.ts';
 
+/** A subcommand's module; src/cli/main.ts names it and loads it only to run it. */
 export interface Command {
-  name: string;
-  summary: string;
   help: string;
   /** Returns the process exit code: 0 only on success. */
   run(argv: string[]): Promise<number>;

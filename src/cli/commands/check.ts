@@ -17,8 +17,6 @@ interface CheckReport {
 }
 
 export const checkCommand: Command = {
-  name: 'check',
-  summary: 'validate a config directory without touching anything',
   help: `Usage: hotcycle check [DIR] [options]
 
 Runs the sidecar's gate on a config directory (a plain directory or a ConfigMap volume,

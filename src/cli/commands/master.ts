@@ -8,8 +8,6 @@ import { describe, resolve, SETTINGS } from '../defaults.ts';
 const DRIVERS = ['native', 'nginx'] as const;
 
 export const masterCommand: Command = {
-  name: 'master',
-  summary: 'run the server under hotcycle: own its sockets and workers, reload in cycles',
   help: `Usage: hotcycle master [options]
        hotcycle master --driver nginx [options] -- nginx -g 'daemon off;' -c DIR/nginx.conf
 

@@ -5,8 +5,6 @@ import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
 export const sidecarCommand: Command = {
-  name: 'sidecar',
-  summary: 'watch the ConfigMap, check each version, publish it and have the master reload',
   help: `Usage: hotcycle sidecar [options]
 
 Runs beside the master (the chart's native sidecar). Watches the source directory — on a
