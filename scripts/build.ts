@@ -11,9 +11,13 @@
 // image needs (plus Node).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type Metafile } from 'esbuild';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Ajv } from 'ajv';
+import standalone from 'ajv/dist/standalone/index.js';
+import { build, type Metafile, type Plugin } from 'esbuild';
+import type { AjvSetup } from '../src/schema-compile.ts';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const addon = join(root, 'build', 'Release', 'hotcycle.node');
@@ -37,8 +41,71 @@ function nodeDir(): string | undefined {
   return candidates.find((dir) => dir && existsSync(join(dir, 'include', 'node', 'node_api.h')));
 }
 
+/**
+ * Node's builtins, imported through require() rather than `import`: an ESM import of a builtin
+ * reads every one of its exports, and `node:http`'s lazy WebSocket, CloseEvent and MessageEvent
+ * then load undici, TLS, HTTP/2 and worker_threads — 14 MB of RSS in every process that serves
+ * HTTP, against 3 MB through require() (issue 13). esbuild's CommonJS interop reads an export
+ * only when the code uses it.
+ */
+const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(build) {
+    build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (args.kind === 'import-statement' && isBuiltin(args.path)
+      ? { path: args.path, namespace: 'builtin' } : undefined));
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/** The modules that declare hotcycle's own JSON Schemas (src/schema-compile.ts's declareSchema). */
+const SCHEMA_MODULES = ['src/protocol/schemas.ts', 'src/protocol/sidecar.ts', 'src/config/schema.ts'];
+
+/**
+ * src/schema-compile.ts replaced by ajv's standalone code for every schema SCHEMA_MODULES declare,
+ * one module per ajv setup (`precompiled-schemas:NAME`, exporting s0, s1, … in declaration order):
+ * the bundle neither loads ajv for them nor compiles them at start (issue 13). A schema declared
+ * elsewhere fails loudly on first use.
+ */
+async function precompiledSchemas(): Promise<Plugin> {
+  const { DECLARED } = await import('../src/schema-compile.ts');
+  for (const file of SCHEMA_MODULES) await import(pathToFileURL(join(root, file)).href);
+  const sets = new Map<string, { setup: AjvSetup; schemas: object[] }>();
+  for (const { setup, schema } of DECLARED) {
+    if (!sets.has(setup.name)) sets.set(setup.name, { setup, schemas: [] });
+    sets.get(setup.name)!.schemas.push(schema);
+  }
+  const modules = new Map([...sets].map(([name, { setup, schemas }]) => {
+    const ajv = new Ajv({ ...setup.options, code: { source: true, esm: true } });
+    for (const keyword of setup.keywords) ajv.addKeyword(keyword);
+    schemas.forEach((schema, i) => ajv.addSchema(schema, `s${i}`));
+    return [name, standalone.default(ajv, Object.fromEntries(schemas.map((_, i) => [`s${i}`, `s${i}`])))];
+  }));
+  const names = [...sets.keys()];
+  const replacement = `${names.map((name, i) => `import * as m${i} from ${JSON.stringify(`precompiled-schemas:${name}`)};`).join('\n')}
+const SETS = { ${names.map((name, i) => `${JSON.stringify(name)}: [m${i}, ${JSON.stringify(sets.get(name)!.schemas.map((schema) => JSON.stringify(schema)))}]`).join(', ')} };
+export function declareSchema(setup, schema) {
+  let validate;
+  return () => (validate ??= precompiled(setup.name, schema));
+}
+function precompiled(name, schema) {
+  const [module, keys] = SETS[name] ?? [{}, []];
+  const i = keys.indexOf(JSON.stringify(schema));
+  if (i < 0) throw new Error(\`a \${name} schema was not compiled at build time: declare it in one of scripts/build.ts's SCHEMA_MODULES\`);
+  return module[\`s\${i}\`];
+}
+`;
+  return {
+    name: 'precompiled-schemas',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]schema-compile\.ts$/ }, () => ({ contents: replacement, loader: 'js', resolveDir: root }));
+      build.onResolve({ filter: /^precompiled-schemas:/ }, (args) => ({ path: args.path.slice('precompiled-schemas:'.length), namespace: 'precompiled-schemas' }));
+      build.onLoad({ filter: /.*/, namespace: 'precompiled-schemas' }, (args) => ({ contents: modules.get(args.path), loader: 'js', resolveDir: root }));
+    },
+  };
+}
+
 /** Bundles `entry` into `outdir` as `<name>.mjs`, split into chunks when `splitting`. */
-async function bundle(entry: string, name: string, outdir: string, splitting: boolean): Promise<Metafile> {
+async function bundle(entry: string, name: string, outdir: string, splitting: boolean, plugins: Plugin[] = []): Promise<Metafile> {
   const { metafile } = await build({
     entryPoints: { [name]: join(root, entry) },
     outdir,
@@ -54,6 +121,7 @@ async function bundle(entry: string, name: string, outdir: string, splitting: bo
     legalComments: 'external',
     // Some dependencies are CommonJS and call require(); give the ESM bundle one.
     banner: { js: "import { createRequire as __hcRequire } from 'node:module'; const require = __hcRequire(import.meta.url);" },
+    plugins: [builtinsByRequire, ...plugins],
     logLevel: 'warning',
     metafile: true,
   });
@@ -77,7 +145,7 @@ mkdirSync(dist, { recursive: true });
 const staging = mkdtempSync(join(root, '.dist-'));
 try {
   copyFileSync(addon, join(staging, 'hotcycle.node'));
-  const meta = await bundle('src/cli/main.ts', 'hotcycle', staging, true);
+  const meta = await bundle('src/cli/main.ts', 'hotcycle', staging, true, [await precompiledSchemas()]);
   await bundle('src/worker/index.ts', 'worker', staging, false);
   const built = readdirSync(staging);
   for (const file of built) renameSync(join(staging, file), join(dist, file));
