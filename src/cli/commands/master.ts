@@ -2,6 +2,7 @@ import { createLogger, type LogFormat, type Logger } from '../../log.ts';
 import { parseNginxCommand, type NginxCommand } from '../../master/drivers/nginx/command.ts';
 import type { MasterOptions } from '../../master/main.ts';
 import { describeExit } from '../../process/exit.ts';
+import { tuneV8ForLongRunningRole } from '../../v8-tuning.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
@@ -71,6 +72,7 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       stateDir: resolve(SETTINGS.stateDir, values['state-dir']) || undefined,
       logger,
     };
+    tuneV8ForLongRunningRole();
     if (driver === 'native') {
       // Loaded only to run it: `hotcycle status` and the others never load the engine.
       const { runMaster } = await import('../../master/main.ts');

@@ -1,6 +1,7 @@
 import { createLogger, type LogFormat } from '../../log.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { SIDECAR_DRIVERS, type SidecarDriver } from '../../sidecar/gate.ts';
+import { tuneV8ForLongRunningRole } from '../../v8-tuning.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
@@ -69,6 +70,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     // A maximum below the debounce itself would quietly become the debounce.
     const debounceMaxMs = millis(resolve(SETTINGS.debounceMaxMs, values['debounce-max-ms']), '--debounce-max-ms', Math.max(1, debounceMs));
     const logger = createLogger({ component: 'sidecar', format: format as LogFormat, level: resolve(SETTINGS.logLevel, values['log-level']) });
+    tuneV8ForLongRunningRole();
     // Loaded only to run it: the other commands never pay for the watcher, metrics and the rest.
     const { runSidecar } = await import('../../sidecar/main.ts');
     return runSidecar({
