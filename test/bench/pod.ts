@@ -17,8 +17,8 @@ export const BUNDLE = join(ROOT, 'dist/hotcycle.mjs');
 
 /** One `node dist/hotcycle.mjs …` process and its log lines. */
 export class BundleProcess extends HotcycleProcess {
-  constructor(args: string[]) {
-    super(args, {}, BUNDLE);
+  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
+    super(args, env, BUNDLE);
   }
 }
 
@@ -27,6 +27,7 @@ export class BenchPod {
   readonly source: KubeletVolume;
   readonly liveDir: string;
   readonly masterSocket: string;
+  readonly sidecarSocket: string;
   sidecar: BundleProcess | null = null;
   master: BundleProcess | null = null;
 
@@ -35,18 +36,19 @@ export class BenchPod {
     this.source = new KubeletVolume(join(dir, 'source'));
     this.liveDir = join(dir, 'live');
     this.masterSocket = join(dir, 'run', 'master.sock');
+    this.sidecarSocket = join(dir, 'run', 'sidecar.sock');
   }
 
-  /** Source volume holding `files` plus hotcycle.yaml; sidecar started, first version published, master serving it. */
-  static async start(files: VolumeFiles, config: HotcycleYaml): Promise<BenchPod> {
+  /** Source volume holding `files` plus hotcycle.yaml; sidecar started, first version published, master serving it; `env` added to both's. */
+  static async start(files: VolumeFiles, config: HotcycleYaml, env: NodeJS.ProcessEnv = {}): Promise<BenchPod> {
     const pod = new BenchPod(await mkdtemp(join(tmpdir(), 'hotcycle-bench-pod-')));
     try {
       await mkdir(pod.source.dir);
       await pod.source.update(withConfig(files, config));
       pod.sidecar = new BundleProcess(['sidecar', '--source', pod.source.dir, '--live', pod.liveDir, '--master-socket', pod.masterSocket,
-        '--socket', join(pod.dir, 'run', 'sidecar.sock'), '--listen', '127.0.0.1:0']);
+        '--socket', pod.sidecarSocket, '--listen', '127.0.0.1:0'], env);
       await pod.sidecar.waitForLog((l) => l.event === 'config.published');
-      pod.master = new BundleProcess(['master', '--config-dir', pod.liveDir, '--socket', pod.masterSocket, '--state-dir', join(pod.dir, 'state')]);
+      pod.master = new BundleProcess(['master', '--config-dir', pod.liveDir, '--socket', pod.masterSocket, '--state-dir', join(pod.dir, 'state')], env);
       await pod.master.waitForLog((l) => l.event === 'master.ready');
       await pod.sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
     } catch (error) {
