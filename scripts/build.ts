@@ -119,8 +119,9 @@ async function bundle(entry: string, name: string, outdir: string, splitting: bo
     minify: true,
     sourcemap: 'linked',
     legalComments: 'external',
-    // Some dependencies are CommonJS and call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __hcRequire } from 'node:module'; const require = __hcRequire(import.meta.url);" },
+    // Some dependencies are CommonJS and call require(), and builtins come through it (above):
+    // give every file of the ESM bundle one, without an ESM import of node:module.
+    banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
     plugins: [builtinsByRequire, ...plugins],
     logLevel: 'warning',
     metafile: true,
