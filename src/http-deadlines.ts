@@ -3,7 +3,8 @@
 // connection on an interval (connectionsCheckingInterval) that runs even when there is none, so an
 // idle master woke every second for nothing (issue 13). Instead:
 //   (1) on connect, the request head must arrive within `headersMs`, else `onHeadersTimeout`
-//       answers (408) and closes;
+//       answers (408) and closes (a later request on a kept-alive connection has (2) only; an idle
+//       one is closed by the server's keepAliveTimeout first);
 //   (2) on connect, the whole request must arrive within `requestMs`, else the socket is destroyed;
 //       a server that has the whole request disarms (2) while it works on the answer, and arms it
 //       again for the next request once the answer is sent;
