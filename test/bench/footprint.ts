@@ -160,6 +160,29 @@ async function reloadGrowth(options: FootprintOptions): Promise<{ afterFirstKiB:
   }
 }
 
+/** What the figures rest on (issue 13), printed under the table. */
+const NOTES = [
+  'What moved the figures, each measured on its own: the bundle split per command (esbuild chunks: `--help` loads no library, '
+  + 'the master and the CLI never load client-node, chokidar or prom-client: test/deploy/bundle.test.ts); builtins imported '
+  + 'through require() (an ESM import of node:http evaluates its lazy WebSocket export, which loads undici, TLS and HTTP/2: '
+  + '14 MiB in a process of its own; the master 81 → 75 MiB); hotcycle\'s own schemas compiled at build time (ajv standalone: '
+  + 'no compiler loaded, nothing compiled at start; the master 75 → 61 MiB); request deadlines on each connection\'s own timers instead of Node\'s connections-checking '
+  + 'interval (it woke an idle master every second); V8 without its optimising compilers and with 1 MiB semi-spaces in the '
+  + 'master and the sidecar (src/v8-tuning.ts: 1000 reloads grew a master from 64 to 114 MiB with the defaults).',
+  'Where the RSS misses come from: the floor row is plain Node doing what every master does (an HTTP server on a Unix '
+  + 'socket, a child process, a sha256), no hotcycle code; the rest is the code a master must run — winston and its '
+  + 'dependencies (about 4.5 MiB resident once loaded), the YAML parser for hotcycle.yaml, the precompiled validators and '
+  + 'hotcycle itself — and, in the sidecar, chokidar and prom-client. Tried and kept only where it moved the figure: V8 flags '
+  + 'change the idle figure by about 1 MiB (they are for the growth under reloads); loading ajv\'s compiler only for sets that '
+  + 'map schemas saves 0.6 MiB in the sidecar. Replacing winston (DESIGN.md §7) is the next lever and a design decision.',
+  'Where the CLI misses come from: `node -e 0` runs no module loader; any ESM entry that writes to stdout loads Node\'s '
+  + 'streams, and `status` also loads node:http and makes two requests (CLI → sidecar → master). The floor row is that '
+  + 'request alone, from a plain node: the ratio of `hotcycle status` to it is what hotcycle adds.',
+  'RSS after reloads: after a full GC the master\'s live heap is flat from a few hundred reloads on (no leak); the growth '
+  + 'before that is warm-up (baseline code and type feedback for the reload path, V8 keeping the pages it grew into), '
+  + 'which the row shows by the second half\'s figure.',
+];
+
 const mib = (kib: number) => `${round(kib / 1024, 1)} MiB`;
 
 /** "goal ≤ G×: met" or how far off it is. */
@@ -214,6 +237,7 @@ function footprintResult(
   const window = `${options.windowMs / 1000} s idle after ${options.settleMs / 1000} s settle`;
   return {
     suite: 'footprint (bundle; ratios to a bare node of the same binary, measured alongside)',
+    notes: NOTES,
     data: { options, idle, cliMs: cli, timers, resyncMs: RESYNC_MS, reloadGrowth: growth, goals: GOALS },
     rows: [
       rssRow('master idle RSS, native driver (demo app, 1 worker)', 'master', GOALS.masterRss),
