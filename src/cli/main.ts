@@ -4,8 +4,7 @@
 // (scripts/build.ts), so `hotcycle --help` parses none of them and `hotcycle status` not the
 // engine, the sidecar or their libraries.
 import { HotcycleError, UnreachableError } from '../errors.ts';
-import { UsageError, type Command } from './command.ts';
-import { formatError } from './format.ts';
+import { formatError, UsageError, type Command } from './command.ts';
 
 interface CommandEntry {
   name: string;

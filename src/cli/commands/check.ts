@@ -3,9 +3,9 @@ import { toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import { readConfigSet } from '../../configset/snapshot.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../sidecar/gate.ts';
-import { output, parse, printHelp, UsageError, type Command } from '../command.ts';
+import { formatError, output, parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
-import { formatError, short } from '../format.ts';
+import { short } from '../format.ts';
 
 interface CheckReport {
   ok: boolean;
