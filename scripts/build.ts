@@ -45,15 +45,25 @@ function nodeDir(): string | undefined {
  * Node's builtins, imported through require() rather than `import`: an ESM import of a builtin
  * reads every one of its exports, and `node:http`'s lazy WebSocket, CloseEvent and MessageEvent
  * then load undici, TLS, HTTP/2 and worker_threads — 14 MB of RSS in every process that serves
- * HTTP, against 3 MB through require() (issue 13). esbuild's CommonJS interop reads an export
- * only when the code uses it.
+ * HTTP, against 3 MB through require() (issue 13). esbuild's CommonJS interop reads each export's
+ * property descriptor, which evaluates node:util's lazy exports too (parseArgs, diff,
+ * worker_threads…): the builtins in LAZY_EXPORTS, whose functions never use `this`, reach it as an
+ * object of getters instead, so that an export is read when the code uses it.
  */
+const LAZY_EXPORTS = new Set(['util', 'http', 'https']);
+
+function builtinModule(name: string): string {
+  if (!LAZY_EXPORTS.has(name.replace(/^node:/, ''))) return `module.exports = require(${JSON.stringify(name)});`;
+  return `const builtin = require(${JSON.stringify(name)});
+for (const name of Object.getOwnPropertyNames(builtin)) Object.defineProperty(exports, name, { get: () => builtin[name], enumerable: true });`;
+}
+
 const builtinsByRequire: Plugin = {
   name: 'builtins-by-require',
   setup(build) {
     build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => (args.kind === 'import-statement' && isBuiltin(args.path)
       ? { path: args.path, namespace: 'builtin' } : undefined));
-    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: builtinModule(args.path), loader: 'js' }));
   },
 };
 
