@@ -166,7 +166,9 @@ const NOTES = [
   + 'the master and the CLI never load client-node, chokidar or prom-client: test/deploy/bundle.test.ts); builtins imported '
   + 'through require() (an ESM import of node:http evaluates its lazy WebSocket export, which loads undici, TLS and HTTP/2: '
   + '14 MiB in a process of its own; the master 81 → 75 MiB); hotcycle\'s own schemas compiled at build time (ajv standalone: '
-  + 'no compiler loaded, nothing compiled at start; the master 75 → 61 MiB); request deadlines on each connection\'s own timers instead of Node\'s connections-checking '
+  + 'no compiler loaded, nothing compiled at start; the master 75 → 61 MiB); prom-client\'s four classes from their own '
+  + 'modules (its entry also loads its Pushgateway with TLS and zlib, cluster aggregation and default metrics: the sidecar '
+  + '67 → 64 MiB); request deadlines on each connection\'s own timers instead of Node\'s connections-checking '
   + 'interval (it woke an idle master every second); V8 without its optimising compilers and with 1 MiB semi-spaces in the '
   + 'master and the sidecar (src/v8-tuning.ts: 1000 reloads grew a master from 64 to 114 MiB with the defaults).',
   'Where the RSS misses come from: the floor row is plain Node doing what every master does (an HTTP server on a Unix '
