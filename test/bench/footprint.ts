@@ -252,7 +252,8 @@ function footprintResult(
         note: `context switches of the event loop's thread over ${window}; bare node ${idle.bare!.wakeupsPerSec} per s` },
       { measure: 'timer callbacks while idle: master native / nginx / sidecar', value: `${timersText(timers.master)} / ${timersText(timers.nginxMaster)} / ${timersText(timers.sidecar)}`,
         note: `goal: none in the master, only the resync timer in the sidecar (--resync-ms ${RESYNC_MS} in this set); JavaScript timers that called back over ${window} (fixtures/count-timers.ts). `
-          + 'Each resync asks the native master for its status: what its column lists follows those requests (keep-alive and request deadlines); '
+          + 'Each resync asks the native master for its status: what its column lists follows those answers (Node\'s Date-header cache, '
+          + 'a one-shot timer to the next second after an answer); '
           + 'the nginx-driver master, asked by no one, is the idle master. The other wakeups are V8\'s (memory reducer GCs after start)' },
       { measure: `master RSS after ${growth.reloads} reloads vs after the first`, value: `${mib(growth.afterLastKiB)} vs ${mib(growth.afterFirstKiB)}: ${percent(growth.afterFirstKiB, growth.afterLastKiB)}`,
         note: `${grown <= GOALS.reloadGrowth ? 'goal ≤ +5 %: met' : `goal ≤ +5 %: MISSED by ${round((grown - GOALS.reloadGrowth) * 100, 1)} points`}; `
