@@ -171,7 +171,7 @@ const NOTES = [
   + '67 → 64 MiB); request deadlines on each connection\'s own timers instead of Node\'s connections-checking '
   + 'interval (it woke an idle master every second); V8 without its optimising compilers and with 1 MiB semi-spaces in the '
   + 'master and the sidecar (src/v8-tuning.ts: 1000 reloads grew a master from 64 to 114 MiB with the defaults).',
-  'Where the RSS misses come from: the floor row is plain Node doing what every master does (an HTTP server on a Unix '
+  'Where the RSS misses come from: the floor (in the notes) is plain Node doing what every master does (an HTTP server on a Unix '
   + 'socket, a child process, a sha256), no hotcycle code; the rest is the code a master must run — winston and its '
   + 'dependencies (about 4.5 MiB resident once loaded), the YAML parser for hotcycle.yaml, the precompiled validators and '
   + 'hotcycle itself — and, in the sidecar, chokidar and prom-client. Tried and kept only where it moved the figure: V8 flags '
