@@ -178,7 +178,7 @@ const NOTES = [
   + 'change the idle figure by about 1 MiB (they are for the growth under reloads); loading ajv\'s compiler only for sets that '
   + 'map schemas saves 0.6 MiB in the sidecar. Replacing winston (DESIGN.md §7) is the next lever and a design decision.',
   'Where the CLI misses come from: `node -e 0` runs no module loader; any ESM entry that writes to stdout loads Node\'s '
-  + 'streams, and `status` also loads node:http and makes two requests (CLI → sidecar → master). The floor row is that '
+  + 'streams, and `status` also loads node:http and makes two requests (CLI → sidecar → master). The floor in its note is that '
   + 'request alone, from a plain node: the ratio of `hotcycle status` to it is what hotcycle adds.',
   'RSS after reloads: after a full GC the master\'s live heap is flat from a few hundred reloads on (no leak); the growth '
   + 'before that is warm-up (baseline code and type feedback for the reload path, V8 keeping the pages it grew into), '
