@@ -36,6 +36,9 @@ export class HotcycleError extends Error {
   }
 }
 
+/** A control socket could not be reached at all (the CLI exits 3 for it). */
+export class UnreachableError extends HotcycleError {}
+
 /** Any thrown value as the operator-facing shape, keeping typed errors intact. */
 export function toErrorInfo(error: unknown, phase: Phase): ErrorInfo {
   if (error instanceof HotcycleError) return error.toJSON();

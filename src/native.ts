@@ -1,6 +1,6 @@
 // The N-API addon (native/hotcycle.c): raw listening sockets the master holds but never
 // accepts on, SO_PEERCRED, and real pipes for children's output. Loaded lazily on first use, so commands that never touch a
-// socket (check, status, the sidecar) run without it — the bundle evaluates every module.
+// socket (check, status, the sidecar) run without it, even when a chunk of the bundle they load holds this module.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

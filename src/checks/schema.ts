@@ -29,7 +29,7 @@ const CACHE_SIZE = 32;
 export function parseUserSchema(file: string, text: string): { schema?: UserSchema; diagnostics: Diagnostic[] } {
   const { document, diagnostics } = parseLocated(text, file, SCHEMA_SOURCE);
   if (!document) return { diagnostics };
-  if (document.empty) return { diagnostics: [whole(file, 'the file is empty: expected a JSON Schema')] };
+  if (document.empty) return { diagnostics: [wholeFileFinding(file, 'the file is empty: expected a JSON Schema')] };
   return { schema: { file, schema: document.value, document }, diagnostics: [] };
 }
 
@@ -41,7 +41,7 @@ export function checkAgainstSchema(file: string, text: string, schema: UserSchem
   if (!document) return diagnostics;
   const { validate } = compiled;
   if (validate(document.value)) return [];
-  if (document.empty) return [whole(file, `the file is empty: expected ${describeExpected(schema.schema)}`)];
+  if (document.empty) return [wholeFileFinding(file, `the file is empty: expected ${describeExpected(schema.schema)}`)];
   return ajvDiagnostics(validate.errors, document, SCHEMA_SOURCE);
 }
 
@@ -50,7 +50,7 @@ export function compileUserSchema(schema: UserSchema): Compiled {
   try {
     key = `${schema.file}\0${JSON.stringify(schema.schema)}`;
   } catch (cause) {
-    return { diagnostics: [whole(schema.file, `invalid JSON Schema: ${errorMessage(cause)}`)] };
+    return { diagnostics: [wholeFileFinding(schema.file, `invalid JSON Schema: ${errorMessage(cause)}`)] };
   }
   let compiled = cache.get(key);
   if (!compiled) {
@@ -64,21 +64,21 @@ export function compileUserSchema(schema: UserSchema): Compiled {
 
 function compile({ file, schema, document }: UserSchema): Compiled {
   if (typeof schema !== 'boolean' && (schema === null || typeof schema !== 'object' || Array.isArray(schema))) {
-    return { diagnostics: [whole(file, 'invalid JSON Schema: expected a mapping (or true/false) at the top level')] };
+    return { diagnostics: [wholeFileFinding(file, 'invalid JSON Schema: expected a mapping (or true/false) at the top level')] };
   }
   // A fresh instance per schema: user schemas may share an `$id`, and nothing leaks between them.
   const ajv = createAjv(asSchema(schema)?.$schema);
   if (!ajv.validateSchema(schema)) {
-    const invalid = document ? ajvDiagnostics(ajv.errors, document, SCHEMA_SOURCE) : [whole(file, ajv.errorsText(ajv.errors))];
+    const invalid = document ? ajvDiagnostics(ajv.errors, document, SCHEMA_SOURCE) : [wholeFileFinding(file, ajv.errorsText(ajv.errors))];
     return { diagnostics: invalid.map((d) => ({ ...d, message: `invalid JSON Schema: ${d.message}` })) };
   }
   if (asSchema(schema)?.$async === true) {
-    return { diagnostics: [whole(file, 'invalid JSON Schema: asynchronous schemas ($async) are not supported')] };
+    return { diagnostics: [wholeFileFinding(file, 'invalid JSON Schema: asynchronous schemas ($async) are not supported')] };
   }
   try {
     return { validate: ajv.compile(schema) };
   } catch (cause) {
-    return { diagnostics: [whole(file, `invalid JSON Schema: ${errorMessage(cause)}`)] };
+    return { diagnostics: [wholeFileFinding(file, `invalid JSON Schema: ${errorMessage(cause)}`)] };
   }
 }
 
@@ -89,7 +89,8 @@ function createAjv(dialect: unknown): Ajv {
   return new Ajv(options);
 }
 
-function whole(file: string, message: string): Diagnostic {
+/** A finding about a schema or checked file as a whole (no line: unreadable, empty, not a schema). */
+export function wholeFileFinding(file: string, message: string): Diagnostic {
   return { file, line: 0, column: 0, message, source: SCHEMA_SOURCE };
 }
 

@@ -1,11 +1,11 @@
-// The shape of a subcommand, and the argument parsing they share: node's parseArgs,
-// strict, with a usage error (exit 2) that says what was wrong and where help is.
+// The shape of a subcommand, and the argument parsing and output they share: node's parseArgs,
+// strict, with a usage error (exit 2) that says what was wrong and where help is. main.ts uses it
+// for --help and errors too, so it imports nothing heavier than node:util.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { HotcycleError } from '../errors.ts';
+import { HotcycleError, type ErrorInfo } from '../errors.ts';
 
+/** A subcommand's module; src/cli/main.ts names it and loads it only to run it. */
 export interface Command {
-  name: string;
-  summary: string;
   help: string;
   /** Returns the process exit code: 0 only on success. */
   run(argv: string[]): Promise<number>;
@@ -36,4 +36,11 @@ export function printHelp(command: Command): number {
 export function output(json: boolean, value: unknown, text: string, ok: boolean): number {
   process.stdout.write(json ? JSON.stringify(value, null, 2) + '\n' : text + '\n');
   return ok ? 0 : 1;
+}
+
+/** A failure as operators read it: phase, message, code, then the detail's lines. */
+export function formatError(error: ErrorInfo): string {
+  const lines = [`failed in phase ${error.phase}: ${error.message} [${error.code}]`];
+  if (error.detail) lines.push(...error.detail.split('\n').map((l) => `  | ${l}`));
+  return lines.join('\n');
 }

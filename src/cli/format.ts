@@ -1,16 +1,10 @@
 // Human-readable output of the operator commands. Scripts use --json instead.
 import { shortHash } from '../configset/fileset.ts';
-import type { ErrorInfo } from '../errors.ts';
+import { formatError } from './command.ts';
 import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../protocol/types.ts';
 
 export function short(hash: string): string {
   return hash ? shortHash(hash) : '(none)';
-}
-
-export function formatError(error: ErrorInfo): string {
-  const lines = [`failed in phase ${error.phase}: ${error.message} [${error.code}]`];
-  if (error.detail) lines.push(...error.detail.split('\n').map((l) => `  | ${l}`));
-  return lines.join('\n');
 }
 
 export function formatPhases(result: { phases: ReloadResult['phases'] }): string {

@@ -1,17 +1,29 @@
 #!/usr/bin/env node
 // The one executable: `hotcycle <command>`. The role is chosen here in one line;
-// each command lives in its own module.
-import { HotcycleError } from '../errors.ts';
-import { UnreachableError } from '../protocol/client.ts';
-import { UsageError, type Command } from './command.ts';
-import { checkCommand } from './commands/check.ts';
-import { masterCommand } from './commands/master.ts';
-import { reloadCommand } from './commands/reload.ts';
-import { sidecarCommand } from './commands/sidecar.ts';
-import { statusCommand } from './commands/status.ts';
-import { formatError } from './format.ts';
+// each command lives in its own module, imported only to run it: in the bundle each is a chunk
+// (scripts/build.ts), so `hotcycle --help` parses none of them and `hotcycle status` not the
+// engine, the sidecar or their libraries.
+import { HotcycleError, UnreachableError } from '../errors.ts';
+import { formatError, UsageError, type Command } from './command.ts';
 
-const COMMANDS: readonly Command[] = [masterCommand, sidecarCommand, reloadCommand, statusCommand, checkCommand];
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'master', summary: 'run the server under hotcycle: own its sockets and workers, reload in cycles',
+    load: async () => (await import('./commands/master.ts')).masterCommand },
+  { name: 'sidecar', summary: 'watch the ConfigMap, check each version, publish it and have the master reload',
+    load: async () => (await import('./commands/sidecar.ts')).sidecarCommand },
+  { name: 'reload', summary: "check and publish the source, reload the server, print the cycle's result",
+    load: async () => (await import('./commands/reload.ts')).reloadCommand },
+  { name: 'status', summary: "show the sidecar's and the master's state: versions, generations, workers",
+    load: async () => (await import('./commands/status.ts')).statusCommand },
+  { name: 'check', summary: 'validate a config directory without touching anything',
+    load: async () => (await import('./commands/check.ts')).checkCommand },
+];
 
 const VERSION = '0.1.0';
 
@@ -38,9 +50,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new UsageError(`unknown command "${name}" (see: hotcycle --help)`);
-  return command.run(rest);
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) throw new UsageError(`unknown command "${name}" (see: hotcycle --help)`);
+  return (await entry.load()).run(rest);
 }
 
 main(process.argv.slice(2)).then(

@@ -1,7 +1,8 @@
 // Human-readable output of the sidecar's answers (`hotcycle reload`, `status`, `check`).
 import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
 import type { SidecarStatus, SyncResult } from '../protocol/sidecar.ts';
-import { formatError, formatReload, formatStatus, short } from './format.ts';
+import { formatError } from './command.ts';
+import { formatReload, formatStatus, short } from './format.ts';
 
 export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
   return diagnostics.map((d) => `  ${formatDiagnostic(d)}`).join('\n');

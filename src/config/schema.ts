@@ -1,7 +1,7 @@
 // The one JSON Schema (draft-07) for hotcycle.yaml: the master validates with it before a cycle,
 // the sidecar in its config gate, the chart can export it. Defaults live in DEFAULTS and are
 // applied by normalize.ts, not by ajv (`default` here is documentation only).
-import { Ajv, type ValidateFunction } from 'ajv';
+import { declareSchema, type AjvSetup } from '../schema-compile.ts';
 import { READINESS_MODES, SHUTDOWN_SIGNALS, type RawHotcycleConfig } from './types.ts';
 
 export const CONFIG_FILE_NAMES = ['hotcycle.yaml', 'hotcycle.yml', 'hotcycle.json'] as const;
@@ -122,14 +122,9 @@ export const HOTCYCLE_SCHEMA = {
   },
 } as const;
 
-let validator: ValidateFunction<RawHotcycleConfig> | undefined;
+const CONFIG_AJV: AjvSetup = {
+  name: 'config', options: { allErrors: true, verbose: true, discriminator: true, allowUnionTypes: true }, keywords: [EXPECTED_KEYWORD],
+};
 
-/** The compiled validator, built on first use (compiling costs a few milliseconds). */
-export function hotcycleValidator(): ValidateFunction<RawHotcycleConfig> {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, verbose: true, discriminator: true, allowUnionTypes: true });
-    ajv.addKeyword(EXPECTED_KEYWORD);
-    validator = ajv.compile<RawHotcycleConfig>(HOTCYCLE_SCHEMA);
-  }
-  return validator;
-}
+/** The compiled validator, built on first use (compiling costs a few milliseconds), or at build time in the bundle. */
+export const hotcycleValidator = declareSchema<RawHotcycleConfig>(CONFIG_AJV, HOTCYCLE_SCHEMA);

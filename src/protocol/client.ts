@@ -2,7 +2,7 @@
 // every answer checked against its schema. Failures are HotcycleErrors in phase
 // `control` whose message says what to do (is the master running? which socket?).
 import { request, type IncomingMessage } from 'node:http';
-import { HotcycleError } from '../errors.ts';
+import { HotcycleError, UnreachableError } from '../errors.ts';
 import { isErrorBody } from './schemas.ts';
 import type { Check } from './validate.ts';
 
@@ -81,9 +81,6 @@ async function readBody(response: IncomingMessage, onEvent?: (event: unknown) =>
   }
   return values;
 }
-
-/** The control socket could not be reached at all (the CLI exits 3 for it). */
-export class UnreachableError extends HotcycleError {}
 
 function connectionError(socketPath: string, error: NodeJS.ErrnoException): HotcycleError {
   const hints: Record<string, string> = {

@@ -1,33 +1,25 @@
 // What protects a control socket from its clients, apart from the route checks:
-//   - a deadline per connection: the whole request must arrive within 10 s (Node's own
-//     headersTimeout/requestTimeout run on a timer and are kept as a second line);
-//   - requests Node's parser refuses (malformed, headers too large, too slow, `Expect:`)
-//     answered with the same JSON error shape as every other 4xx, then closed.
+//   - deadlines per connection (../http-deadlines.ts): the request head within 5 s (else 408),
+//     the whole request within 10 s (else the socket is closed);
+//   - requests Node's parser refuses (malformed, headers too large, `Expect:`) and heads that
+//     came too late answered with the same JSON error shape as every other 4xx, then closed.
 import { STATUS_CODES, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorInfo } from '../errors.ts';
+import type { Deadlines } from '../http-deadlines.ts';
 
 export const REQUEST_DEADLINE_MS = 10_000;
-const deadlines = new WeakMap<Socket, NodeJS.Timeout>();
+const HEADERS_DEADLINE_MS = 5_000;
 
-export function armDeadline(socket: Socket): void {
-  disarmDeadline(socket);
-  deadlines.set(socket, setTimeout(() => socket.destroy(), REQUEST_DEADLINE_MS).unref());
-}
-
-export function disarmDeadline(socket: Socket): void {
-  clearTimeout(deadlines.get(socket));
-  deadlines.delete(socket);
-}
+export const CONTROL_DEADLINES: Deadlines = {
+  headersMs: HEADERS_DEADLINE_MS, requestMs: REQUEST_DEADLINE_MS,
+  onHeadersTimeout: (socket) => answerRaw(socket, 408, { phase: 'control', code: 'ETIMEOUT', message: `the request head did not arrive within ${HEADERS_DEADLINE_MS} ms` }),
+};
 
 export function guard(server: Server): void {
-  server.headersTimeout = 5_000;
-  server.requestTimeout = REQUEST_DEADLINE_MS;
-  server.on('connection', (socket: Socket) => armDeadline(socket));
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    const [status, code] = error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'ETOOLARGE']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'ETIMEOUT'] : [400, 'EBADREQUEST'];
-    answerRaw(socket, status, { phase: 'control', code, message: `malformed or incomplete request: ${error.code ?? error.message}` });
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    answerRaw(socket, status, { phase: 'control', code: status === 431 ? 'ETOOLARGE' : 'EBADREQUEST', message: `malformed or incomplete request: ${error.code ?? error.message}` });
   });
   server.on('checkExpectation', (req, res) => {
     req.resume();

@@ -1,12 +1,13 @@
 // The control server both sockets use: HTTP/1.1 on a Unix socket, a route table,
 // JSON bodies checked by ajv, size and time limits, and one error shape. Handlers
 // never see a malformed request, and a bad request never reaches the cycle.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { HotcycleError, toErrorInfo } from '../errors.ts';
+import { armDeadline, createServerWithDeadlines, disarmDeadline } from '../http-deadlines.ts';
 import type { Logger } from '../log.ts';
 import { readCapped, readJson } from './body.ts';
 import { peerOf } from './peer.ts';
-import { armDeadline, disarmDeadline, guard } from './guards.ts';
+import { CONTROL_DEADLINES, guard } from './guards.ts';
 import { prepareSocketPath, removeSocket } from './socket-path.ts';
 import type { Check } from './validate.ts';
 
@@ -34,8 +35,7 @@ export interface ControlServer {
 
 export async function startControlServer(options: { socketPath: string; routes: readonly Route[]; logger: Logger }): Promise<ControlServer> {
   const { socketPath, routes, logger } = options;
-  // Timeouts are enforced on a timer; check every second so a slow client is cut off on time.
-  const server = createServer({ maxHeaderSize: 8192, connectionsCheckingInterval: 1000 }, (req, res) => {
+  const server = createServerWithDeadlines({ maxHeaderSize: 8192 }, CONTROL_DEADLINES, (req, res) => {
     if (req.method !== 'GET') {
       const peer = peerOf(req.socket);
       logger.info(`control ${req.method ?? '?'} ${req.url ?? ''}`, { event: 'control.request', peerPid: peer?.pid, peerUid: peer?.uid });

@@ -1,17 +1,16 @@
-// One ajv instance for the control protocol; validators compile once, at first use.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+// One ajv configuration for the control protocol; validators compile once, at first use (at
+// build time in the bundle: ../schema-compile.ts).
+import type { ErrorObject } from 'ajv';
+import { declareSchema, type AjvSetup } from '../schema-compile.ts';
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+export const PROTOCOL_AJV: AjvSetup = { name: 'protocol', options: { allErrors: true, strict: true }, keywords: [] };
 
 export type Check<T> = ((value: unknown) => value is T) & { errors: () => string };
 
 export function compileCheck<T>(schema: object): Check<T> {
-  let validate: ValidateFunction<T> | undefined;
-  const check = ((value: unknown): value is T => {
-    validate ??= ajv.compile<T>(schema);
-    return validate(value);
-  }) as Check<T>;
-  check.errors = () => describeErrors(validate?.errors ?? []);
+  const validate = declareSchema<T>(PROTOCOL_AJV, schema);
+  const check = ((value: unknown): value is T => validate()(value)) as Check<T>;
+  check.errors = () => describeErrors(validate().errors ?? []);
   return check;
 }
 

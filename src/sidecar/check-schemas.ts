@@ -2,11 +2,13 @@
 // against that mapping's schema (src/checks/schema.ts does the checking and locating). A schema
 // is a file of the set (a relative path) or a file on disk (an absolute path: a schemas
 // ConfigMap mounted beside the source); `--schema GLOB=SCHEMA` flags are made absolute when parsed.
+// src/checks/schema.ts (and ajv's compiler with it) is loaded only for a set that has files to
+// check against a schema: most sets have none, and the sidecar then never loads it.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { UserSchema } from '../checks/schema.ts';
 import { matchesGlob } from '../checks/nginx/glob.ts';
-import { checkAgainstSchema, parseUserSchema, SCHEMA_SOURCE } from '../checks/schema.ts';
 import type { SchemaMapping } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
 import type { FileSet } from '../configset/fileset.ts';
@@ -25,38 +27,37 @@ export async function checkSchemas(set: FileSet, mappings: readonly SchemaMappin
   for (const mapping of mappings) {
     const targets = [...set.keys()].filter((file) => mapping.files.some((glob) => matchesGlob(file, glob)));
     if (targets.length === 0) continue;
-    const loaded = await loadSchema(set, mapping.schema);
+    const userSchemas = await import('../checks/schema.ts');
+    const loaded = await loadSchema(userSchemas, set, mapping.schema);
     if ('diagnostics' in loaded) {
       found.push(...loaded.diagnostics);
       continue;
     }
     for (const file of targets) {
       if (file === mapping.schema) continue;
-      found.push(...checkAgainstSchema(file, (set.get(file) ?? Buffer.alloc(0)).toString('utf8'), loaded.schema));
+      found.push(...userSchemas.checkAgainstSchema(file, (set.get(file) ?? Buffer.alloc(0)).toString('utf8'), loaded.schema));
     }
   }
   return found;
 }
 
-type Loaded = { schema: NonNullable<ReturnType<typeof parseUserSchema>['schema']> } | { diagnostics: Diagnostic[] };
+type UserSchemas = typeof import('../checks/schema.ts');
+type Loaded = { schema: UserSchema } | { diagnostics: Diagnostic[] };
 
-async function loadSchema(set: FileSet, ref: string): Promise<Loaded> {
+async function loadSchema(userSchemas: UserSchemas, set: FileSet, ref: string): Promise<Loaded> {
+  const { parseUserSchema, wholeFileFinding } = userSchemas;
   let text: string;
   if (path.isAbsolute(ref)) {
     try {
       text = await readFile(ref, 'utf8');
     } catch (error) {
-      return { diagnostics: [whole(ref, `cannot read the JSON Schema: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)] };
+      return { diagnostics: [wholeFileFinding(ref, `cannot read the JSON Schema: ${(error as NodeJS.ErrnoException).code ?? String(error)}`)] };
     }
   } else {
     const content = set.get(path.posix.normalize(ref));
-    if (!content) return { diagnostics: [whole(ref, 'the JSON Schema is not in the config set (use an absolute path for a file outside it)')] };
+    if (!content) return { diagnostics: [wholeFileFinding(ref, 'the JSON Schema is not in the config set (use an absolute path for a file outside it)')] };
     text = content.toString('utf8');
   }
   const parsed = parseUserSchema(ref, text);
   return parsed.schema ? { schema: parsed.schema } : { diagnostics: parsed.diagnostics };
-}
-
-function whole(file: string, message: string): Diagnostic {
-  return { file, line: 0, column: 0, message, source: SCHEMA_SOURCE };
 }

@@ -86,6 +86,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
       status: () => collectStatus({ startedAt, driver: options.driver, sources, liveDir, syncer, watcher, link, kube: () => kube.status() }),
     }),
   });
+  // Handled from before the line that says the sidecar runs: a SIGTERM sent on reading it closes gracefully.
+  const stopping = stopSignal();
   logger.info('sidecar running', {
     event: 'sidecar.started', source: sourceDir, sourceKind: kinds[0], live: liveDir, metricsPort: probes.port, socket: options.socketPath,
     sources: sources.slice(1).map((s) => ({ name: s.name, dir: s.dir, secret: s.secret })),
@@ -93,7 +95,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   void first.then((result) => logger.info(`first sync: ${result.outcome}`, {
     event: 'sidecar.first-sync', outcome: result.outcome, configHash: result.configHash, short: shortHash(result.configHash),
   }), () => undefined);
-  const signal = await stopSignal();
+  const signal = await stopping;
   logger.info(`${signal}: closing`, { event: 'sidecar.shutdown', signal });
   await watcher.close();
   await syncer.close();

@@ -1,6 +1,12 @@
 // The sidecar's Prometheus metrics (DESIGN.md §7), in a private registry: a library user's
 // global registry is never touched, and tests can read one sidecar's numbers alone.
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+// The four classes come from their own modules: prom-client's entry also loads its Pushgateway
+// (node:https, TLS, zlib), cluster aggregation and default metrics (v8, perf_hooks), none of which
+// the sidecar uses — 17 MiB of RSS against 3 MiB (issue 13).
+import Counter from 'prom-client/lib/counter.js';
+import Gauge from 'prom-client/lib/gauge.js';
+import Histogram from 'prom-client/lib/histogram.js';
+import Registry from 'prom-client/lib/registry.js';
 import type { ReportOutcome } from './kube/types.ts';
 
 export class SidecarMetrics {

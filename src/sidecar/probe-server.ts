@@ -4,9 +4,10 @@
 //              native sidecar's startup probe passes) finds a config in the live directory.
 //   /healthz   the process answers and the source watcher runs.
 //   /readyz    published and applied: the master runs what the live directory holds.
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HotcycleError } from '../errors.ts';
+import { armDeadline, createServerWithDeadlines, disarmDeadline } from '../http-deadlines.ts';
 import type { Registry } from 'prom-client';
 
 export interface Probes {
@@ -32,7 +33,13 @@ export function parseListen(text: string): { host: string | undefined; port: num
 export async function startProbeServer(listen: string, registry: Registry, probes: Probes): Promise<ProbeServer> {
   const { host, port } = parseListen(listen);
   const checks: Record<string, () => boolean> = { '/startupz': probes.started, '/healthz': probes.healthy, '/readyz': probes.ready };
-  const server = createServer((req, res) => {
+  const server = createServerWithDeadlines({}, {
+    headersMs: 5_000, requestMs: 10_000,
+    onHeadersTimeout: (socket) => socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n'),
+  }, (req, res) => {
+    // Probes and /metrics have no body: the request is whole once its head is.
+    disarmDeadline(req.socket);
+    res.once('finish', () => armDeadline(req.socket));
     const path = new URL(req.url ?? '/', 'http://sidecar').pathname;
     const probe = checks[path];
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, 'method not allowed\n');
@@ -40,8 +47,6 @@ export async function startProbeServer(listen: string, registry: Registry, probe
     if (path !== '/metrics') return send(res, 404, 'not found\n');
     registry.metrics().then((text) => send(res, 200, text, registry.contentType), () => send(res, 500, 'metrics failed\n'));
   });
-  server.headersTimeout = 5_000;
-  server.requestTimeout = 10_000;
   await bindServer(server, host, port);
   let closed: Promise<void> | undefined;
   return {

@@ -36,7 +36,7 @@ export async function fastPathSuite(options: FastPathOptions): Promise<SuiteResu
     const configMap = (message: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace: release.namespace }, data: files(message) });
     await cluster.must(['replace', '-f', '-'], configMap('edit 0')); // exactly these files: no chart nginx.conf
     const env = await sidecarEnv(cluster, release, release.pods[0]!, kubeRoot, { withUid: true });
-    pod = await BenchPod.start({ 'message.txt': 'edit 0' }, config, { args: ['--watch-configmap', 'hotcycle'], env });
+    pod = await BenchPod.start({ 'message.txt': 'edit 0' }, config, { sidecarArgs: ['--watch-configmap', 'hotcycle'], sidecarEnv: env });
     const times: number[] = [];
     const applyMs: number[] = [];
     for (let i = 1; i <= options.edits; i++) {

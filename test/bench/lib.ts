@@ -64,6 +64,8 @@ export interface SuiteResult {
   suite: string;
   rows: Row[];
   data: Record<string, unknown>;
+  /** Paragraphs printed under the table: what the figures rest on, what a miss is made of. */
+  notes?: string[];
 }
 
 export function machine(): Record<string, unknown> {
@@ -81,6 +83,7 @@ export function markdown(results: readonly SuiteResult[], command: string, when:
     lines.push(`## ${r.suite}`, '', '| measure | value | note |', '|---|---|---|');
     for (const row of r.rows) lines.push(`| ${row.measure} | ${row.value} | ${row.note ?? ''} |`);
     lines.push('');
+    for (const note of r.notes ?? []) lines.push(note, '');
   }
   return lines.join('\n');
 }

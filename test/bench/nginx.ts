@@ -115,7 +115,7 @@ class BareNginx implements Target {
 }
 
 /** `hotcycle master --driver nginx` from the bundle, as images run it. */
-class HotcycleNginx implements Target {
+export class HotcycleNginx implements Target {
   readonly port: number;
   readonly phases: Record<string, number>[] = [];
   readonly #dir: string;
@@ -127,10 +127,11 @@ class HotcycleNginx implements Target {
     this.#child = child;
   }
 
-  static async start(port: number): Promise<HotcycleNginx> {
+  /** `env` is added to hotcycle's (and so nginx's) environment. */
+  static async start(port: number, env: NodeJS.ProcessEnv = {}): Promise<HotcycleNginx> {
     const { dir, argv } = await prefix('hotcycle', port);
     const args = [BUNDLE, 'master', '--driver', 'nginx', '--config-dir', join(dir, 'live'), '--socket', join(dir, 'master.sock'), '--', NGINX, ...argv];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json' } });
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json', ...env } });
     const nginx = new HotcycleNginx(port, dir, child);
     const lines: string[] = [];
     let started = false;
@@ -150,6 +151,11 @@ class HotcycleNginx implements Target {
       throw error;
     }
     return nginx;
+  }
+
+  /** hotcycle's pid (nginx's master is its child). */
+  get pid(): number {
+    return this.#child.pid!;
   }
 
   async reload(reason: string): Promise<number> {

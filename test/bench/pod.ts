@@ -23,13 +23,15 @@ export class BundleProcess extends HotcycleProcess {
 }
 
 /** The sidecar's extra arguments and environment (e.g. in-cluster settings and `--watch-configmap`). */
-export interface SidecarSetup { args?: string[]; env?: NodeJS.ProcessEnv }
+/** `env` goes to both processes; `sidecarArgs` and `sidecarEnv` to the sidecar only. */
+export interface PodSetup { sidecarArgs?: string[]; sidecarEnv?: NodeJS.ProcessEnv; env?: NodeJS.ProcessEnv }
 
 export class BenchPod {
   readonly dir: string;
   readonly source: KubeletVolume;
   readonly liveDir: string;
   readonly masterSocket: string;
+  readonly sidecarSocket: string;
   sidecar: BundleProcess | null = null;
   master: BundleProcess | null = null;
 
@@ -38,18 +40,19 @@ export class BenchPod {
     this.source = new KubeletVolume(join(dir, 'source'));
     this.liveDir = join(dir, 'live');
     this.masterSocket = join(dir, 'run', 'master.sock');
+    this.sidecarSocket = join(dir, 'run', 'sidecar.sock');
   }
 
   /** Source volume holding `files` plus hotcycle.yaml; sidecar started, first version published, master serving it. */
-  static async start(files: VolumeFiles, config: HotcycleYaml, sidecar: SidecarSetup = {}): Promise<BenchPod> {
+  static async start(files: VolumeFiles, config: HotcycleYaml, setup: PodSetup = {}): Promise<BenchPod> {
     const pod = new BenchPod(await mkdtemp(join(tmpdir(), 'hotcycle-bench-pod-')));
     try {
       await mkdir(pod.source.dir);
       await pod.source.update(withConfig(files, config));
       pod.sidecar = new BundleProcess(['sidecar', '--source', pod.source.dir, '--live', pod.liveDir, '--master-socket', pod.masterSocket,
-        '--socket', join(pod.dir, 'run', 'sidecar.sock'), '--listen', '127.0.0.1:0', ...sidecar.args ?? []], sidecar.env);
+        '--socket', pod.sidecarSocket, '--listen', '127.0.0.1:0', ...setup.sidecarArgs ?? []], { ...setup.env, ...setup.sidecarEnv });
       await pod.sidecar.waitForLog((l) => l.event === 'config.published');
-      pod.master = new BundleProcess(['master', '--config-dir', pod.liveDir, '--socket', pod.masterSocket, '--state-dir', join(pod.dir, 'state')]);
+      pod.master = new BundleProcess(['master', '--config-dir', pod.liveDir, '--socket', pod.masterSocket, '--state-dir', join(pod.dir, 'state')], setup.env);
       await pod.master.waitForLog((l) => l.event === 'master.ready');
       await pod.sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
     } catch (error) {

@@ -16,6 +16,12 @@ export interface Activity {
   cpuTicks: number;
 }
 
+/** Context switches of the main thread alone (its tid is the pid): the event loop's wakeups. */
+export async function mainThreadSwitches(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/task/${pid}/status`, 'utf8');
+  return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
+}
+
 export async function activity(pid: number): Promise<Activity> {
   const total: Activity = { voluntary: 0, nonvoluntary: 0, cpuTicks: 0 };
   for (const tid of await readdir(`/proc/${pid}/task`)) {

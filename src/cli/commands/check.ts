@@ -3,9 +3,9 @@ import { errorMessage, toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import { readConfigSet } from '../../configset/snapshot.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../sidecar/gate.ts';
-import { output, parse, printHelp, UsageError, type Command } from '../command.ts';
+import { formatError, output, parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
-import { formatError, short } from '../format.ts';
+import { short } from '../format.ts';
 
 interface CheckReport {
   ok: boolean;
@@ -17,8 +17,6 @@ interface CheckReport {
 }
 
 export const checkCommand: Command = {
-  name: 'check',
-  summary: 'validate a config directory without touching anything',
   help: `Usage: hotcycle check [DIR] [options]
 
 Runs the sidecar's gate on a config directory (a plain directory or a ConfigMap volume,

@@ -3,14 +3,13 @@ import { createLogger, type LogFormat, type Logger } from '../../log.ts';
 import { parseNginxCommand, type NginxCommand } from '../../master/drivers/nginx/command.ts';
 import type { MasterOptions } from '../../master/main.ts';
 import { describeExit } from '../../process/exit.ts';
+import { tuneV8ForLongRunningRole } from '../../v8-tuning.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
 const DRIVERS = ['native', 'nginx'] as const;
 
 export const masterCommand: Command = {
-  name: 'master',
-  summary: 'run the server under hotcycle: own its sockets and workers, reload in cycles',
   help: `Usage: hotcycle master [options]
        hotcycle master --driver nginx [options] -- nginx -g 'daemon off;' -c DIR/nginx.conf
 
@@ -82,6 +81,7 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       shutdownDelayMs: count(resolve(SETTINGS.shutdownDelayMs, values['shutdown-delay-ms']), '--shutdown-delay-ms', 0),
       logger,
     };
+    tuneV8ForLongRunningRole();
     if (driver === 'native') {
       // Loaded only to run it: `hotcycle status` and the others never load the engine.
       const { runMaster } = await import('../../master/main.ts');

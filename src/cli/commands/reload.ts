@@ -7,8 +7,6 @@ import { formatReload } from '../format.ts';
 import { formatSync, syncSucceeded } from '../sidecar-format.ts';
 
 export const reloadCommand: Command = {
-  name: 'reload',
-  summary: 'check and publish the source, reload the server, print the cycle\'s result',
   help: `Usage: hotcycle reload [options]
        hotcycle reload --direct [options]
 

@@ -3,12 +3,11 @@ import { errorMessage, HotcycleError } from '../../errors.ts';
 import { createLogger, type LogFormat } from '../../log.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
 import { SIDECAR_DRIVERS, type SidecarDriver } from '../../sidecar/gate.ts';
+import { tuneV8ForLongRunningRole } from '../../v8-tuning.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
 export const sidecarCommand: Command = {
-  name: 'sidecar',
-  summary: 'watch the ConfigMap, check each version, publish it and have the master reload',
   help: `Usage: hotcycle sidecar [options]
 
 Runs beside the master (the chart's native sidecar). Watches the source directory — on a
@@ -97,6 +96,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     const sources = await parseSources(values.source ?? [], values['secret-source'] ?? []);
     const tlsWarningDays = wholeNumber(resolve(SETTINGS.tlsExpiryWarningDays, values['tls-expiry-warning-days']), '--tls-expiry-warning-days', 0, 'days');
     const logger = createLogger({ component: 'sidecar', format: format as LogFormat, level: resolve(SETTINGS.logLevel, values['log-level']) });
+    tuneV8ForLongRunningRole();
     // Loaded only to run it: the other commands never pay for the watcher, metrics and the rest.
     const { runSidecar } = await import('../../sidecar/main.ts');
     return runSidecar({

@@ -11,8 +11,6 @@ import { formatSidecarStatus } from '../sidecar-format.ts';
 const NO_SIDECAR = new Set(['ENOENT', 'ECONNREFUSED']);
 
 export const statusCommand: Command = {
-  name: 'status',
-  summary: "show the sidecar's and the master's state: versions, generations, workers",
   help: `Usage: hotcycle status [options]
 
 Shows the sidecar's state (source and live directories, the published version, what the
