@@ -11,7 +11,7 @@
 // The bundle loads its chunks and the addon from beside itself, so dist/ (copied whole) is all an
 // image needs (plus Node).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -149,6 +149,22 @@ function bundleInputs(meta: Metafile): Record<string, { inputs: string[]; import
   }]));
 }
 
+/**
+ * esbuild writes the license comments of each chunk beside it (`chunk-X.mjs.LEGAL.txt`); the CLI
+ * ships them as one file, `into`, each notice once (a chunk's set depends on how the code splits).
+ */
+function mergeLegalNotices(dir: string, into: string): void {
+  const HEADER = 'Bundled license information:';
+  const files = readdirSync(dir).filter((f) => f.endsWith('.mjs.LEGAL.txt') && f !== 'worker.mjs.LEGAL.txt');
+  const notices = new Set<string>();
+  for (const file of files.sort()) {
+    const text = readFileSync(join(dir, file), 'utf8').replace(HEADER, '');
+    for (const notice of text.split(/\n\s*\n/)) if (notice.trim()) notices.add(notice.trim());
+    rmSync(join(dir, file));
+  }
+  writeFileSync(join(dir, into), `${HEADER}\n\n${[...notices].sort().join('\n\n')}\n`);
+}
+
 buildAddon();
 // Built beside dist/, then renamed into it file by file: a process running from dist/ (a test's
 // workers import dist/worker.mjs) never reads a half-written file.
@@ -160,6 +176,7 @@ try {
   copyFileSync(join(root, 'native', 'LEGAL.txt'), join(staging, 'hotcycle.node.LEGAL.txt'));
   const meta = await bundle('src/cli/main.ts', 'hotcycle', staging, true, [await precompiledSchemas()]);
   await bundle('src/worker/index.ts', 'worker', staging, false);
+  mergeLegalNotices(staging, 'hotcycle.mjs.LEGAL.txt');
   const built = readdirSync(staging);
   for (const file of built) renameSync(join(staging, file), join(dist, file));
   // Chunks of earlier builds: their names hash their content, so an unchanged chunk was just

@@ -5,6 +5,10 @@
 // `--watch-configmap`. Per edit: from just before `kubectl apply` of the edited ConfigMap (the
 // CLI's own start included, as an operator waits for it) to the first GET / that answers the new
 // text (polled every 5 ms). The volume is never updated, so only the API watch can deliver.
+// Then the footprint row that needs a cluster (issue 13): that sidecar's idle RSS, client loaded
+// and watch open, after `settleMs`, against a bare `node` started beside it and measured alike.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,14 +19,30 @@ import { installRelease, sidecarEnv } from '../helpers/cluster/release.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
-import { percentile, type SuiteResult } from './lib.ts';
+import { mib, percentile, round, type SuiteResult } from './lib.ts';
 import { BenchPod } from './pod.ts';
+import { rssKiB } from './procfs.ts';
 
 const POLL_MS = 5;
 /** The acceptance bound (issue 10, item 4). */
 const P50_BOUND_MS = 1000;
 
-export interface FastPathOptions { edits: number }
+export interface FastPathOptions { edits: number; settleMs: number }
+
+/** The footprint goal for the sidecar in a cluster (issue 13), as a ratio to a bare node. */
+const IN_CLUSTER_RSS_GOAL = 2.0;
+
+/** The sidecar's idle RSS and a bare node's, both after `settleMs`. */
+async function idleRss(sidecarPid: number, settleMs: number): Promise<{ sidecarKiB: number; bareKiB: number }> {
+  const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+  try {
+    await once(bare, 'spawn');
+    await delay(settleMs); // idle is a duration: a timer measures it
+    return { sidecarKiB: await rssKiB(sidecarPid), bareKiB: await rssKiB(bare.pid!) };
+  } finally {
+    bare.kill();
+  }
+}
 
 export async function fastPathSuite(options: FastPathOptions): Promise<SuiteResult> {
   const cluster = await Cluster.start();
@@ -48,12 +68,17 @@ export async function fastPathSuite(options: FastPathOptions): Promise<SuiteResu
       times.push(performance.now() - started);
     }
     const p50 = percentile(times, 50);
+    const rss = await idleRss(pod.sidecar!.pid, options.settleMs);
+    const ratio = round(rss.sidecarKiB / rss.bareKiB);
     return {
       suite: 'fast path (real kube-apiserver 1.35, chart with fastPath.enabled, demo app, 1 worker)',
-      data: { applyToServedMs: times, kubectlApplyMs: applyMs, p50BoundMs: P50_BOUND_MS },
+      data: { applyToServedMs: times, kubectlApplyMs: applyMs, p50BoundMs: P50_BOUND_MS, idleRss: rss, settleMs: options.settleMs },
       rows: [{
         measure: `kubectl apply → new generation serving, p50 / p99 (${options.edits} edits)`, value: `${p50} / ${percentile(times, 99)} ms`,
         note: `--watch-configmap, the volume never updated; includes \`kubectl apply\` itself (p50 ${percentile(applyMs, 50)} ms); GET / polled every ${POLL_MS} ms; bound p50 ≤ ${P50_BOUND_MS} ms: ${p50 <= P50_BOUND_MS ? 'met' : 'NOT met'}`,
+      }, {
+        measure: 'sidecar idle RSS in a cluster (client loaded, fast path on)', value: `${mib(rss.sidecarKiB)} = ${ratio}× bare node`,
+        note: `goal ≤ ${IN_CLUSTER_RSS_GOAL}×: ${ratio <= IN_CLUSTER_RSS_GOAL ? 'met' : `MISSED by ${round(ratio - IN_CLUSTER_RSS_GOAL)}×`}; after the edits and ${options.settleMs / 1000} s idle; bare node ${mib(rss.bareKiB)}, started beside it (the footprint suite's other rows run without a cluster)`,
       }],
     };
   } finally {

@@ -13,7 +13,8 @@
 //   - RSS after N reloads against after the first: a master whose worker is `sleep` (settle
 //     readiness), so that N cycles take seconds, each RSS taken after the same settle; and after N/2,
 //     to tell a leak (growing all along) from warm-up (growing at first, then flat)
-// The sidecar in a cluster (client loaded, fast path on) needs a real kube-apiserver: pending.
+// The sidecar in a cluster (client loaded, fast path on) is measured in the fast path suite
+// (fastpath.ts), which has the real control plane.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { demoConfig, MasterProcess, ROOT } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
-import { percentile, round, type Row, type SuiteResult } from './lib.ts';
+import { mib, percentile, round, type Row, type SuiteResult } from './lib.ts';
 import { HotcycleNginx } from './nginx.ts';
 import { BenchPod, BUNDLE } from './pod.ts';
 import { mainThreadSwitches, rssKiB } from './procfs.ts';
@@ -185,7 +186,6 @@ const NOTES = [
   + 'which the row shows by the second half\'s figure.',
 ];
 
-const mib = (kib: number) => `${round(kib / 1024, 1)} MiB`;
 
 /** "goal ≤ G×: met" or how far off it is. */
 function verdict(ratio: number, goal: number, over: string): string {
@@ -245,7 +245,6 @@ function footprintResult(
       rssRow('master idle RSS, native driver (demo app, 1 worker)', 'master', GOALS.masterRss),
       rssRow('master idle RSS, nginx driver (nginx, 1 worker)', 'nginxMaster', GOALS.masterRss),
       rssRow('sidecar idle RSS outside a cluster', 'sidecar', GOALS.sidecarRss),
-      { measure: 'sidecar idle RSS in a cluster (client loaded, fast path on)', value: 'pending the control-plane harness', note: 'goal ≤ 2.0×; needs the real kube-apiserver in the suite' },
       cliRow('help', 'hotcycle --help'),
       cliRow('status', 'hotcycle status'),
       { measure: 'idle wakeups (main thread): master native / nginx / sidecar', value: `${idle.master!.wakeupsPerSec} / ${idle.nginxMaster!.wakeupsPerSec} / ${idle.sidecar!.wakeupsPerSec} per s`,

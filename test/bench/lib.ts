@@ -16,6 +16,9 @@ export function round(n: number, digits = 2): number {
   return Math.round(n * f) / f;
 }
 
+/** KiB (as /proc reports them) as MiB with one decimal. */
+export const mib = (kib: number): string => `${round(kib / 1024, 1)} MiB`;
+
 export interface WrkSummary {
   requests: number;
   connectErrors: number;
