@@ -19,7 +19,7 @@ ensure_cluster() {
   key=$(cat "$root"/test/cluster/kube/go.{mod,sum} "$root"/test/cluster/etcd/go.{mod,sum} <(go env GOVERSION) | sha256sum | cut -c1-16)
   dir="$root/.tools/cluster/$key"
   if [ ! -f "$dir/bin/.complete" ]; then
-    cluster_log "building the Kubernetes control plane into .tools/cluster/$key (first build: ~25 min on 2 cores)"
+    cluster_log "building the Kubernetes control plane into .tools/cluster/$key (first build: ~11 min on 2 cores)"
     mkdir -p "$dir/bin"
     for component in $CLUSTER_COMPONENTS; do
       cluster_build "$root/test/cluster/kube" "$dir/bin/$component" "k8s.io/kubernetes/cmd/$component" || return 1
