@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CHART, combinations, helmPath, ROOT, runTool } from '../charts/k8s-tools.ts';
-import { useCluster, type Cluster } from '../helpers/cluster/cluster.ts';
+import { combinations, ROOT } from '../charts/k8s-tools.ts';
+import { useCluster } from '../helpers/cluster/cluster.ts';
+import { installRelease, podsCreated } from '../helpers/cluster/release.ts';
 
 const cluster = useCluster();
 
@@ -29,28 +30,14 @@ spec:
       schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
 `;
 
-/** Waits (a watch, through kubectl wait) until the ReplicaSet controller created every Pod. */
-async function podsCreated(c: Cluster, namespace: string, deployment: string): Promise<void> {
-  const replicas = (await c.json<{ spec: { replicas: number } }>(['get', 'deployment', deployment, '-n', namespace])).spec.replicas;
-  const waited = await c.kubectl(['wait', `deployment/${deployment}`, '-n', namespace, `--for=jsonpath={.status.replicas}=${replicas}`, '--timeout=90s']);
-  if (!waited.ok) {
-    const events = await c.kubectl(['get', 'events', '-n', namespace, '-o', 'custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message']);
-    assert.fail(`the ReplicaSet did not create ${replicas} pods: ${waited.stderr}\n${events.stdout}`);
-  }
-  const pods = await c.json<{ items: Array<{ metadata: { name: string } }> }>(['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/instance=hotcycle']);
-  assert.equal(pods.items.length, replicas);
-}
-
 test('the chart installs with every values set into a restricted namespace, and its pods pass admission', async (t) => {
   const c = await cluster();
   await c.must(['apply', '-f', '-'], SERVICE_MONITOR_CRD);
   await c.must(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', '--timeout=60s']);
   for (const combination of combinations()) {
     await t.test(combination.name, async () => {
-      const namespace = await c.namespace(`chart-${combination.name}`.slice(0, 40));
-      const install = await runTool(helmPath(), ['install', 'hotcycle', CHART, '--kubeconfig', c.info.kubeconfig, '--namespace', namespace, ...combination.args]);
-      assert.ok(install.ok, `helm install (${combination.name}) failed: ${install.stderr}`);
-      await podsCreated(c, namespace, 'hotcycle');
+      // helm install, then every Pod created: installRelease fails with helm's or admission's words.
+      await installRelease(c, `chart-${combination.name}`.slice(0, 40), combination.args);
     });
   }
 });
@@ -61,5 +48,5 @@ test('kubectl apply -k deploy/kustomize works on a fresh cluster, into a restric
   assert.ok(applied.ok, applied.stderr);
   const namespace = await c.json<{ metadata: { labels: Record<string, string> } }>(['get', 'namespace', 'hotcycle']);
   assert.equal(namespace.metadata.labels['pod-security.kubernetes.io/enforce'], 'restricted');
-  await podsCreated(c, 'hotcycle', 'hotcycle');
+  await podsCreated(c, 'hotcycle');
 });

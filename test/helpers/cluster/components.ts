@@ -3,10 +3,10 @@
 // the component says it is ready (etcd's "ready to serve" line, the API server's /readyz);
 // a component that exits first fails the start with its last lines of output.
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggedProcess } from '../logged-process.ts';
+import { httpsRequest } from './https.ts';
 import { freePort } from '../ports.ts';
 import type { ClientCert, Pki } from './pki.ts';
 
@@ -118,17 +118,11 @@ export interface ProbeTls { pki?: Pki; client?: ClientCert; insecure?: boolean }
 export function probeHttp(url: string, tls: ProbeTls = {}): Promise<string> {
   if (url.startsWith('http:')) return fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => r.text());
   const { pki, client, insecure = false } = tls;
-  return new Promise((resolve, reject) => {
-    const req = request(url, {
-      ca: pki ? readFileSync(pki.caCert) : undefined,
-      cert: client ? readFileSync(client.cert) : undefined,
-      key: client ? readFileSync(client.key) : undefined,
-      rejectUnauthorized: !insecure,
-      timeout: 2000,
-    }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; }).on('end', () => resolve(body));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout'))).on('error', reject).end();
-  });
+  return httpsRequest(url, {
+    ca: pki ? readFileSync(pki.caCert) : undefined,
+    cert: client ? readFileSync(client.cert) : undefined,
+    key: client ? readFileSync(client.key) : undefined,
+    rejectUnauthorized: !insecure,
+    timeout: 2000,
+  }).then((answer) => answer.text);
 }

@@ -3,9 +3,9 @@
 // TokenRequest API bound to one of them (what kubelet projects into the Pod), and the
 // in-cluster environment a hotcycle process needs to use it (HOTCYCLE_KUBE_ROOT).
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
 import { CHART, helmPath, runTool } from '../../charts/k8s-tools.ts';
+import { httpsRequest } from './https.ts';
 import { writeServiceAccount, type Cluster } from './cluster.ts';
 import type { HotcycleProcess, Pod } from '../sidecar.ts';
 
@@ -22,11 +22,26 @@ export async function installRelease(cluster: Cluster, prefix: string, args: str
   const namespace = await cluster.namespace(prefix);
   const install = await runTool(helmPath(), ['install', 'hotcycle', CHART, '--kubeconfig', cluster.info.kubeconfig, '--namespace', namespace, ...args]);
   if (!install.ok) throw new Error(`helm install failed: ${install.stderr}`);
+  const pods = await podsCreated(cluster, namespace);
+  const pod = await cluster.json<{ spec: { serviceAccountName: string } }>(['get', 'pod', pods[0]!.name, '-n', namespace]);
+  return { namespace, serviceAccount: pod.spec.serviceAccountName, pods };
+}
+
+/**
+ * Waits (a watch, through kubectl wait) until the ReplicaSet controller created every Pod of
+ * the `hotcycle` Deployment in `namespace`, and returns them. A Pod that admission refused
+ * fails it with the namespace's Events, which say why.
+ */
+export async function podsCreated(cluster: Cluster, namespace: string): Promise<PodRef[]> {
   const replicas = (await cluster.json<{ spec: { replicas: number } }>(['get', 'deployment', 'hotcycle', '-n', namespace])).spec.replicas;
-  await cluster.must(['wait', 'deployment/hotcycle', '-n', namespace, `--for=jsonpath={.status.replicas}=${replicas}`, '--timeout=90s']);
+  const waited = await cluster.kubectl(['wait', 'deployment/hotcycle', '-n', namespace, `--for=jsonpath={.status.replicas}=${replicas}`, '--timeout=90s']);
+  if (!waited.ok) {
+    const events = await cluster.kubectl(['get', 'events', '-n', namespace, '-o', 'custom-columns=OBJECT:.involvedObject.name,REASON:.reason,MESSAGE:.message']);
+    throw new Error(`the ReplicaSet did not create ${replicas} pods: ${waited.stderr}\n${events.stdout}`);
+  }
   const list = await cluster.json<{ items: Array<{ metadata: PodRef }> }>(['get', 'pods', '-n', namespace, '-l', 'app.kubernetes.io/instance=hotcycle']);
-  const pod = await cluster.json<{ spec: { serviceAccountName: string } }>(['get', 'pod', list.items[0]!.metadata.name, '-n', namespace]);
-  return { namespace, serviceAccount: pod.spec.serviceAccountName, pods: list.items.map((p) => ({ name: p.metadata.name, uid: p.metadata.uid })) };
+  if (list.items.length !== replicas) throw new Error(`${list.items.length} pods, not ${replicas}`);
+  return list.items.map((p) => ({ name: p.metadata.name, uid: p.metadata.uid }));
 }
 
 /** A token for the release's ServiceAccount bound to `pod`, as kubelet requests one. */
@@ -56,19 +71,12 @@ export interface ApiAnswer { status: number; body: { message?: string; [key: str
  * certificate), without kubectl: `kubectl patch` reads the object first, which the sidecar's
  * Role does not allow and the sidecar never does.
  */
-export function apiAs(cluster: Cluster, token: string, method: string, path: string, body?: object, contentType = 'application/merge-patch+json'): Promise<ApiAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = request(new URL(path, cluster.info.server), {
-      method, ca: readFileSync(cluster.info.pki.caCert),
-      headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': contentType } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; }).on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) as ApiAnswer['body'] : {} });
-      });
-    });
-    req.on('error', reject).end(body ? JSON.stringify(body) : undefined);
-  });
+export async function apiAs(cluster: Cluster, token: string, method: string, path: string, body?: object, contentType = 'application/merge-patch+json'): Promise<ApiAnswer> {
+  const { status, text } = await httpsRequest(new URL(path, cluster.info.server), {
+    method, ca: readFileSync(cluster.info.pki.caCert),
+    headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...(body ? { 'content-type': contentType } : {}) },
+  }, body ? JSON.stringify(body) : undefined);
+  return { status, body: text ? JSON.parse(text) as ApiAnswer['body'] : {} };
 }
 
 /**
