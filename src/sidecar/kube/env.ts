@@ -54,7 +54,7 @@ function uidFromToken(token: string, podName: string): string {
 }
 
 /** The Pod a projected service-account token is bound to, from its (unverified) claims. */
-export function podOfToken(token: string): { name: string; uid: string } | undefined {
+function podOfToken(token: string): { name: string; uid: string } | undefined {
   const payload = token.split('.')[1];
   if (!payload) return undefined;
   try {

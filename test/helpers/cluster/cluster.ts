@@ -116,15 +116,9 @@ export class Cluster {
   async extraApiServer(port?: number, options: Pick<ApiServerOptions, 'watchCache'> = {}): Promise<ApiServer> {
     return startApiServer({ etcdUrl: this.info.etcdUrl, pki: this.info.pki, ...(port ? { port } : {}), ...options }, this.info.admin);
   }
-
-  /** A kubeconfig for `server` (default: this cluster's) with cluster-admin credentials. */
-  async adminKubeconfig(path: string, server = this.info.server): Promise<string> {
-    await writeKubeconfig(path, server, this.info.pki, this.info.admin);
-    return path;
-  }
 }
 
-export async function kubectlAs(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
+async function kubectlAs(kubeconfig: string, args: string[], input?: string): Promise<KubectlResult> {
   const child = run(kubectlPath(), ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 64 * 1024 * 1024 });
   if (input !== undefined) child.child.stdin?.end(input);
   try {
