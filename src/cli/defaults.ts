@@ -22,6 +22,10 @@ export const SETTINGS = {
   listen: { flag: '--listen', env: 'HOTCYCLE_LISTEN', fallback: ':9090', help: '/metrics, /healthz, /readyz and /startupz' },
   driver: { flag: '--driver', env: 'HOTCYCLE_DRIVER', fallback: 'native', help: 'native (hotcycle.yaml required) or nginx (*.conf syntax checks)' },
   watchConfigMap: { flag: '--watch-configmap', env: 'HOTCYCLE_WATCH_CONFIGMAP', fallback: '', help: 'fast path: also follow this ConfigMap through the API (in a cluster)' },
+  lastGoodSecret: {
+    flag: '--last-good-secret', env: 'HOTCYCLE_LAST_GOOD_SECRET', fallback: '',
+    help: "keep each version the master runs in this Secret; a pod whose source is rejected starts on it (in a cluster)",
+  },
   debounceMs: { flag: '--debounce-ms', env: 'HOTCYCLE_DEBOUNCE_MS', fallback: '100', help: 'wait this long after the last change before syncing' },
   debounceMaxMs: { flag: '--debounce-max-ms', env: 'HOTCYCLE_DEBOUNCE_MAX_MS', fallback: '5000', help: 'but sync at most this long after the first change of a burst (≥ --debounce-ms)' },
   resyncMs: { flag: '--resync-ms', env: 'HOTCYCLE_RESYNC_MS', fallback: '60000', help: 're-hash the source this often, to heal missed events' },

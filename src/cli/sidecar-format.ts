@@ -13,6 +13,12 @@ export function formatSync(result: SyncResult): string {
   if (result.rejected?.length) lines.push(`rejected by the checks; the live directory is unchanged:\n${formatDiagnostics(result.rejected)}`);
   if (result.reload) lines.push(formatReload(result.reload));
   if (result.error) lines.push(formatError(result.error));
+  const fallback = result.lastGood;
+  if (fallback) {
+    lines.push(`nothing good to serve: published the last good config ${short(fallback.configHash)} (${fallback.outcome})`);
+    if (fallback.reload) lines.push(formatReload(fallback.reload));
+    if (fallback.error) lines.push(formatError(fallback.error));
+  }
   return lines.join('\n');
 }
 
@@ -31,6 +37,14 @@ export function formatSidecarStatus(status: SidecarStatus): string {
     `live   ${status.liveDir} · published ${short(status.publishedHash)} · master runs ${short(status.appliedHash)}`,
     `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}`,
   ];
+  const lastGood = status.lastGood;
+  const stored = lastGood.stored ? ` · stored ${short(lastGood.stored.configHash)} (generation ${lastGood.stored.generation}, ${lastGood.stored.storedAt})` : '';
+  const tooLarge = lastGood.notStored ? ` · ${short(lastGood.notStored)} too large to store` : '';
+  lines.push(`last good: ${lastGood.enabled ? 'kept' : 'off'} (${lastGood.detail})${stored}${tooLarge}`);
+  if (lastGood.running) {
+    const r = lastGood.running;
+    lines.push(`RUNNING LAST GOOD config ${short(r.configHash)} (generation ${r.generation}) since ${r.since}: config ${short(r.instead)} was rejected`);
+  }
   const pending = status.checkError;
   if (pending) {
     lines.push(`CHECKS COULD NOT RUN on config ${short(pending.configHash)} (${pending.attempts}×, next try in ${pending.retryInMs} ms): ${formatError(pending.error)}`);

@@ -36,6 +36,29 @@ export interface CheckError {
   retryInMs: number;
 }
 
+/** What a sync did instead, when the pod had nothing good to serve (the sync loop's step (8)). */
+export interface LastGoodFallback {
+  /** The stored last-good version it published. */
+  configHash: string;
+  outcome: SyncOutcome;
+  reload?: ReloadResult;
+  error?: ErrorInfo;
+}
+
+/** The last good config kept for the release (sidecar/last-good.ts). */
+export interface LastGoodStatus {
+  /** A Secret to keep it in was given, and this sidecar runs in a cluster. */
+  enabled: boolean;
+  /** The Secret, or why there is none. */
+  detail: string;
+  /** What this sidecar last stored or read. */
+  stored?: { configHash: string; generation: number; storedAt: string };
+  /** The last version the master ran was too large to store. */
+  notStored?: string;
+  /** The pod serves the stored version because its source version `instead` was rejected. */
+  running?: { configHash: string; generation: number; storedAt: string; instead: string; since: string };
+}
+
 export interface SyncResult {
   /** True when this sync wrote a new version into the live directory. */
   published: boolean;
@@ -48,6 +71,8 @@ export interface SyncResult {
   outcome: SyncOutcome;
   /** A failure outside the checks and the reload (source unreadable, master unreachable). */
   error?: ErrorInfo;
+  /** The pod had nothing good to serve, and this sync published the stored last-good version. */
+  lastGood?: LastGoodFallback;
   reason: string;
   origin: SyncOrigin;
   startedAt: string;
@@ -86,6 +111,7 @@ export interface SidecarStatus {
   checkError?: CheckError;
   watch: WatchHealth;
   kube: { reporting: boolean; detail: string; configMap?: string; resourceVersion?: string };
+  lastGood: LastGoodStatus;
   lastResults: SyncResult[];
   master?: MasterStatus;
   masterError?: ErrorInfo;
@@ -106,6 +132,26 @@ const diagnostic = {
   additionalProperties: false,
 } as const;
 
+const storedMeta = {
+  configHash: { type: 'string' }, generation: { type: 'integer' }, storedAt: { type: 'string' },
+} as const;
+
+const lastGoodStatus = {
+  type: 'object',
+  required: ['enabled', 'detail'],
+  properties: {
+    enabled: { type: 'boolean' },
+    detail: { type: 'string' },
+    stored: { type: 'object', required: ['configHash', 'generation', 'storedAt'], properties: storedMeta, additionalProperties: false },
+    notStored: { type: 'string' },
+    running: {
+      type: 'object', required: ['configHash', 'generation', 'storedAt', 'instead', 'since'],
+      properties: { ...storedMeta, instead: { type: 'string' }, since: { type: 'string' } }, additionalProperties: false,
+    },
+  },
+  additionalProperties: false,
+} as const;
+
 const syncResult = {
   type: 'object',
   required: ['published', 'configHash', 'outcome', 'reason', 'origin', 'startedAt', 'durationMs'],
@@ -116,6 +162,12 @@ const syncResult = {
     reload: reloadResultSchema,
     outcome: { enum: SYNC_OUTCOMES },
     error: errorInfoSchema,
+    lastGood: {
+      type: 'object',
+      required: ['configHash', 'outcome'],
+      properties: { configHash: { type: 'string' }, outcome: { enum: SYNC_OUTCOMES }, reload: reloadResultSchema, error: errorInfoSchema },
+      additionalProperties: false,
+    },
     reason: { type: 'string' },
     origin: { enum: SYNC_ORIGINS },
     startedAt: { type: 'string' },
@@ -127,7 +179,7 @@ const syncResult = {
 const sidecarStatus = {
   type: 'object',
   required: ['pid', 'startedAt', 'driver', 'sourceDir', 'liveDir', 'masterSocket', 'publishedHash', 'appliedHash', 'sourceHash',
-    'failedHashes', 'watch', 'kube', 'lastResults'],
+    'failedHashes', 'watch', 'kube', 'lastGood', 'lastResults'],
   properties: {
     pid: { type: 'integer' },
     startedAt: { type: 'string' },
@@ -165,6 +217,7 @@ const sidecarStatus = {
       required: ['reporting', 'detail'],
       properties: { reporting: { type: 'boolean' }, detail: { type: 'string' }, configMap: { type: 'string' }, resourceVersion: { type: 'string' } },
     },
+    lastGood: lastGoodStatus,
     lastResults: { type: 'array', items: syncResult },
     master: masterStatusSchema,
     masterError: errorInfoSchema,

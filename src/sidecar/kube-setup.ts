@@ -6,9 +6,10 @@ import path from 'node:path';
 import type { Logger } from '../log.ts';
 import type { SidecarStatus } from '../protocol/sidecar.ts';
 import { fileSetFrom, type FileSet } from '../configset/fileset.ts';
-import { inClusterKubeConfig } from './kube/client.ts';
+import { inClusterKubeConfig, loadKubeClient } from './kube/client.ts';
 import { watchConfigMap, type ConfigMapWatch } from './kube/configmap-watch.ts';
 import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './kube/env.ts';
+import { SecretStore } from './kube/last-good-store.ts';
 import { createKubeReporter, type KubeReporter } from './kube/reporter.ts';
 import type { ReportOutcome } from './kube/types.ts';
 
@@ -18,6 +19,8 @@ export interface KubeSetupOptions {
   root: string;
   /** `--watch-configmap NAME`, or '' for no fast path. */
   configMap: string;
+  /** `--last-good-secret NAME`, or '' to keep no last good config. */
+  lastGoodSecret: string;
   onOutcome: (outcome: ReportOutcome) => void;
   /** ConfigMap data from the fast path; the next delivery waits for the returned promise. */
   onData: (files: FileSet, resourceVersion: string) => Promise<unknown>;
@@ -25,6 +28,10 @@ export interface KubeSetupOptions {
 
 export interface KubeSetup {
   readonly reporter: KubeReporter | null;
+  /** The release's last-good Secret; null outside a cluster or without --last-good-secret. */
+  readonly lastGood: SecretStore | null;
+  /** Why there is no last-good store. */
+  readonly lastGoodOff: string;
   status(): SidecarStatus['kube'];
   close(): Promise<void>;
 }
@@ -35,15 +42,18 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   logKubeEnvironment(logger, env);
   if (!env.inCluster) {
     if (configMap) logger.warn(`--watch-configmap ${configMap} ignored: not in a cluster; the source directory is the only source`, { event: 'configmap-watch' });
-    return { reporter: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
+    if (options.lastGoodSecret) logger.warn(`--last-good-secret ${options.lastGoodSecret} ignored: not in a cluster`, { event: 'last-good' });
+    return { reporter: null, lastGood: null, lastGoodOff: `not in a cluster: ${env.reason}`, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
   }
-  const kubeConfig = options.root ? await inClusterKubeConfig(options.root) : undefined;
+  const client = await loadKubeClient(options.root ? await inClusterKubeConfig(options.root) : undefined);
+  const kubeConfig = client.kubeConfig;
   const identity = env.identity;
-  const reporter = await createKubeReporter({ logger, identity, onOutcome: options.onOutcome, ...(kubeConfig ? { kubeConfig } : {}) });
+  const reporter = await createKubeReporter({ logger, identity, onOutcome: options.onOutcome, kubeConfig });
+  const lastGood = options.lastGoodSecret ? new SecretStore({ client, identity, secret: options.lastGoodSecret, logger, onOutcome: options.onOutcome }) : null;
   let watch: ConfigMapWatch | null = null;
   if (configMap) {
     watch = await watchConfigMap({
-      logger, namespace: identity.namespace, name: configMap, ...(kubeConfig ? { kubeConfig } : {}),
+      logger, namespace: identity.namespace, name: configMap, kubeConfig,
       onData: async (files, rv) => void (await options.onData(fileSetFrom(files), rv)),
     });
   }
@@ -51,6 +61,8 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   let closed: Promise<void> | undefined;
   return {
     reporter,
+    lastGood,
+    lastGoodOff: 'no --last-good-secret',
     status: () => ({
       reporting: true, detail,
       ...(configMap ? { configMap } : {}),
@@ -58,7 +70,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
     }),
     close: () => (closed ??= (async () => {
       await watch?.close();
-      await reporter.close();
+      await Promise.all([reporter.close(), lastGood?.close(2000)]);
     })()),
   };
 }

@@ -17,6 +17,7 @@ import { SidecarMetrics } from './metrics.ts';
 import { OutcomeRecorder } from './outcomes.ts';
 import { startProbeServer } from './probe-server.ts';
 import { Publisher } from './publish.ts';
+import { LastGood } from './last-good.ts';
 import { inspectSource } from './source.ts';
 import { collectStatus } from './status.ts';
 import { Syncer } from './syncer.ts';
@@ -39,6 +40,8 @@ export interface SidecarOptions {
   tlsWarningDays: number;
   /** `--watch-configmap NAME`; '' for none. */
   configMap: string;
+  /** `--last-good-secret NAME`; '' for none. */
+  lastGoodSecret: string;
   /** HOTCYCLE_KUBE_ROOT: where the service-account directory is rooted; '' is `/`. */
   kubeRoot: string;
   logger: Logger;
@@ -59,13 +62,16 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     driver: options.driver, schemas: options.schemas, secretPrefixes: secretPrefixes(sources),
     onAccepted: (certificates: CertificateInfo[]) => expiry.observe(certificates),
   };
-  const syncer = new Syncer({ sources, publisher, link, check, events: recorder });
+  const lastGood = new LastGood({ events: recorder, off: 'no --last-good-secret' });
+  const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood });
   const kube = await setUpKube({
-    logger, root: options.kubeRoot, configMap: options.configMap, onOutcome: (o) => metrics.kubeOutcome(o),
+    logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, onOutcome: (o) => metrics.kubeOutcome(o),
     // The fast path brings the root ConfigMap only: the named sources come from their volumes.
     onData: async (files, rv) => syncer.request({ origin: 'api', files: await withNamedSources(files, sources), reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
   });
   if (kube.reporter) recorder.attach(kube.reporter);
+  if (kube.lastGood) lastGood.attach(kube.lastGood);
+  else lastGood.off(kube.lastGoodOff);
   const watcher = await SourceWatcher.start({
     dirs: sources.map((s) => s.dir), debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),
@@ -83,7 +89,9 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     socketPath: options.socketPath, logger,
     routes: sidecarRoutes({
       sync: (request) => syncer.request(request),
-      status: () => collectStatus({ startedAt, driver: options.driver, sources, liveDir, syncer, watcher, link, kube: () => kube.status() }),
+      status: () => collectStatus({
+        startedAt, driver: options.driver, sources, liveDir, syncer, watcher, link, kube: () => kube.status(), lastGood: () => lastGood.state(),
+      }),
     }),
   });
   // Handled from before the line that says the sidecar runs: a SIGTERM sent on reading it closes gracefully.

@@ -45,6 +45,14 @@ export class SidecarMetrics {
     name: 'hotcycle_tls_certificate_expiry_timestamp_seconds', help: 'Unix time the leaf certificate of each checked certificate file expires, for the last accepted version.',
     labelNames: ['file'] as const, registers: [this.registry],
   });
+  readonly lastGoodRunning = new Gauge({
+    name: 'hotcycle_last_good_running', help: "1 while the pod serves the release's stored last good config because its source version was rejected.",
+    registers: [this.registry],
+  });
+  readonly lastGoodNotStored = new Counter({
+    name: 'hotcycle_last_good_not_stored_total', help: 'Versions the master ran that were not kept as the last good config: over the Secret size limit.',
+    registers: [this.registry],
+  });
   readonly kubeReports = new Counter({
     name: 'hotcycle_kube_reports_total', help: 'Kubernetes Events and annotation patches, by call and outcome (ok, retry, failed, dropped).',
     labelNames: ['call', 'result'] as const, registers: [this.registry],

@@ -8,11 +8,12 @@ import type { Logger } from '../log.ts';
 import type { ReloadResult } from '../protocol/types.ts';
 import { shortHash } from '../configset/fileset.ts';
 import type { KubeReporter } from './kube/reporter.ts';
+import { SECRET_LIMIT_BYTES, type LastGood, type LastGoodEvents } from './last-good.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import type { Rollback } from './sync-decision.ts';
 import type { SyncEvents } from './syncer.ts';
 
-export class OutcomeRecorder implements SyncEvents {
+export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
   readonly #logger: Logger;
   readonly #metrics: SidecarMetrics;
   #reporter: KubeReporter | null = null;
@@ -100,6 +101,41 @@ export class OutcomeRecorder implements SyncEvents {
     this.#logger.error(`sync of ${version} failed in ${error.phase}: ${error.message}`, {
       event: 'sync.failed', configHash: hash, phase: error.phase, code: error.code, detail: error.detail,
     });
+  }
+
+  runningLastGood(lastGood: LastGood, instead: string): void {
+    const stored = lastGood.running;
+    if (!stored) return;
+    this.#metrics.lastGoodRunning.set(1);
+    const why = `config ${shortHash(instead) || '(unreadable)'} was rejected`;
+    this.#logger.warn(`${why}: serving the last good config ${shortHash(stored.configHash)} (generation ${stored.generation}, stored ${stored.storedAt}) until the source is fixed`, {
+      event: 'last-good.running', configHash: stored.configHash, generation: stored.generation, storedAt: stored.storedAt, instead,
+    });
+    this.#reporter?.runningLastGood({ configHash: stored.configHash, generation: stored.generation, storedAt: stored.storedAt, instead });
+  }
+
+  lastGoodRejected(hash: string, diagnostics: Diagnostic[]): void {
+    this.#logger.error(`the stored last good config ${shortHash(hash)} fails the checks too: ${diagnostics.slice(0, 5).map(formatDiagnostic).join('; ')}`, {
+      event: 'last-good.rejected', configHash: hash, findings: diagnostics.length, diagnostics: diagnostics.map(formatDiagnostic),
+    });
+  }
+
+  leftLastGood(hash: string): void {
+    this.#metrics.lastGoodRunning.set(0);
+    this.#logger.info(`the master runs config ${shortHash(hash)}: no longer serving the last good config`, { event: 'last-good.left', configHash: hash });
+    this.#reporter?.leftLastGood();
+  }
+
+  notStored(hash: string, bytes: number): void {
+    this.#metrics.lastGoodNotStored.inc();
+    this.#logger.warn(`config ${shortHash(hash)} is not kept as the last good config: ${bytes} bytes compressed, over the Secret limit of ${SECRET_LIMIT_BYTES}`, {
+      event: 'last-good.not-stored', configHash: hash, bytes, limit: SECRET_LIMIT_BYTES,
+    });
+    this.#reporter?.lastGoodNotStored({ configHash: hash, bytes, limit: SECRET_LIMIT_BYTES });
+  }
+
+  unavailable(error: ErrorInfo): void {
+    this.#logger.warn(`no last good config to fall back on: ${error.message}`, { event: 'last-good.unavailable', code: error.code, detail: error.detail });
   }
 
   #observe(result: ReloadResult, outcome: 'ok' | 'failed'): void {

@@ -14,7 +14,7 @@ import type { Publisher, Version } from './publish.ts';
 import { afterFailedReload, type Rollback } from './sync-decision.ts';
 import type { SyncEvents } from './syncer.ts';
 
-export type Step = Pick<SyncResult, 'outcome' | 'published' | 'rejected' | 'reload' | 'error'>;
+export type Step = Pick<SyncResult, 'outcome' | 'published' | 'rejected' | 'reload' | 'error' | 'lastGood'>;
 
 export interface Pass {
   reason: string;
@@ -35,6 +35,7 @@ export class Reconciler {
   readonly #failed = new Set<string>();
   #wanted: Version | null = null;
   #applied = '';
+  #appliedGeneration = 0;
 
   constructor(publisher: LivePublisher, link: Link, events: SyncEvents) {
     this.#publisher = publisher;
@@ -44,6 +45,11 @@ export class Reconciler {
 
   get appliedHash(): string {
     return this.#applied;
+  }
+
+  /** The generation the master was last seen serving (0 when unknown). */
+  get appliedGeneration(): number {
+    return this.#appliedGeneration;
   }
 
   get failedHashes(): string[] {
@@ -107,11 +113,13 @@ export class Reconciler {
       case 'current':
         if (this.#applied !== live.hash) this.#events.applied(live.hash);
         this.#applied = live.hash;
+        this.#appliedGeneration = outcome.status.generation;
         return { ...done, outcome: done.outcome === 'published' ? 'applied' : done.outcome };
       case 'reloaded': {
         const { result, running } = outcome;
         if (result.ok) {
           this.#applied = result.configHash;
+          this.#appliedGeneration = result.generation;
           this.#events.reloaded(result);
           return { outcome: 'reloaded', published: done.published, reload: result };
         }

@@ -15,6 +15,7 @@ export interface StatusParts {
   watcher: SourceWatcher;
   link: MasterLink;
   kube: () => SidecarStatus['kube'];
+  lastGood: () => SidecarStatus['lastGood'];
 }
 
 export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> {
@@ -29,6 +30,7 @@ export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> 
     ...parts.syncer.state(),
     watch: parts.watcher.health(),
     kube: parts.kube(),
+    lastGood: parts.lastGood(),
   };
   try {
     return { ...base, master: await parts.link.status() };

@@ -23,6 +23,11 @@
 //       container's restart would start on it — and, if it is bad, fail to start, again and
 //       again. So put the previous version back (when the master ran it), wait for the master
 //       to come back on it, then publish the interrupted version again and reload it, once.
+//   (8) Last good (last-good.ts): a version the master is seen running is stored for the release.
+//       A pod with nothing good to serve — its source version rejected by the checks before
+//       anything was published, or rejected by the master while the master runs nothing —
+//       publishes the stored version instead, when it passes the checks, and says so. The next
+//       version the master runs moves it on, like any version.
 // (5)–(7) are the reconciler's (reconcile.ts).
 import type { Diagnostic } from '../checks/diagnostic.ts';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
@@ -34,6 +39,8 @@ import type { ReloadResult } from '../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
 import { SourceArbiter } from './arbiter.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
+import type { LastGood } from './last-good.ts';
+import type { Version } from './publish.ts';
 import { Reconciler, type Link, type LivePublisher, type Pass, type Step } from './reconcile.ts';
 import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './sync-decision.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
@@ -52,6 +59,12 @@ export interface SyncEvents {
   unreachable(hash: string, error: ErrorInfo): void;
   /** A sync that ended in an error outside the checks and the reload (publish, read). */
   failed(hash: string, error: ErrorInfo): void;
+  /** (8) The stored last-good version is published because the source version `instead` was rejected. */
+  runningLastGood(lastGood: LastGood, instead: string): void;
+  /** (8) The stored last-good version failed the checks of this sidecar: no fallback. */
+  lastGoodRejected(hash: string, diagnostics: Diagnostic[]): void;
+  /** (8) The master runs `hash`: the pod no longer serves the stored last-good version. */
+  leftLastGood(hash: string): void;
 }
 
 export interface SyncerOptions {
@@ -65,6 +78,8 @@ export interface SyncerOptions {
   runChecks?: (set: FileSet, options: CheckOptions) => Promise<Diagnostic[]>;
   /** When to try a version again whose checks could not run. */
   checkRetry?: BackoffPolicy;
+  /** (8) The release's last good config; without it, no fallback. */
+  lastGood?: LastGood;
 }
 
 interface Context extends Pass { origin: SyncOrigin }
@@ -80,6 +95,8 @@ export class Syncer {
   readonly #history: SyncResult[] = [];
   readonly #syncs = new Coalescer(this.#queue, () => new SyncBatch(), (batch: SyncBatch) => this.#runBatch(batch));
   #seen = NOTHING_SEEN;
+  /** The checks rejected the newest version judged (null: they accepted it). */
+  #rejected: string | null = null;
   #checkError: CheckError | null = null;
   #retryTimer: NodeJS.Timeout | undefined;
   #waiting: AbortController | null = null;
@@ -156,6 +173,7 @@ export class Syncer {
       step = rejected ? this.#reject('', rejected) : { outcome: 'error', published: false, error: toErrorInfo(error, 'watch') };
       if (step.error) this.#options.events.failed(hash, step.error);
     }
+    step = await this.#settle(ctx, step); // (8)
     const result: SyncResult = {
       ...step, configHash: hash, reason: ctx.reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
     };
@@ -183,6 +201,7 @@ export class Syncer {
     if ('outcome' in checked) return checked;
     this.#seen = noteSeen(this.#seen, origin, hash, true);
     if (checked.diagnostics.length > 0) return this.#reject(hash, checked.diagnostics);
+    this.#rejected = null;
     this.#reconciler.want({ hash, set: files });
     if (!ctx.force && this.#reconciler.hasFailed(hash)) return { outcome: 'not-retried', published: false }; // (4)
     return this.#reconciler.run(ctx, true); // (5)–(7)
@@ -214,12 +233,55 @@ export class Syncer {
     this.#retryTimer.unref();
   }
 
+  /** (8) After each sync: store what the master runs, or fall back to the stored version. */
+  async #settle(ctx: Context, step: Step): Promise<Step> {
+    const lastGood = this.#options.lastGood;
+    if (!lastGood) return step;
+    const live = this.#options.publisher.current();
+    const applied = this.#reconciler.appliedHash;
+    if (applied !== '' && live?.hash === applied) {
+      if (lastGood.running && lastGood.running.configHash !== applied) {
+        lastGood.leave();
+        this.#options.events.leftLastGood(applied);
+      }
+      await lastGood.remember(live, this.#reconciler.appliedGeneration);
+      return step;
+    }
+    const instead = this.#unservable(live, applied);
+    if (instead === null || lastGood.running) return step;
+    const stored = await lastGood.recall();
+    if (!stored || stored.hash === instead || this.#reconciler.hasFailed(stored.hash)) return step;
+    // Checks that cannot run now leave it to the next sync, as for any version.
+    const diagnostics = await (this.#options.runChecks ?? checkFileSet)(stored.set, this.#options.check).catch(() => null);
+    if (diagnostics === null) return step;
+    if (diagnostics.length > 0) {
+      this.#options.events.lastGoodRejected(stored.hash, diagnostics);
+      return step;
+    }
+    lastGood.use(stored, instead);
+    this.#options.events.runningLastGood(lastGood, instead);
+    this.#reconciler.want(stored);
+    const { outcome, published, reload, error } = await this.#reconciler.run(ctx, true);
+    return { ...step, published: step.published || published, lastGood: { configHash: stored.hash, outcome, ...(reload ? { reload } : {}), ...(error ? { error } : {}) } };
+  }
+
+  /**
+   * (8) The source version the pod cannot serve while nothing runs: rejected by the checks before
+   * anything was published, or live but rejected by the master. null when something can be served.
+   */
+  #unservable(live: Version | null, applied: string): string | null {
+    if (applied !== '' || this.#checkError) return null;
+    if (!live) return this.#rejected;
+    return this.#reconciler.hasFailed(live.hash) ? live.hash : null;
+  }
+
   #clearCheckError(): void {
     clearTimeout(this.#retryTimer);
     this.#checkError = null;
   }
 
   #reject(hash: string, diagnostics: Diagnostic[]): Step {
+    this.#rejected = hash;
     this.#options.events.rejected(hash, diagnostics);
     return { outcome: 'rejected', published: false, rejected: diagnostics };
   }

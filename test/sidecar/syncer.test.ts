@@ -12,6 +12,8 @@ import { HotcycleError } from '../../src/errors.ts';
 import type { SyncOutcome } from '../../src/protocol/sidecar.ts';
 import type { MasterStatus, ReloadResult } from '../../src/protocol/types.ts';
 import type { ApplyRequest, DriveOutcome } from '../../src/sidecar/drive.ts';
+import { LastGood, SECRET_LIMIT_BYTES, type LastGoodStore, type StoredRecord } from '../../src/sidecar/last-good.ts';
+import { packSet } from '../../src/configset/archive.ts';
 import type { Version } from '../../src/sidecar/publish.ts';
 import type { LivePublisher } from '../../src/sidecar/reconcile.ts';
 import { decideVersion, NOTHING_SEEN, noteSeen, type VersionDecision, type VersionRead } from '../../src/sidecar/sync-decision.ts';
@@ -19,7 +21,8 @@ import { Syncer, type SyncEvents } from '../../src/sidecar/syncer.ts';
 
 /** How the fake master answers one apply: already running it, reloaded, rejected, died, away. */
 type Answer = 'current' | 'ok' | 'fail' | 'interrupted' | 'unreachable';
-type Checks = 'ok' | 'findings' | 'throw';
+/** `bad-only`: findings for the versions labelled bad…, the others pass. */
+type Checks = 'ok' | 'findings' | 'throw' | 'bad-only';
 
 interface Sync {
   /** The version's one file's content: its label in the log. */
@@ -92,23 +95,57 @@ function recorder(log: string[]): SyncEvents {
     missed: (hash) => log.push(`missed ${label(hash)}`),
     unreachable: (hash, error) => log.push(`unreachable ${label(hash)} ${error.code}`),
     failed: (hash, error) => log.push(`failed ${label(hash)} ${error.code}`),
+    runningLastGood: (lastGood, instead) => log.push(`running-last-good ${label(lastGood.running?.configHash ?? '')} instead of ${label(instead)}`),
+    lastGoodRejected: (hash) => log.push(`last-good-rejected ${label(hash)}`),
+    leftLastGood: (hash) => log.push(`left-last-good for ${label(hash)}`),
   };
 }
 
-async function run(syncs: Sync[]) {
+/** The release's Secret as a map; `readFails` makes the next reads fail, as an API server away would. */
+class FakeStore implements LastGoodStore {
+  readonly name = 'test/last-good';
+  record: StoredRecord | null = null;
+  readFails = 0;
+  writes = 0;
+
+  async read(): Promise<StoredRecord | null> {
+    if (this.readFails > 0) {
+      this.readFails--;
+      throw new HotcycleError('publish', 'ELASTGOOD', 'cannot read Secret test/last-good: no answer');
+    }
+    return this.record;
+  }
+
+  write(record: StoredRecord): void {
+    this.writes++;
+    this.record = record;
+  }
+
+  async hold(label: string, generation = 7): Promise<void> {
+    const files = set(label);
+    labels.set(hashFileSet(files), label);
+    this.record = { archive: await packSet(files), configHash: hashFileSet(files), generation, storedAt: '2026-11-26T00:00:00.000Z' };
+  }
+}
+
+async function run(syncs: Sync[], store?: FakeStore) {
   const sourceDir = await mkdtemp(join(tmpdir(), 'hotcycle-syncer-'));
   dirs.push(sourceDir);
   const log: string[] = [];
   const publisher = new FakePublisher();
   const link = new FakeLink();
   let checks: Checks = 'ok';
-  const runChecks = async (): Promise<Diagnostic[]> => {
+  const runChecks = async (files: FileSet): Promise<Diagnostic[]> => {
     if (checks === 'throw') throw new HotcycleError('check', 'ESCRATCH', 'read-only file system');
-    return checks === 'findings' ? [{ file: 'app.conf', line: 1, column: 1, message: 'bad', source: 'test' }] : [];
+    const findings = checks === 'findings' || (checks === 'bad-only' && label(hashFileSet(files)).startsWith('bad'));
+    return findings ? [{ file: 'app.conf', line: 1, column: 1, message: 'bad', source: 'test' }] : [];
   };
+  const lastGood = store ? new LastGood({ events: { notStored: (hash, bytes) => log.push(`not-stored ${label(hash)} ${bytes > SECRET_LIMIT_BYTES}`), unavailable: (e) => log.push(`unavailable ${e.code}`) }, off: 'test' }) : undefined;
+  if (store) lastGood?.attach(store);
   // A long check retry: the rows drive every retry themselves.
   const syncer = new Syncer({
     sources: [{ name: '', dir: sourceDir, secret: false }], publisher, link, check: { driver: 'nginx' }, events: recorder(log), runChecks, checkRetry: { backoffMs: 60_000, maxBackoffMs: 60_000 },
+    ...(lastGood ? { lastGood } : {}),
   });
   const outcomes: SyncOutcome[] = [];
   for (const sync of syncs) {
@@ -125,7 +162,7 @@ async function run(syncs: Sync[]) {
     assert.deepEqual(link.answers, [], `every answer of the ${sync.version} sync was used`);
   }
   await syncer.close();
-  return { outcomes, log, state: syncer.state(), live: label(publisher.current()?.hash ?? '') };
+  return { outcomes, log, state: syncer.state(), live: label(publisher.current()?.hash ?? ''), lastGood: lastGood?.state() };
 }
 
 const cases: { name: string; syncs: Sync[]; outcomes: SyncOutcome[]; log: string[]; live: string }[] = [
@@ -191,6 +228,69 @@ test('Syncer: a version whose checks could not run shows in status until its che
   assert.equal(passed.state.checkError, undefined);
   const superseded = await run([{ version: 'v1', answers: ['ok'] }, { version: 'v2', checks: 'throw' }, { version: 'v1' }]);
   assert.equal(superseded.state.checkError, undefined, 'no retry of v2 is pending');
+});
+
+// Step (8). Each row is a pod's sidecar from its start: `held` is what the release's Secret holds
+// then (a pod before it stored it); `stored` what it holds at the end.
+const lastGoodCases: { name: string; held?: string; readFails?: number; syncs: Sync[]; outcomes: SyncOutcome[]; log: string[]; live: string; stored: string; running?: string }[] = [
+  { name: 'each version the master runs is stored: started on, then reloaded to', held: 'v0',
+    syncs: [{ version: 'v1', answers: ['current'] }, { version: 'v2', answers: ['ok'] }],
+    outcomes: ['applied', 'reloaded'],
+    log: ['published v1', 'applied v1', 'published v2', 'reloaded v2'], live: 'v2', stored: 'v2' },
+  { name: 'a pod whose source is rejected by the checks at start publishes the stored version and says so', held: 'good',
+    syncs: [{ version: 'bad', checks: 'bad-only', answers: ['current'] }],
+    outcomes: ['rejected'], log: ['rejected bad', 'running-last-good good instead of bad', 'published good', 'applied good'], live: 'good', stored: 'good', running: 'good' },
+  { name: 'a pod whose source the master rejects while it serves nothing publishes the stored version', held: 'good',
+    syncs: [{ version: 'v1', answers: ['fail', 'ok'] }],
+    outcomes: ['reload-failed'], log: ['published v1', 'reload-failed v1 kept', 'running-last-good good instead of v1', 'published good', 'reloaded good'],
+    live: 'good', stored: 'good', running: 'good' },
+  { name: 'the source fixed, the pod moves on and stores the new version', held: 'good',
+    syncs: [{ version: 'bad', checks: 'bad-only', answers: ['current'] }, { version: 'v2', answers: ['ok'] }],
+    outcomes: ['rejected', 'reloaded'],
+    log: ['rejected bad', 'running-last-good good instead of bad', 'published good', 'applied good', 'published v2', 'reloaded v2', 'left-last-good for v2'],
+    live: 'v2', stored: 'v2' },
+  { name: 'a pod that serves a version keeps it when the next is rejected: no fallback', held: 'good',
+    syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'bad', checks: 'bad-only' }],
+    outcomes: ['reloaded', 'rejected'], log: ['published v1', 'reloaded v1', 'rejected bad'], live: 'v1', stored: 'v1' },
+  { name: 'a stored version that fails the checks is not published', held: 'bad-old',
+    syncs: [{ version: 'bad', checks: 'bad-only' }],
+    outcomes: ['rejected'], log: ['rejected bad', 'last-good-rejected bad-old'], live: '', stored: 'bad-old' },
+  { name: 'nothing stored: nothing to fall back on', syncs: [{ version: 'bad', checks: 'bad-only' }],
+    outcomes: ['rejected'], log: ['rejected bad'], live: '', stored: '' },
+  { name: 'a Secret that cannot be read is read again at the next sync', held: 'good', readFails: 1,
+    syncs: [{ version: 'bad', checks: 'bad-only' }, { version: 'bad', checks: 'bad-only', answers: ['current'] }],
+    outcomes: ['rejected', 'unchanged'],
+    log: ['rejected bad', 'unavailable ELASTGOOD', 'running-last-good good instead of bad', 'published good', 'applied good'], live: 'good', stored: 'good', running: 'good' },
+];
+
+describe('Syncer: the last good config, by table', () => {
+  for (const c of lastGoodCases) {
+    test(c.name, async () => {
+      const store = new FakeStore();
+      if (c.held) await store.hold(c.held);
+      store.readFails = c.readFails ?? 0;
+      const { outcomes, log, live, lastGood } = await run(c.syncs, store);
+      assert.deepEqual(outcomes, c.outcomes);
+      assert.deepEqual(log, c.log);
+      assert.equal(live, c.live);
+      assert.equal(label(store.record?.configHash ?? ''), c.stored);
+      assert.equal(label(lastGood?.running?.configHash ?? ''), c.running ?? '');
+    });
+  }
+
+  test('a version too large for the Secret is not stored, and that is reported once', async () => {
+    const store = new FakeStore();
+    const huge = fileSetFrom({ 'blob.bin': (await import('node:crypto')).randomBytes(SECRET_LIMIT_BYTES + 1024) });
+    const lastGood = new LastGood({ events: { notStored: (_hash, bytes) => notes.push(bytes), unavailable: () => assert.fail('no read') }, off: 'test' });
+    const notes: number[] = [];
+    lastGood.attach(store);
+    await lastGood.remember({ hash: hashFileSet(huge), set: huge }, 3);
+    await lastGood.remember({ hash: hashFileSet(huge), set: huge }, 3);
+    assert.equal(store.writes, 0);
+    assert.equal(notes.length, 1);
+    assert.ok(notes[0]! > SECRET_LIMIT_BYTES, `${notes[0]} bytes packed`);
+    assert.equal(lastGood.state().notStored, hashFileSet(huge));
+  });
 });
 
 describe('decideVersion', () => {

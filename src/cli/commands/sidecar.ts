@@ -46,6 +46,16 @@ the metric hotcycle_tls_certificate_expiry_timestamp_seconds{file}, and a Warnin
 At start the current source is published at once (/startupz passes), then reconciled: if
 the master already runs that version, nothing is reloaded.
 
+The last good config (--last-good-secret NAME, in a cluster; the chart creates NAME): each
+version the master runs is stored, compressed, in that Secret (get/patch on it alone). A pod
+that starts while its source version is rejected — by these checks, or by the master's own
+check while the master serves nothing — publishes the stored version instead, if it passes
+the checks, so the pod starts and serves the last config the release ran. It says so: a
+Warning Event RunningLastGood, the Pod annotation hotcycle.dev/running-last-good "true", the
+metric hotcycle_last_good_running 1, and 'hotcycle status'. The next version the master runs
+(the source fixed) moves it on. A version over 1 MiB compressed is not stored (a Warning Event
+LastGoodNotStored, the metric hotcycle_last_good_not_stored_total).
+
 In a cluster (KUBERNETES_SERVICE_HOST, a service-account token and POD_NAME from the
 Downward API), every outcome also becomes an Event on the Pod (Reloaded, ReloadFailed,
 ConfigRejected) and a reload sets the Pod annotations hotcycle.dev/generation,
@@ -62,6 +72,7 @@ ${describe(SETTINGS.sidecarOwnSocket)}
 ${describe(SETTINGS.listen, 'ADDR')}
 ${describe(SETTINGS.driver, 'NAME')}
 ${describe(SETTINGS.watchConfigMap, 'NAME')}
+${describe(SETTINGS.lastGoodSecret, 'NAME')}
 ${describe(SETTINGS.debounceMs, 'MS')}
 ${describe(SETTINGS.debounceMaxMs, 'MS')}
 ${describe(SETTINGS.resyncMs, 'MS')}
@@ -80,7 +91,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
   async run(argv) {
     const { values, positionals } = parse('sidecar', argv, {
       source: { type: 'string', multiple: true }, 'secret-source': { type: 'string', multiple: true }, 'tls-expiry-warning-days': { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
-      listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' },
+      listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' }, 'last-good-secret': { type: 'string' },
       'debounce-ms': { type: 'string' }, 'debounce-max-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
       'log-format': { type: 'string' }, 'log-level': { type: 'string' },
     });
@@ -112,6 +123,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       resyncMs: wholeNumber(resolve(SETTINGS.resyncMs, values['resync-ms']), '--resync-ms', 1),
       schemas: (values.schema ?? []).map((flag) => schemaFlag(flag)),
       configMap: resolve(SETTINGS.watchConfigMap, values['watch-configmap']),
+      lastGoodSecret: resolve(SETTINGS.lastGoodSecret, values['last-good-secret']),
       kubeRoot: process.env.HOTCYCLE_KUBE_ROOT ?? '',
       logger,
     });

@@ -1,5 +1,5 @@
-// The Pod's `hotcycle.dev/*` annotations are desired state, not history: only the newest set
-// matters, and it is reconciled until it holds. One loop:
+// The Pod's `hotcycle.dev/*` annotations, and the last-good Secret, are desired state, not
+// history: only the newest patch matters, and it is reconciled until it holds. One loop:
 //   (1) set() replaces the desired patch and marks it dirty; it starts the loop if idle.
 //   (2) Each try sends the desired patch as it is at that moment and clears the mark, so a set()
 //       during a try or a backoff is what the next try sends (an outage never queues patches).
@@ -12,34 +12,34 @@
 import type { Logger } from '../../log.ts';
 import { deliver, waitAtMost } from './deliver.ts';
 import type { RetryPolicy } from './retry.ts';
-import type { ReportOutcome } from './types.ts';
+import type { ReportCall, ReportOutcome } from './types.ts';
 
-export type AnnotationPatch = { metadata: { annotations: Record<string, string> } };
-
-export interface AnnotationReconcilerOptions {
+export interface PatchReconcilerOptions<Body> {
+  /** What the patches are, for log lines and metrics. */
+  call: ReportCall;
   logger: Logger;
   policy: RetryPolicy;
   onOutcome: (outcome: ReportOutcome) => void;
-  /** One merge patch of our own Pod. */
-  patch(body: AnnotationPatch, signal: AbortSignal): Promise<void>;
+  /** One merge patch (our own Pod, the release's last-good Secret). */
+  patch(body: Body, signal: AbortSignal): Promise<void>;
 }
 
-interface Desired { body: AnnotationPatch; what: string; at: number }
+interface Desired<Body> { body: Body; what: string; at: number }
 
-export class AnnotationReconciler {
-  #options: AnnotationReconcilerOptions;
-  #desired: Desired | undefined;
+export class PatchReconciler<Body> {
+  #options: PatchReconcilerOptions<Body>;
+  #desired: Desired<Body> | undefined;
   #dirty = false;
   #idle: Promise<void> = Promise.resolve();
   #running = false;
   #abort = new AbortController();
 
-  constructor(options: AnnotationReconcilerOptions) {
+  constructor(options: PatchReconcilerOptions<Body>) {
     this.#options = options;
   }
 
   /** (1) `what` names the state in log lines, e.g. `annotations generation 7`. */
-  set(body: AnnotationPatch, what: string): void {
+  set(body: Body, what: string): void {
     if (this.#abort.signal.aborted) return;
     this.#desired = { body, what, at: Date.now() };
     this.#dirty = true;
@@ -62,12 +62,12 @@ export class AnnotationReconciler {
   }
 
   async #run(): Promise<void> {
-    const { logger, policy, onOutcome, patch } = this.#options;
+    const { call, logger, policy, onOutcome, patch } = this.#options;
     const context = { logger, policy, onOutcome, signal: this.#abort.signal };
-    const desired = (): Desired => this.#desired!;
+    const desired = (): Desired<Body> => this.#desired!;
     while (this.#dirty && !this.#abort.signal.aborted) { // (4)
       await deliver({
-        call: 'annotations',
+        call,
         get what() { return desired().what; },
         madeAt: desired().at,
         send: (signal) => { // (2)

@@ -5,7 +5,12 @@
 import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
 import { formatDiagnostic } from '../../checks/diagnostic.ts';
 import { shortHash } from '../../configset/fileset.ts';
-import type { CheckFailedReport, ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport } from './types.ts';
+import type {
+  CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RunningLastGoodReport,
+} from './types.ts';
+
+/** A JSON merge patch of the Pod's annotations. */
+export type AnnotationPatch = { metadata: { annotations: Record<string, string> } };
 
 export const REPORTING_CONTROLLER = 'hotcycle.dev/sidecar';
 /** events.k8s.io/v1 `note` limit, in bytes (NoteLengthLimit in Kubernetes' event validation). */
@@ -13,10 +18,11 @@ export const NOTE_LIMIT_BYTES = 1024;
 export const ANNOTATION_GENERATION = 'hotcycle.dev/generation';
 export const ANNOTATION_CONFIG_HASH = 'hotcycle.dev/config-hash';
 export const ANNOTATION_RELOADED_AT = 'hotcycle.dev/reloaded-at';
+export const ANNOTATION_RUNNING_LAST_GOOD = 'hotcycle.dev/running-last-good';
 
 const ELLIPSIS = '…';
 
-export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed';
+export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed' | 'RunningLastGood' | 'LastGoodNotStored';
 
 export interface EventSpec {
   reason: EventReason;
@@ -39,6 +45,17 @@ export function reloadFailedEvent(r: ReloadFailedReport): EventSpec {
 export function checkFailedEvent(r: CheckFailedReport): EventSpec {
   const note = `Checks of config ${shortHash(r.configHash)} could not run (${r.code}): ${r.message}; retrying`;
   return { reason: 'CheckFailed', type: 'Warning', action: 'Check', note: truncateNote(note) };
+}
+
+export function runningLastGoodEvent(r: RunningLastGoodReport): EventSpec {
+  const note = `Config ${shortHash(r.instead) || '(unreadable)'} was rejected; serving the last good config ${shortHash(r.configHash)} `
+    + `(generation ${r.generation}, stored ${r.storedAt}) until the source is fixed`;
+  return { reason: 'RunningLastGood', type: 'Warning', action: 'Reload', note: truncateNote(note) };
+}
+
+export function lastGoodNotStoredEvent(r: LastGoodNotStoredReport): EventSpec {
+  const note = `Config ${shortHash(r.configHash)} is not kept as the last good config: ${r.bytes} bytes compressed, over the Secret limit of ${r.limit}`;
+  return { reason: 'LastGoodNotStored', type: 'Warning', action: 'Reload', note: truncateNote(note) };
 }
 
 /** Lists as many `file:line:col: message` findings as fit, then how many were left out. */
@@ -107,7 +124,7 @@ export function eventName(podName: string, epochMs: number, sequence: number): s
 }
 
 /** A JSON merge patch (RFC 7386) setting the three annotations; values must be strings. */
-export function annotationPatch(r: ReloadedReport, now: Date): { metadata: { annotations: Record<string, string> } } {
+export function annotationPatch(r: ReloadedReport, now: Date): AnnotationPatch {
   return {
     metadata: {
       annotations: {
@@ -117,4 +134,9 @@ export function annotationPatch(r: ReloadedReport, now: Date): { metadata: { ann
       },
     },
   };
+}
+
+/** `hotcycle.dev/running-last-good`: "true" while the pod serves the stored last good config. */
+export function runningLastGoodPatch(running: boolean): AnnotationPatch {
+  return { metadata: { annotations: { [ANNOTATION_RUNNING_LAST_GOOD]: String(running) } } };
 }

@@ -4,23 +4,30 @@
 // `kubectl get pods` can show which replicas run which config. Reporting never breaks or delays
 // a reload: Events only enqueue (report-queue.ts), and the annotations are desired state that a
 // reconciler applies until they hold (annotations.ts); every end is logged and counted.
-// Needs RBAC: events.k8s.io events `create`; core pods `patch` (own Pod only, by resourceNames).
+// The annotations it keeps include `hotcycle.dev/running-last-good` once the pod has served the
+// stored last good config. Needs RBAC: events.k8s.io events `create`; core pods `patch`.
 import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
-  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, reloadedEvent, reloadFailedEvent, type EventSpec,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastGoodNotStoredEvent, reloadedEvent, reloadFailedEvent,
+  runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
-import { AnnotationReconciler } from './annotations.ts';
+import { PatchReconciler } from './annotations.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
-import type { CheckFailedReport, ConfigRejectedReport, KubeIdentity, ReloadedReport, ReloadFailedReport, ReportOutcome } from './types.ts';
+import type {
+  CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RunningLastGoodReport,
+} from './types.ts';
 
 export interface KubeReporter {
   reloaded(report: ReloadedReport): void;
   reloadFailed(report: ReloadFailedReport): void;
   configRejected(report: ConfigRejectedReport): void;
   checkFailed(report: CheckFailedReport): void;
+  runningLastGood(report: RunningLastGoodReport): void;
+  leftLastGood(): void;
+  lastGoodNotStored(report: LastGoodNotStoredReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
   /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
@@ -52,7 +59,9 @@ class Reporter implements KubeReporter {
   #options: KubeReporterOptions;
   #client: KubeClient;
   #queue: ReportQueue;
-  #annotations: AnnotationReconciler;
+  #annotations: PatchReconciler<AnnotationPatch>;
+  /** Every annotation set so far: each patch carries them all, so a newer one never drops an older key. */
+  #annotated: Record<string, string> = {};
   #sequence = 0;
   #closing: Promise<void> | undefined;
 
@@ -64,8 +73,8 @@ class Reporter implements KubeReporter {
       logger, onOutcome, capacity: options.queueCapacity ?? 64, policy: { ...EVENT_RETRY_POLICY, ...options.retry?.events },
       now: () => this.#now().getTime(),
     });
-    this.#annotations = new AnnotationReconciler({
-      logger, onOutcome, policy: { ...ANNOTATION_RETRY_POLICY, ...options.retry?.annotations },
+    this.#annotations = new PatchReconciler({
+      call: 'annotations', logger, onOutcome, policy: { ...ANNOTATION_RETRY_POLICY, ...options.retry?.annotations },
       patch: async (body, signal) => {
         const { k8s, core } = this.#client;
         const { podName: name, namespace } = options.identity;
@@ -76,7 +85,20 @@ class Reporter implements KubeReporter {
 
   reloaded(report: ReloadedReport): void {
     this.#event(reloadedEvent(report));
-    this.#annotate(report);
+    this.#annotate(annotationPatch(report, this.#now()), `annotations generation ${report.generation}`);
+  }
+
+  runningLastGood(report: RunningLastGoodReport): void {
+    this.#event(runningLastGoodEvent(report));
+    this.#annotate(runningLastGoodPatch(true), 'annotation running-last-good true');
+  }
+
+  leftLastGood(): void {
+    this.#annotate(runningLastGoodPatch(false), 'annotation running-last-good false');
+  }
+
+  lastGoodNotStored(report: LastGoodNotStoredReport): void {
+    this.#event(lastGoodNotStoredEvent(report));
   }
 
   reloadFailed(report: ReloadFailedReport): void {
@@ -123,8 +145,9 @@ class Reporter implements KubeReporter {
     });
   }
 
-  #annotate(report: ReloadedReport): void {
-    this.#annotations.set(annotationPatch(report, this.#now()), `annotations generation ${report.generation}`);
+  #annotate(patch: AnnotationPatch, what: string): void {
+    this.#annotated = { ...this.#annotated, ...patch.metadata.annotations };
+    this.#annotations.set({ metadata: { annotations: this.#annotated } }, what);
   }
 
   #callOptions(signal: AbortSignal, patchContentType?: PatchStrategy): ConfigurationOptions {

@@ -39,8 +39,23 @@ export interface CheckFailedReport {
   retryInMs: number;
 }
 
-/** Which API call a report became: an Event on the Pod, or the Pod's annotations. */
-export type ReportCall = 'event' | 'annotations';
+/** The pod serves the release's stored last good config: its source version `instead` was rejected. */
+export interface RunningLastGoodReport {
+  configHash: string;
+  generation: number;
+  storedAt: string;
+  instead: string;
+}
+
+/** A version the master ran was too large to keep as the last good config. */
+export interface LastGoodNotStoredReport {
+  configHash: string;
+  bytes: number;
+  limit: number;
+}
+
+/** Which API call a report became: an Event on the Pod, the Pod's annotations, or the last-good Secret. */
+export type ReportCall = 'event' | 'annotations' | 'last-good';
 
 /**
  * ok: delivered (perhaps late); retry: a retryable failure, will try again; failed: an answer that
