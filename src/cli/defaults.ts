@@ -33,6 +33,10 @@ export const SETTINGS = {
     flag: '--shutdown-delay-ms', env: 'HOTCYCLE_SHUTDOWN_DELAY_MS', fallback: '0',
     help: 'after SIGTERM, keep every listener open and serving this long (refusing reloads) before draining',
   },
+  startFailure: {
+    flag: '--start-failure', env: 'HOTCYCLE_START_FAILURE', fallback: 'exit',
+    help: 'a first configuration that cannot serve: exit 1, or wait (serving nothing) for a reload that succeeds',
+  },
   tlsExpiryWarningDays: { flag: '--tls-expiry-warning-days', env: 'HOTCYCLE_TLS_EXPIRY_WARNING_DAYS', fallback: '14', help: 'warn when a checked certificate expires within this many days' },
   logFormat: { flag: '--log-format', env: 'HOTCYCLE_LOG_FORMAT', fallback: 'json', help: 'json (one object per line) or text' },
   logLevel: { flag: '--log-level', env: 'HOTCYCLE_LOG_LEVEL', fallback: 'info', help: 'error, warn, info or debug' },

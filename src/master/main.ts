@@ -17,6 +17,8 @@ export interface MasterOptions {
   stateDir?: string;
   /** After the first SIGTERM/SIGINT, keep serving this long before draining (0: drain at once). */
   shutdownDelayMs?: number;
+  /** A first configuration that cannot serve: exit 1 (the default), or wait, serving nothing, for a reload. */
+  startFailure?: 'exit' | 'wait';
   logger: Logger;
 }
 
@@ -51,13 +53,15 @@ export async function runMaster(options: MasterOptions, makeDriver?: (hooks: Dri
     await server.close();
     return code;
   }
-  if (!first.ok) {
+  if (!first.ok && options.startFailure !== 'wait') {
     logger.error('initial configuration cannot serve; exiting', { event: 'master.start.failed', ...first.error });
     await master.shutdown();
     await server.close();
     return 1;
   }
-  logger.info('master serving', { event: 'master.ready', generation: first.generation, configHash: first.configHash, socket: socketPath });
+  if (first.ok) logger.info('master serving', { event: 'master.ready', generation: first.generation, configHash: first.configHash, socket: socketPath });
+  // The sidecar's next version (or its last good one, or a SIGHUP) starts the first generation.
+  else logger.error('initial configuration cannot serve; serving nothing until a reload succeeds', { event: 'master.start.failed', waiting: true, ...first.error });
   const code = await exit.code;
   await server.close();
   logger.info('master exiting', { event: 'master.exit', code });

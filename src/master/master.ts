@@ -128,7 +128,7 @@ export class Master {
       };
     } finally {
       this.#cycleAbort = null;
-      if (this.#state !== 'stopping') this.#state = 'running';
+      if (this.#state !== 'stopping') this.#state = this.#driver.status().generation > 0 ? 'running' : 'waiting';
     }
     this.#record(result);
     return result;

@@ -75,7 +75,8 @@ export interface ListenerInfo {
   key: string;
 }
 
-export const MASTER_STATES = ['starting', 'running', 'reloading', 'stopping'] as const;
+/** `waiting`: the first cycle failed and nothing serves (--start-failure wait); a reload may start one. */
+export const MASTER_STATES = ['starting', 'running', 'waiting', 'reloading', 'stopping'] as const;
 export type MasterState = (typeof MASTER_STATES)[number];
 
 export interface MasterStatus {

@@ -4,7 +4,8 @@
 //       yet) or in the middle of a cycle → back off and ask again, until `signal` aborts: a newer
 //       request is waiting, and the master reads the live directory itself when it starts. (A
 //       cycle in progress may well be landing on our version: asking now would only queue a
-//       needless follow-up cycle.)
+//       needless follow-up cycle.) A master `waiting` (its first cycle failed, it serves
+//       nothing: --start-failure wait) is up: a reload may start its first generation.
 //   (2) It already runs `hash` and nothing forces a cycle → done (the reconcile at start).
 //   (3) POST /v1/reload { reason, expectHash: hash } and wait for the cycle's result. The
 //       connection lost mid-cycle while the master still answers → back to (1): its status
@@ -87,7 +88,8 @@ export class MasterLink {
       let why: ErrorInfo;
       try {
         const status = await masterStatus(this.socketPath);
-        if (status.state === 'running' && status.generation > 0) return status;
+        // `waiting`: its first cycle failed and it serves nothing; a reload may start a generation.
+        if ((status.state === 'running' && status.generation > 0) || status.state === 'waiting') return status;
         why = status.generation === 0
           ? { phase: 'control', code: 'ESTARTING', message: 'the master is still starting' }
           : { phase: 'control', code: 'EBUSY', message: `the master is ${status.state}` };

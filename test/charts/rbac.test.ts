@@ -15,10 +15,16 @@ const KUBE_DIR = join(ROOT, 'src', 'sidecar', 'kube');
 const API_GROUPS: Record<string, string> = { CoreV1Api: '', EventsV1Api: 'events.k8s.io' };
 /** Generated method verb → RBAC verb. */
 const VERBS: Record<string, string> = { create: 'create', patch: 'patch', list: 'list', read: 'get', replace: 'update', delete: 'delete' };
-/** Files whose calls run only with the fast path (`--watch-configmap`). */
-const FAST_PATH_FILES = new Set(['configmap-watch.ts']);
+/** Files whose calls run only with one feature: the fast path (`--watch-configmap`), the last-good Secret. */
+const FEATURE_FILES: Record<string, Feature> = { 'configmap-watch.ts': 'fastPath', 'last-good-store.ts': 'lastGood' };
+type Feature = 'fastPath' | 'lastGood';
+/** Resources a feature's calls name by resourceNames. */
+const NAMED: Record<string, (names: { configMap: string; fullname: string }) => string> = {
+  configmaps: ({ configMap }) => configMap,
+  secrets: ({ fullname }) => `${fullname}-last-good`,
+};
 
-interface Permission { group: string; resource: string; verb: string; fastPath: boolean }
+interface Permission { group: string; resource: string; verb: string; feature: Feature | null }
 
 function receivers(source: string): Map<string, string> {
   const found = [...source.matchAll(/(\w+):\s*\w+\.makeApiClient\(\s*\w+\.(\w+)\s*\)/g)];
@@ -36,19 +42,19 @@ function permissionsFromCode(): Permission[] {
   const out: Permission[] = [];
   for (const file of files) {
     const source = readFileSync(join(KUBE_DIR, file), 'utf8');
-    const fastPath = FAST_PATH_FILES.has(file);
+    const feature = FEATURE_FILES[file] ?? null;
     for (const [, receiver, method] of source.matchAll(/\b(\w+)\.(\w+Namespaced\w+)\(/g)) {
       const api = clients.get(receiver!);
       const m = /^(\w+?)Namespaced(\w+)$/.exec(method!);
       const verb = m && VERBS[m[1]!];
       assert.ok(api && api in API_GROUPS, `${file}: ${receiver}.${method}: unknown API client "${receiver}" (extend API_GROUPS)`);
       assert.ok(m && verb, `${file}: ${method}: unknown method verb (extend VERBS)`);
-      out.push({ group: API_GROUPS[api]!, resource: resourceOf(m[2]!), verb, fastPath });
+      out.push({ group: API_GROUPS[api]!, resource: resourceOf(m[2]!), verb, feature });
     }
     for (const [, path] of source.matchAll(/\.watch\(\s*`([^`]+)`/g)) {
       const m = /^\/(?:api\/v1|apis\/([^/]+)\/[^/]+)\/namespaces\/[^/]+\/([a-z]+)$/.exec(path!);
       assert.ok(m, `${file}: watch path ${path} not understood`);
-      out.push({ group: m[1] ?? '', resource: m[2]!, verb: 'watch', fastPath });
+      out.push({ group: m[1] ?? '', resource: m[2]!, verb: 'watch', feature });
     }
   }
   return out;
@@ -64,8 +70,9 @@ function grantsOfRole(role: Role): Grant[] {
 describe('RBAC derived from the sidecar\'s calls', () => {
   const permissions = permissionsFromCode();
 
-  test('the code makes the calls this test knows about (events, pod annotations, ConfigMap watch)', () => {
-    assert.ok(permissions.length >= 4, `found only ${JSON.stringify(permissions)}`);
+  test('the code makes the calls this test knows about (events, pod annotations, ConfigMap watch, last-good Secret)', () => {
+    assert.ok(permissions.length >= 6, `found only ${JSON.stringify(permissions)}`);
+    assert.deepEqual(permissions.filter((p) => p.feature === 'lastGood').map((p) => `${p.resource}/${p.verb}`).sort(), ['secrets/get', 'secrets/patch']);
   });
 
   test('the fast path names its ConfigMap in a fieldSelector, which RBAC matches against resourceNames', () => {
@@ -73,16 +80,18 @@ describe('RBAC derived from the sidecar\'s calls', () => {
     assert.equal(source.match(/fieldSelector: `metadata\.name=\$\{name\}`/g)?.length, 2, 'both list and watch select metadata.name');
   });
 
-  for (const { fastPath, args, configMap } of [
-    { fastPath: false, args: [], configMap: 'hotcycle' },
-    { fastPath: true, args: ['--set', 'fastPath.enabled=true'], configMap: 'hotcycle' },
-    { fastPath: true, args: ['--set', 'fastPath.enabled=true', '--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
+  const fullname = 'hotcycle';
+  for (const { on, args, configMap } of [
+    { on: ['lastGood'], args: [], configMap: 'hotcycle' },
+    { on: [], args: ['--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood'], args: ['--set', 'fastPath.enabled=true'], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood'], args: ['--set', 'fastPath.enabled=true', '--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
   ]) {
-    test(`fast path ${fastPath ? `on (ConfigMap ${configMap})` : 'off'}: the Role grants exactly the calls`, async () => {
+    test(`features ${on.join(', ') || 'none'}${on.includes('fastPath') ? ` (ConfigMap ${configMap})` : ''}: the Role grants exactly the calls`, async () => {
       const role = findObject(await renderChart(args), 'Role') as Role;
       const expected = permissions
-        .filter((p) => fastPath || !p.fastPath)
-        .map((p) => `${p.group}/${p.resource}/${p.verb}${p.resource === 'configmaps' ? `[${configMap}]` : ''}`);
+        .filter((p) => p.feature === null || on.includes(p.feature))
+        .map((p) => `${p.group}/${p.resource}/${p.verb}${NAMED[p.resource] ? `[${NAMED[p.resource]!({ configMap, fullname })}]` : ''}`);
       assert.deepEqual([...new Set(grantsOfRole(role))].sort(), [...new Set(expected)].sort());
     });
   }

@@ -60,17 +60,18 @@ export class MasterProcess {
     this.socket = join(dir, 'run', 'master.sock');
   }
 
-  /** Writes the config, starts the master, and waits until it serves (or exits). */
+  /** Writes the config, starts the master, and waits until it serves (or `until` says, or it exits). */
   static async start(
     config: HotcycleYaml | string, files: Record<string, string> = { 'message.txt': 'one' },
-    options: { cli?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+    options: { cli?: string; args?: string[]; env?: NodeJS.ProcessEnv; until?: (line: LogLine) => boolean } = {},
   ): Promise<MasterProcess> {
     const master = new MasterProcess(await mkdtemp(join(tmpdir(), 'hotcycle-test-')), options.cli, options.args, options.env);
     await mkdir(master.configDir);
     await master.writeConfig(config);
     for (const [name, text] of Object.entries(files)) await master.writeFile(name, text);
     master.#spawn();
-    const first = await Promise.race([master.waitForLog((l) => l.event === 'master.ready'), master.exited.then(() => null)]);
+    const until = options.until ?? ((l: LogLine) => l.event === 'master.ready');
+    const first = await Promise.race([master.waitForLog(until), master.exited.then(() => null)]);
     if (!first) throw new Error(`master exited before serving:\n${master.output.join('\n')}`);
     return master;
   }

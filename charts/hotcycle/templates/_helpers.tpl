@@ -62,6 +62,11 @@ runs under it.
 {{- printf "hotcycle-pod-patch.%s.%s" .Release.Namespace (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
+{{/* The Secret the sidecar keeps the last good config in (lastGood.enabled). */}}
+{{- define "hotcycle.lastGoodSecretName" -}}
+{{- printf "%s-last-good" (include "hotcycle.fullname" .) | trunc 253 }}
+{{- end }}
+
 {{/* The ConfigMap the sidecar watches: the user's, or the chart's. */}}
 {{- define "hotcycle.configMapName" -}}
 {{- default (include "hotcycle.fullname" .) .Values.config.existingConfigMap }}
@@ -80,6 +85,10 @@ not SIGKILL before both are over. */}}
 {{/* The main container: `hotcycle master` with the driver's arguments. */}}
 {{- define "hotcycle.appCommand" -}}
 {{- $cmd := concat .Values.app.hotcycleCommand (list "master" "--driver" .Values.driver "--config-dir" (include "hotcycle.liveDir" .) "--socket" (include "hotcycle.masterSocket" .)) }}
+{{- if .Values.lastGood.enabled }}
+{{- /* A first version that cannot serve: wait for the sidecar's last good one, not crash-loop. */}}
+{{- $cmd = concat $cmd (list "--start-failure" "wait") }}
+{{- end }}
 {{- if eq .Values.driver "nginx" }}
 {{- $conf := printf "%s/%s" (include "hotcycle.liveDir" .) .Values.app.nginx.configFile }}
 {{- $cmd = concat $cmd (list "--shutdown-timeout" (toString (mul .Values.app.drainTimeoutSeconds 1000)) "--") .Values.app.nginx.command (list "-c" $conf) }}
@@ -95,6 +104,9 @@ not SIGKILL before both are over. */}}
 {{- end }}
 {{- if .Values.fastPath.enabled }}
 {{- $cmd = concat $cmd (list "--watch-configmap" (include "hotcycle.configMapName" .)) }}
+{{- end }}
+{{- if .Values.lastGood.enabled }}
+{{- $cmd = concat $cmd (list "--last-good-secret" (include "hotcycle.lastGoodSecretName" .)) }}
 {{- end }}
 {{- range .Values.checks.schemas }}
 {{- $cmd = concat $cmd (list "--schema" (printf "%s=%s" .glob .schema)) }}

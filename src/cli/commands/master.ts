@@ -8,6 +8,8 @@ import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
 const DRIVERS = ['native', 'nginx'] as const;
+type StartFailure = NonNullable<MasterOptions['startFailure']>;
+const START_FAILURES = ['exit', 'wait'] as const satisfies readonly StartFailure[];
 
 export const masterCommand: Command = {
   help: `Usage: hotcycle master [options]
@@ -29,6 +31,11 @@ workers to be told to quit (commit). A configuration nginx refuses at reload (e.
 already taken) is a failed reload with nginx's own [emerg] message; nginx keeps serving
 the old one. nginx exiting on its own makes the master exit 1 (the container restarts).
 
+A first configuration that cannot serve (any phase of the first cycle fails) makes the master
+exit 1. With --start-failure wait it stays up instead, serving nothing (status: waiting), until
+a reload succeeds: the sidecar's next version, the release's last good config, or SIGHUP. The
+chart sets it with lastGood.enabled, so a pod started on a bad version is not crash-looping.
+
 Signals: SIGHUP reloads. SIGTERM/SIGINT refuse new reloads (ESHUTTINGDOWN) and roll back a
 reload in progress; with --shutdown-delay-ms N, every listener stays open and served for N ms
 more (Services and load balancers keep sending new connections to a terminating pod until
@@ -42,6 +49,7 @@ ${describe(SETTINGS.configDir, 'DIR')}
 ${describe(SETTINGS.masterSocket)}
 ${describe(SETTINGS.stateDir, 'DIR')}
 ${describe(SETTINGS.shutdownDelayMs, 'MS')}
+${describe(SETTINGS.startFailure, 'exit|wait')}
   --driver NAME              native (hotcycle.yaml describes the workers) or nginx (the command
                              after -- runs nginx) (env HOTCYCLE_DRIVER; default native)
   --shutdown-timeout MS      nginx: SIGQUIT, then SIGKILL after MS (default 30000)
@@ -62,7 +70,7 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       'config-dir': { type: 'string' }, socket: { type: 'string' }, 'state-dir': { type: 'string' },
       driver: { type: 'string' }, 'log-format': { type: 'string' }, 'log-level': { type: 'string' },
       'shutdown-timeout': { type: 'string' }, 'reload-timeout': { type: 'string' }, 'max-draining': { type: 'string' },
-      'shutdown-delay-ms': { type: 'string' },
+      'shutdown-delay-ms': { type: 'string' }, 'start-failure': { type: 'string' },
     }, true);
     if (values.help) return printHelp(this);
     const driver = values.driver ?? process.env.HOTCYCLE_DRIVER ?? 'native';
@@ -79,6 +87,7 @@ Control: curl --unix-socket SOCKET http://hotcycle/v1/status (or: hotcycle statu
       socketPath: resolve(SETTINGS.masterSocket, values.socket),
       stateDir: resolve(SETTINGS.stateDir, values['state-dir']) || undefined,
       shutdownDelayMs: count(resolve(SETTINGS.shutdownDelayMs, values['shutdown-delay-ms']), '--shutdown-delay-ms', 0),
+      startFailure: startFailure(resolve(SETTINGS.startFailure, values['start-failure'])),
       logger,
     };
     tuneV8ForLongRunningRole();
@@ -114,6 +123,11 @@ function nginxCommand(argv: string[]): NginxCommand {
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
+}
+
+function startFailure(value: string): StartFailure {
+  if (!(START_FAILURES as readonly string[]).includes(value)) throw new UsageError(`--start-failure must be ${START_FAILURES.join(' or ')}, not "${value}"`);
+  return value as StartFailure;
 }
 
 function count(value: string | undefined, flag: string, fallback: number): number {
