@@ -11,7 +11,7 @@ import type { SidecarStatus, SyncRequest, SyncResult } from '../../src/protocol/
 import type { MasterStatus } from '../../src/protocol/types.ts';
 import { KubeletVolume, type VolumeFiles } from './kubelet.ts';
 import { LoggedProcess } from './logged-process.ts';
-import { CLI, cleanUp, type HotcycleYaml } from './master.ts';
+import { CLI, cleanUp, type HotcycleYaml, type LogLine } from './master.ts';
 
 /** One real hotcycle process (the CLI from source, or `cli`) and its log lines. */
 export class HotcycleProcess extends LoggedProcess {
@@ -61,11 +61,11 @@ export class Pod {
     return sidecar;
   }
 
-  /** Starts the master on the live directory and waits until it serves. */
-  async startMaster(): Promise<HotcycleProcess> {
-    const master = new HotcycleProcess(['master', '--config-dir', this.liveDir, '--socket', this.masterSocket, '--state-dir', join(this.dir, 'state')]);
+  /** Starts the master on the live directory and waits until it serves (or `until` says). */
+  async startMaster(args: string[] = [], until: (line: LogLine) => boolean = (l) => l.event === 'master.ready'): Promise<HotcycleProcess> {
+    const master = new HotcycleProcess(['master', '--config-dir', this.liveDir, '--socket', this.masterSocket, '--state-dir', join(this.dir, 'state'), ...args]);
     this.master = master;
-    await master.waitForLog((l) => l.event === 'master.ready');
+    await master.waitForLog(until);
     return master;
   }
 
