@@ -57,7 +57,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const metrics = new SidecarMetrics();
   const recorder = new OutcomeRecorder(logger, metrics);
   const link = new MasterLink({ socketPath: options.masterSocket, logger });
-  const expiry = new TlsExpiry(metrics, logger, options.tlsWarningDays);
+  const expiry = new TlsExpiry(metrics, logger, options.tlsWarningDays, (report) => recorder.certificateExpiring(report));
   const check = {
     driver: options.driver, schemas: options.schemas, secretPrefixes: secretPrefixes(sources),
     onAccepted: (certificates: CertificateInfo[]) => expiry.observe(certificates),

@@ -8,6 +8,7 @@ import type { Logger } from '../log.ts';
 import type { ReloadResult } from '../protocol/types.ts';
 import { shortHash } from '../configset/fileset.ts';
 import type { KubeReporter } from './kube/reporter.ts';
+import type { CertificateExpiringReport } from './kube/types.ts';
 import { SECRET_LIMIT_BYTES, type LastGood, type LastGoodEvents } from './last-good.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import type { Rollback } from './sync-decision.ts';
@@ -101,6 +102,11 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     this.#logger.error(`sync of ${version} failed in ${error.phase}: ${error.message}`, {
       event: 'sync.failed', configHash: hash, phase: error.phase, code: error.code, detail: error.detail,
     });
+  }
+
+  /** Once per certificate (file and expiry): tls-expiry.ts logs and counts the rest. */
+  certificateExpiring(report: CertificateExpiringReport): void {
+    this.#reporter?.certificateExpiring(report);
   }
 
   runningLastGood(lastGood: LastGood, instead: string): void {

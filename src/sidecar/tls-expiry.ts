@@ -1,9 +1,11 @@
 // Certificate expiry, as seen in the last version that passed every check (DESIGN.md §9): one
 // gauge per certificate file, replaced whole with each version (a removed file leaves no stale
-// series), and one Warning log line per certificate that expires within the warning window.
-// (The Kubernetes Event for it is not sent yet: issue 12 asks for one.)
+// series), one Warning log line per certificate that expires within the warning window, and —
+// once per certificate (file and expiry), not per version — a report (in a cluster, a Warning
+// Event CertificateExpiring on the Pod).
 import type { CertificateInfo } from '../checks/tls.ts';
 import type { Logger } from '../log.ts';
+import type { CertificateExpiringReport } from './kube/types.ts';
 import type { SidecarMetrics } from './metrics.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -12,11 +14,14 @@ export class TlsExpiry {
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
   readonly #warningMs: number;
+  readonly #report: (report: CertificateExpiringReport) => void;
+  readonly #reported = new Set<string>();
 
-  constructor(metrics: SidecarMetrics, logger: Logger, warningDays: number) {
+  constructor(metrics: SidecarMetrics, logger: Logger, warningDays: number, report: (report: CertificateExpiringReport) => void) {
     this.#metrics = metrics;
     this.#logger = logger;
     this.#warningMs = warningDays * DAY_MS;
+    this.#report = report;
   }
 
   observe(certificates: readonly CertificateInfo[], now = Date.now()): void {
@@ -29,6 +34,10 @@ export class TlsExpiry {
       this.#logger.warn(`certificate ${file} expires on ${notAfter.toISOString()} (in ${days} day${days === 1 ? '' : 's'})`, {
         event: 'tls.expiring', file, notAfter: notAfter.toISOString(), days,
       });
+      const key = `${file}\0${notAfter.toISOString()}`;
+      if (this.#reported.has(key)) continue;
+      this.#reported.add(key);
+      this.#report({ file, notAfter: notAfter.toISOString(), days });
     }
   }
 }

@@ -5,7 +5,8 @@
 // gets a syntax error and the key file a damaged PEM with a marker in it: each is rejected with
 // its file (and line:column for the syntax error), and neither the marker nor any line of the
 // key appears in the sidecar's or the master's output, nginx's error log, either status, the
-// metrics, or any Event or patch sent to the API. In the live directory Secret files keep
+// metrics, or any Event or patch sent to the API. The certificate, valid for a day, is reported
+// as expiring (log line, metric, one Warning Event). In the live directory Secret files keep
 // their mode without bits for others (0644 → 0640, 0440 stays).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -53,7 +54,7 @@ const rejectedDelivered = (count: number) => {
 const fromApi = async () => {
   const c = await cluster();
   const pod = release.pods[0]!;
-  const events = await c.json<{ items: Array<{ reason: string; note?: string; message?: string }> }>(['get', 'events', '-n', release.namespace, '--field-selector', `involvedObject.uid=${pod.uid}`]);
+  const events = await c.json<{ items: Array<{ reason: string; type?: string; note?: string; message?: string }> }>(['get', 'events', '-n', release.namespace, '--field-selector', `involvedObject.uid=${pod.uid}`]);
   const annotations = (await c.json<{ metadata: { annotations?: Record<string, string> } }>(['get', 'pod', pod.name, '-n', release.namespace])).metadata.annotations;
   return { events: events.items, annotations };
 };
@@ -66,9 +67,13 @@ test('Secret files in the live directory: their mode without bits for others', a
   assert.equal(await mode('auth/auth.conf'), 0o440, "kubelet's defaultMode is kept");
 });
 
-test('the expiry is a metric, and a Warning log line when under --tls-expiry-warning-days', async () => {
+test('the expiry is a metric, a Warning log line and a Warning Event when under --tls-expiry-warning-days', async () => {
   const warning = await tls.pod.sidecar.waitForLog((l) => l.event === 'tls.expiring' && l.file === 'tls/tls.crt');
   assert.match(warning.message, /^certificate tls\/tls\.crt expires on .* \(in 0 days\)$/);
+  await tls.pod.sidecar.waitForLog((l) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event CertificateExpiring '));
+  const expiring = (await fromApi()).events.filter((e) => e.reason === 'CertificateExpiring');
+  assert.equal(expiring.length, 1, 'one Event for the certificate');
+  assert.match(expiring[0]?.note ?? expiring[0]?.message ?? '', new RegExp(`^Certificate tls/tls\\.crt expires on ${String(warning.notAfter).replace(/\./g, '\\.')} \\(in 0 days\\)`));
   const metrics = (await probe(tls.pod.metricsPort, '/metrics')).body;
   const expiry = new Date(new (await import('node:crypto')).X509Certificate(good.cert).validTo).getTime() / 1000;
   assert.match(metrics, new RegExp(`^hotcycle_tls_certificate_expiry_timestamp_seconds\\{file="tls/tls.crt"\\} ${expiry}$`, 'm'));

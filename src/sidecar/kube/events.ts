@@ -6,7 +6,7 @@ import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
 import { formatDiagnostic } from '../../checks/diagnostic.ts';
 import { shortHash } from '../../configset/fileset.ts';
 import type {
-  CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RunningLastGoodReport,
 } from './types.ts';
 
 /** A JSON merge patch of the Pod's annotations. */
@@ -22,7 +22,8 @@ export const ANNOTATION_RUNNING_LAST_GOOD = 'hotcycle.dev/running-last-good';
 
 const ELLIPSIS = '…';
 
-export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed' | 'RunningLastGood' | 'LastGoodNotStored';
+export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed' | 'RunningLastGood' | 'LastGoodNotStored'
+  | 'CertificateExpiring';
 
 export interface EventSpec {
   reason: EventReason;
@@ -45,6 +46,11 @@ export function reloadFailedEvent(r: ReloadFailedReport): EventSpec {
 export function checkFailedEvent(r: CheckFailedReport): EventSpec {
   const note = `Checks of config ${shortHash(r.configHash)} could not run (${r.code}): ${r.message}; retrying`;
   return { reason: 'CheckFailed', type: 'Warning', action: 'Check', note: truncateNote(note) };
+}
+
+export function certificateExpiringEvent(r: CertificateExpiringReport): EventSpec {
+  const note = `Certificate ${r.file} expires on ${r.notAfter} (in ${r.days} day${r.days === 1 ? '' : 's'}): renew it before then`;
+  return { reason: 'CertificateExpiring', type: 'Warning', action: 'Check', note: truncateNote(note) };
 }
 
 export function runningLastGoodEvent(r: RunningLastGoodReport): EventSpec {

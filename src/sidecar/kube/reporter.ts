@@ -10,14 +10,14 @@ import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernete
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
-  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastGoodNotStoredEvent, reloadedEvent, reloadFailedEvent,
+  annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastGoodNotStoredEvent, reloadedEvent, reloadFailedEvent,
   runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
 import { PatchReconciler } from './annotations.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type {
-  CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RunningLastGoodReport,
 } from './types.ts';
 
 export interface KubeReporter {
@@ -25,6 +25,7 @@ export interface KubeReporter {
   reloadFailed(report: ReloadFailedReport): void;
   configRejected(report: ConfigRejectedReport): void;
   checkFailed(report: CheckFailedReport): void;
+  certificateExpiring(report: CertificateExpiringReport): void;
   runningLastGood(report: RunningLastGoodReport): void;
   leftLastGood(): void;
   lastGoodNotStored(report: LastGoodNotStoredReport): void;
@@ -86,6 +87,10 @@ class Reporter implements KubeReporter {
   reloaded(report: ReloadedReport): void {
     this.#event(reloadedEvent(report));
     this.#annotate(annotationPatch(report, this.#now()), `annotations generation ${report.generation}`);
+  }
+
+  certificateExpiring(report: CertificateExpiringReport): void {
+    this.#event(certificateExpiringEvent(report));
   }
 
   runningLastGood(report: RunningLastGoodReport): void {

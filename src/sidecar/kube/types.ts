@@ -54,6 +54,13 @@ export interface LastGoodNotStoredReport {
   limit: number;
 }
 
+/** A checked certificate expires within the warning window (--tls-expiry-warning-days). */
+export interface CertificateExpiringReport {
+  file: string;
+  notAfter: string;
+  days: number;
+}
+
 /** Which API call a report became: an Event on the Pod, the Pod's annotations, or the last-good Secret. */
 export type ReportCall = 'event' | 'annotations' | 'last-good';
 
