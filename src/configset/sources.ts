@@ -134,6 +134,21 @@ export async function secretModes(sources: readonly Source[], set: FileSet): Pro
   return modes;
 }
 
+/**
+ * The files of `set` that the live directory `dir` holds without the read bit for others: those
+ * of Secret sources, as the publisher writes them (secretModes; every other file is 0644). How
+ * the master, which is never told the sources, keeps their content out of its findings. In a
+ * directory not written by the sidecar, any such file counts: content withheld in error.
+ */
+export async function secretFilesIn(dir: string, set: FileSet): Promise<string[]> {
+  const names: string[] = [];
+  for (const name of set.keys()) {
+    const info = await stat(path.join(dir, name)).catch(() => null);
+    if (info && (info.mode & 0o004) === 0) names.push(name);
+  }
+  return names;
+}
+
 function withSetPath(error: unknown, source: Source): unknown {
   if (!source.name || !(error instanceof HotcycleError) || error.code !== 'EFILESET') return error;
   if (!error.detail || error.detail === source.dir) return error;

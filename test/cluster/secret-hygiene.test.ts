@@ -3,8 +3,9 @@
 // with a token bound to that Pod) serves HTTPS with nginx from a Secret source `tls`, and includes
 // a file from a second Secret source `auth` (defaultMode 0440). Then the included Secret file
 // gets a syntax error and the key file a damaged PEM with a marker in it: each is rejected with
-// its file (and line:column for the syntax error), and neither the marker nor any line of the
-// key appears in the sidecar's or the master's output, nginx's error log, either status, the
+// its file (and line:column for the syntax error); then the Secret file names an upstream host
+// made of the marker, which the checks accept and the master's `nginx -t` rejects, quoting the
+// host — the master withholds it. Neither the marker nor any line of the key appears in the sidecar's or the master's output, nginx's error log, either status, the
 // metrics, or any Event or patch sent to the API. The certificate, valid for a day, is reported
 // as expiring (log line, metric, one Warning Event). In the live directory Secret files keep
 // their mode without bits for others (0644 → 0640, 0440 stays).
@@ -96,6 +97,17 @@ test('a syntax error in a Secret file and a damaged key: rejected by file (and l
   const api = await fromApi();
   assert.ok(api.events.some((e) => e.reason === 'ConfigRejected' && (e.note ?? e.message ?? '').includes('tls/tls.key: truncated PEM')));
 
+  // nginx -t quotes what it cannot resolve: a Secret snippet the checks accept, the master's nginx -t rejects.
+  const masterRejected = tls.pod.sidecar.nextLog((l) => l.event === 'reload.failed');
+  await tls.pod.volumes.auth?.update({ 'auth.conf': `location /leak { proxy_pass http://${MARKER}.invalid; }\n` });
+  await tls.pod.volumes.tls?.update({ 'tls.crt': good.chain, 'tls.key': good.key });
+  const failed = await masterRejected;
+  assert.equal(failed.code, 'ENGINXCHECK');
+  assert.match(String(failed.message), /auth\/auth\.conf:1:\d+: nginx check failed here \(message withheld/);
+  await tls.pod.sidecar.waitForLog((l) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event ReloadFailed '));
+  const afterNginx = await fromApi();
+  assert.ok(afterNginx.events.some((e) => e.reason === 'ReloadFailed' && (e.note ?? e.message ?? '').includes('auth/auth.conf:1')));
+
   const secrets = [MARKER, ...good.key.split('\n').filter((l) => l.length >= 8 && !l.startsWith('-----'))];
   const places: Record<string, string> = {
     'sidecar output': tls.pod.sidecar.output.join('\n'),
@@ -104,10 +116,10 @@ test('a syntax error in a Secret file and a damaged key: rejected by file (and l
     'sidecar status': JSON.stringify(await tls.pod.sidecarStatus()),
     'master status': JSON.stringify(await tls.pod.masterStatus()),
     metrics: (await probe(tls.pod.metricsPort, '/metrics')).body,
-    'the API server (Events, annotations)': JSON.stringify(api),
+    'the API server (Events, annotations)': JSON.stringify(afterNginx),
   };
   assert.ok(places['sidecar output']?.includes('auth/auth.conf:2:1'), 'the finding itself is in the output');
-  assert.ok(api.events.length >= 2, 'Events were delivered');
+  assert.ok(afterNginx.events.length >= 3, 'Events were delivered');
   for (const [place, text] of Object.entries(places)) {
     for (const secret of secrets) assert.ok(!text.includes(secret), `${place} shows Secret content: ${secret}`);
   }

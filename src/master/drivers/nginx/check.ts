@@ -1,5 +1,6 @@
 // The check phase: the real `nginx -t -q` with nginx's own argv (same prefix, main file and
-// -g globals), its `[emerg]` lines turned into `file:line` diagnostics.
+// -g globals), its `[emerg]` lines turned into `file:line` diagnostics — without the content of
+// Secret files, which nginx quotes (`unknown directive "…"`, `host not found in upstream "…"`).
 //
 // Safe for live traffic: kubernetes/kubernetes#48358 saw `nginx -t` with `reuseport` bind a
 // second listening socket beside the live one, take a share of new connections, and reset
@@ -10,6 +11,8 @@
 import { constants } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../../../checks/diagnostic.ts';
+import { redactSecrets } from '../../../checks/redact.ts';
+import type { FileSet } from '../../../configset/fileset.ts';
 import { errorMessage, HotcycleError } from '../../../errors.ts';
 import { execWithOutput, type ExecResult } from '../../../process/pipes.ts';
 import { testArgs, type NginxCommand } from './command.ts';
@@ -39,13 +42,20 @@ export function parseTestOutput(stderr: string, exitCode: number, configDir: str
   return { ok: exitCode === 0, diagnostics, warnings };
 }
 
-export async function runNginxTest(command: NginxCommand, configDir: string, confPath: string, timeoutMs: number): Promise<TestOutcome> {
+/** The set nginx tested, and which of its files came from Secret sources (configset/sources.ts secretFilesIn). */
+export interface TestedSet {
+  files: FileSet;
+  secretFiles: readonly string[];
+}
+
+export async function runNginxTest(command: NginxCommand, configDir: string, confPath: string, timeoutMs: number, tested: TestedSet): Promise<TestOutcome> {
   const { code, stderr } = await execNginx(command.binary, testArgs(command), timeoutMs);
   const outcome = parseTestOutput(stderr, code, configDir, confPath);
   if (outcome.ok) return outcome;
-  const first = outcome.diagnostics[0];
+  const diagnostics = redactSecrets(outcome.diagnostics, tested.files, tested.secretFiles);
+  const first = diagnostics[0];
   throw new HotcycleError('check', 'ENGINXCHECK', first ? formatDiagnostic(first) : 'nginx -t failed', {
-    detail: [...outcome.diagnostics.map(formatDiagnostic), `(${[command.binary, ...testArgs(command)].map(quote).join(' ')})`].join('\n'),
+    detail: [...diagnostics.map(formatDiagnostic), `(${[command.binary, ...testArgs(command)].map(quote).join(' ')})`].join('\n'),
   });
 }
 

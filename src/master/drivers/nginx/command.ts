@@ -55,9 +55,13 @@ export function parseNginxCommand(argv: readonly string[]): NginxCommand {
   });
 }
 
-/** The same command as `nginx -t -q`: the same prefix, file and globals, tested, not run. */
+/**
+ * The same command as `nginx -t -q`: the same prefix, file and globals, tested, not run. Its
+ * startup error log is /dev/null (the last -e wins): the findings come from its stderr, and
+ * nginx must not write them, which may quote a Secret file, into the serving nginx's log.
+ */
 export function testArgs(command: NginxCommand): string[] {
-  return [...command.args, '-t', '-q'];
+  return [...command.args, '-e', '/dev/null', '-t', '-q'];
 }
 
 function commandError(message: string): HotcycleError {

@@ -3,12 +3,14 @@
 //       (readConfigSet); refuse a set other than the expected one (expectHash);
 //   (2) read nginx's main-level directives: refuse what would take nginx out of hotcycle's
 //       hands (daemon on, master_process off) and learn where its error logs go;
-//   (3) run the real `nginx -t` on the live files (safe under live traffic: see check.ts);
+//   (3) run the real `nginx -t` on the live files (safe under live traffic: see check.ts); its
+//       findings never quote a Secret file (one the live directory holds unreadable by others);
 //   (4) hash again: a set swapped in during the test is not what was tested.
 import { readFile } from 'node:fs/promises';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
 import { readConfigSet, readExpectedVersion } from '../../../configset/snapshot.ts';
+import { secretFilesIn } from '../../../configset/sources.ts';
 import { runNginxTest } from './check.ts';
 import type { NginxCommand } from './command.ts';
 import { logTargets, mainDirectives, refuseDirectives, type BuildDefaults, type LogTarget, type NginxLayout } from './layout.ts';
@@ -32,7 +34,7 @@ export interface Prepared {
 
 export async function prepareCycle(ctx: PrepareContext): Promise<Prepared> {
   // (1)
-  const { hash } = await readExpectedVersion(ctx.configDir, ctx.expectHash, ctx.observed);
+  const { hash, files } = await readExpectedVersion(ctx.configDir, ctx.expectHash, ctx.observed);
   // (2)
   const text = await readFile(ctx.layout.confPath, 'utf8').catch((error: unknown) => {
     throw new HotcycleError('check', 'ENGINXCONF', `cannot read nginx's main file ${ctx.layout.confPath}`, { detail: String(error), cause: error });
@@ -41,7 +43,7 @@ export async function prepareCycle(ctx: PrepareContext): Promise<Prepared> {
   const refused = refuseDirectives(main);
   if (refused) throw new HotcycleError('check', 'ENGINXCONF', refused, { detail: `main file: ${ctx.layout.confPath}` });
   // (3)
-  const outcome = await runNginxTest(ctx.command, ctx.configDir, ctx.layout.confPath, ctx.timeoutMs);
+  const outcome = await runNginxTest(ctx.command, ctx.configDir, ctx.layout.confPath, ctx.timeoutMs, { files, secretFiles: await secretFilesIn(ctx.configDir, files) });
   for (const warning of outcome.warnings) ctx.logger.warn(`nginx -t: ${warning}`, { event: 'nginx.check.warning' });
   // (4)
   const after = await readConfigSet(ctx.configDir);

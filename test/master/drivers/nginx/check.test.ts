@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileSetFrom, type FileSet } from '../../../../src/configset/fileset.ts';
+import { secretFilesIn } from '../../../../src/configset/sources.ts';
 import { parseTestOutput, readBuildDefaults, runNginxTest } from '../../../../src/master/drivers/nginx/check.ts';
 import { parseNginxCommand } from '../../../../src/master/drivers/nginx/command.ts';
 import { assertNginxInstalled, NGINX } from '../../../fixtures/nginx-driver/harness.ts';
@@ -33,10 +35,10 @@ describe('runNginxTest (real nginx)', () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  const run = async (text: string) => {
+  const run = async (text: string, tested: { files: FileSet; secretFiles: string[] } = { files: new Map(), secretFiles: [] }) => {
     await writeFile(join(dir, 'nginx.conf'), `pid ${dir}/nginx.pid;\nevents {}\n${text}`);
     const command = parseNginxCommand([NGINX, '-p', `${dir}/`, '-e', join(dir, 'error.log'), '-g', 'daemon off;', '-c', join(dir, 'nginx.conf')]);
-    return runNginxTest(command, dir, join(dir, 'nginx.conf'), 10_000);
+    return runNginxTest(command, dir, join(dir, 'nginx.conf'), 10_000, tested);
   };
 
   test('a valid file passes', async () => {
@@ -48,6 +50,24 @@ describe('runNginxTest (real nginx)', () => {
   });
   test('a missing include names the file nginx could not open', async () => {
     await assert.rejects(run(`include ${dir}/none.conf;`), /open\(\) ".*none\.conf" failed \(2: No such file or directory\)/);
+  });
+  test('a Secret file (unreadable by others, as the publisher writes it) is named, never quoted', async () => {
+    const marker = 's3cr3t_0123456789';
+    const secret = `${marker} on;\n`;
+    await mkdir(join(dir, 'auth'), { recursive: true });
+    await writeFile(join(dir, 'auth', 'auth.conf'), secret);
+    await chmod(join(dir, 'auth', 'auth.conf'), 0o640);
+    await writeFile(join(dir, 'open.conf'), 'open_file_cache off;\n');
+    const files = fileSetFrom({ 'auth/auth.conf': secret, 'open.conf': 'open_file_cache off;\n' });
+    const secretFiles = await secretFilesIn(dir, files);
+    assert.deepEqual(secretFiles, ['auth/auth.conf']);
+    const failure = await run(`http {\n  include ${dir}/auth/auth.conf;\n}`, { files, secretFiles }).then(() => assert.fail('nginx -t must fail'), (e: Error & { detail?: string }) => e);
+    assert.equal(failure.message, 'auth/auth.conf:1:1: nginx check failed here (message withheld: the file is from a Secret source)');
+    assert.ok(!`${failure.message}\n${failure.detail}`.includes(marker), 'the token nginx quotes is withheld');
+    // The same file readable by others is not a Secret's: nginx's message stands.
+    await chmod(join(dir, 'auth', 'auth.conf'), 0o644);
+    const plain = await run(`http {\n  include ${dir}/auth/auth.conf;\n}`, { files, secretFiles: await secretFilesIn(dir, files) }).then(() => assert.fail('nginx -t must fail'), (e: Error) => e);
+    assert.equal(plain.message, `auth/auth.conf:1:1: unknown directive "${marker}"`);
   });
   test("nginx -V gives Debian's compiled-in paths", async () => {
     assert.deepEqual(await readBuildDefaults(NGINX), { prefix: '/usr/share/nginx', confPath: '/etc/nginx/nginx.conf', errorLogPath: 'stderr' });

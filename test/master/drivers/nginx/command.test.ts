@@ -9,7 +9,7 @@ describe('parseNginxCommand', () => {
     assert.equal(command.binary, 'nginx');
     assert.deepEqual(command.args, argv.slice(1));
     assert.deepEqual([command.prefix, command.confFile, command.errorLog, command.globals], ['/srv/', '/etc/hotcycle/live/nginx.conf', 'stderr', 'daemon off;']);
-    assert.deepEqual(testArgs(command), [...argv.slice(1), '-t', '-q']);
+    assert.deepEqual(testArgs(command), [...argv.slice(1), '-e', '/dev/null', '-t', '-q']);
   });
 
   const refused: [string[], RegExp][] = [
