@@ -54,7 +54,7 @@ export class SidecarMetrics {
     registers: [this.registry],
   });
   readonly kubeReports = new Counter({
-    name: 'hotcycle_kube_reports_total', help: 'Kubernetes Events and annotation patches, by call and outcome (ok, retry, failed, dropped).',
+    name: 'hotcycle_kube_reports_total', help: 'Kubernetes calls: Events, annotation patches and last-good Secret writes, by call (event, annotations, last-good) and outcome (ok, retry, failed, dropped).',
     labelNames: ['call', 'result'] as const, registers: [this.registry],
   });
 
