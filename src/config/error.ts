@@ -1,7 +1,7 @@
 // A configuration that cannot be used: the located findings travel with the error, so the master
 // can return them in a reload result and the CLI can print them one per line.
 import { HotcycleError } from '../errors.ts';
-import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../diagnostic.ts';
 
 export class ConfigError extends HotcycleError {
   readonly diagnostics: readonly Diagnostic[];

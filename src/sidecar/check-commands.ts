@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import type { CheckCommand } from '../config/types.ts';
 import { errorMessage, HotcycleError } from '../errors.ts';
 import { describeExit, waitForExit } from '../process/exit.ts';

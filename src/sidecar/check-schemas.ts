@@ -6,7 +6,7 @@
 // check against a schema: most sets have none, and the sidecar then never loads it.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import type { UserSchema } from '../checks/schema.ts';
 import { matchesGlob } from '../checks/nginx/glob.ts';
 import type { SchemaMapping } from '../config/types.ts';

@@ -10,7 +10,7 @@
 //       of (3) and every other *.conf name in ssl_certificate/ssl_certificate_key.
 //   (6) Findings in or quoting files of Secret sources lose their content (checks/redact.ts).
 // A hotcycle.yaml that cannot be read still lets (2)–(3) run with the flags and defaults.
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { checkNginx, nginxEntryFiles } from '../checks/nginx/index.ts';
 import { redactSecrets } from '../checks/redact.ts';
 import { checkTls, tlsPairs, type CertificateInfo } from '../checks/tls.ts';

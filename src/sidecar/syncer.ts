@@ -24,7 +24,7 @@
 //       again. So put the previous version back (when the master ran it), wait for the master
 //       to come back on it, then publish the interrupted version again and reload it, once.
 // (5)–(7) are the reconciler's (reconcile.ts).
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
 import { hashFileSet, type FileSet } from '../configset/fileset.ts';
 import { readSources, sourceDirs, type Source } from '../configset/sources.ts';

@@ -5,7 +5,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { formatDiagnostic } from '../../src/checks/diagnostic.ts';
+import { formatDiagnostic } from '../../src/diagnostic.ts';
 import { readConfigSet } from '../../src/configset/snapshot.ts';
 import { locate } from '../../src/sidecar/check-commands.ts';
 import { parseSchemaFlag } from '../../src/sidecar/check-schemas.ts';

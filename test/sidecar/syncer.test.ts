@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Diagnostic } from '../../src/checks/diagnostic.ts';
+import type { Diagnostic } from '../../src/diagnostic.ts';
 import { fileSetFrom, hashFileSet, type FileSet } from '../../src/configset/fileset.ts';
 import { HotcycleError } from '../../src/errors.ts';
 import type { SyncOutcome } from '../../src/protocol/sidecar.ts';

@@ -1,4 +1,4 @@
-import { formatDiagnostic, type Diagnostic } from '../../checks/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../../diagnostic.ts';
 import { errorMessage, toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import { readConfigSet } from '../../configset/snapshot.ts';
 import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';

@@ -1,6 +1,6 @@
 // The plain data the sidecar hands to the Kubernetes reporter. Nothing here depends on the
 // client library, so the gate and the driver can build reports without loading it.
-import type { Diagnostic } from '../../checks/diagnostic.ts';
+import type { Diagnostic } from '../../diagnostic.ts';
 import type { Phase } from '../../errors.ts';
 
 /** Who we are, from the Downward API (`fieldRef: metadata.name` etc.). */
