@@ -11,7 +11,7 @@ import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
 import { MasterLink } from './drive.ts';
 import { shortHash } from '../configset/fileset.ts';
-import type { SidecarDriver } from './gate.ts';
+import type { SidecarDriver } from '../checks/gate.ts';
 import { setUpKube } from './kube-setup.ts';
 import { SidecarMetrics } from './metrics.ts';
 import { OutcomeRecorder } from './outcomes.ts';

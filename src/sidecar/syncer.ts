@@ -33,7 +33,7 @@ import type { CheckError, SyncOrigin, SyncResult } from '../protocol/sidecar.ts'
 import type { ReloadResult } from '../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
 import { SourceArbiter } from './arbiter.ts';
-import { checkFileSet, unreadableVersion, type CheckOptions } from './gate.ts';
+import { checkFileSet, unreadableVersion, type CheckOptions } from '../checks/gate.ts';
 import { Reconciler, type Link, type LivePublisher, type Pass, type Step } from './reconcile.ts';
 import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './sync-decision.ts';
 import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { formatDiagnostic } from '../../src/diagnostic.ts';
 import { readConfigSet } from '../../src/configset/snapshot.ts';
-import { locate } from '../../src/sidecar/check-commands.ts';
-import { parseSchemaFlag } from '../../src/sidecar/check-schemas.ts';
+import { locate } from '../../src/checks/commands.ts';
+import { parseSchemaFlag } from '../../src/checks/schema-mappings.ts';
 import { fileSetFrom } from '../../src/configset/fileset.ts';
-import { checkFileSet, unreadableVersion, type SidecarDriver } from '../../src/sidecar/gate.ts';
+import { checkFileSet, unreadableVersion, type SidecarDriver } from '../../src/checks/gate.ts';
 
 const CHECKED = 'workers: {command: [node, app.js]}\nchecks:\n  nginx: {files: "*.conf"}\n  schemas: [{files: "routes/*.json", schema: schemas/routes.json}]\n';
 const ROUTES_SCHEMA = '{"type":"object","properties":{"path":{"type":"string"}}}';

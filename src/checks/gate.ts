@@ -11,15 +11,15 @@
 //   (6) Findings in or quoting files of Secret sources lose their content (checks/redact.ts).
 // A hotcycle.yaml that cannot be read still lets (2)–(3) run with the flags and defaults.
 import type { Diagnostic } from '../diagnostic.ts';
-import { checkNginx, nginxEntryFiles } from '../checks/nginx/index.ts';
-import { redactSecrets } from '../checks/redact.ts';
-import { checkTls, tlsPairs, type CertificateInfo } from '../checks/tls.ts';
+import { checkNginx, nginxEntryFiles } from './nginx/index.ts';
+import { redactSecrets } from './redact.ts';
+import { checkTls, tlsPairs, type CertificateInfo } from './tls.ts';
 import { ConfigError } from '../config/error.ts';
 import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig, SchemaMapping } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
-import { checkCommands } from './check-commands.ts';
-import { checkSchemas } from './check-schemas.ts';
+import { checkCommands } from './commands.ts';
+import { checkSchemas } from './schema-mappings.ts';
 import type { FileSet } from '../configset/fileset.ts';
 
 export const SIDECAR_DRIVERS = ['native', 'nginx'] as const;

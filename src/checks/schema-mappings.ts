@@ -7,8 +7,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostic.ts';
-import type { UserSchema } from '../checks/schema.ts';
-import { matchesGlob } from '../checks/nginx/glob.ts';
+import type { UserSchema } from './schema.ts';
+import { matchesGlob } from './nginx/glob.ts';
 import type { SchemaMapping } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
 import type { FileSet } from '../configset/fileset.ts';
@@ -27,7 +27,7 @@ export async function checkSchemas(set: FileSet, mappings: readonly SchemaMappin
   for (const mapping of mappings) {
     const targets = [...set.keys()].filter((file) => mapping.files.some((glob) => matchesGlob(file, glob)));
     if (targets.length === 0) continue;
-    const userSchemas = await import('../checks/schema.ts');
+    const userSchemas = await import('./schema.ts');
     const loaded = await loadSchema(userSchemas, set, mapping.schema);
     if ('diagnostics' in loaded) {
       found.push(...loaded.diagnostics);
@@ -41,7 +41,7 @@ export async function checkSchemas(set: FileSet, mappings: readonly SchemaMappin
   return found;
 }
 
-type UserSchemas = typeof import('../checks/schema.ts');
+type UserSchemas = typeof import('./schema.ts');
 type Loaded = { schema: UserSchema } | { diagnostics: Diagnostic[] };
 
 async function loadSchema(userSchemas: UserSchemas, set: FileSet, ref: string): Promise<Loaded> {
