@@ -33,8 +33,8 @@
 import { constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, HotcycleError } from '../errors.ts';
-import { DATA_DIR, type FileSet } from '../configset/fileset.ts';
+import { errorMessage, HotcycleError } from '../../errors.ts';
+import { DATA_DIR, type FileSet } from '../../configset/fileset.ts';
 import { pathsToRemove, topLevelNames, validatePayload, withAncestors } from './payload.ts';
 
 export { pathsToRemove, validatePayload, validatePayloadPath } from './payload.ts';

@@ -2,8 +2,8 @@
 // only when the master still runs it; never count against a version a failure says nothing about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NOT_TRIED, UNCONFIRMED } from '../../src/protocol/types.ts';
-import { afterFailedReload } from '../../src/sidecar/sync-decision.ts';
+import { NOT_TRIED, UNCONFIRMED } from '../../../src/protocol/types.ts';
+import { afterFailedReload } from '../../../src/sidecar/sync/decision.ts';
 
 const error = (code: string) => ({ phase: 'ready' as const, code, message: code });
 

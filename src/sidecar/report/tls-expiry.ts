@@ -2,8 +2,8 @@
 // gauge per certificate file, replaced whole with each version (a removed file leaves no stale
 // series), and one Warning log line per certificate that expires within the warning window.
 // (The Kubernetes Event for it is not sent yet: issue 12 asks for one.)
-import type { CertificateInfo } from '../checks/tls.ts';
-import type { Logger } from '../log.ts';
+import type { CertificateInfo } from '../../checks/tls.ts';
+import type { Logger } from '../../log.ts';
 import type { SidecarMetrics } from './metrics.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

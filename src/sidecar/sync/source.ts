@@ -4,7 +4,7 @@
 import { lstatSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DATA_DIR } from '../configset/fileset.ts';
+import { DATA_DIR } from '../../configset/fileset.ts';
 
 export type SourceKind = 'kubelet' | 'plain' | 'file' | 'missing';
 

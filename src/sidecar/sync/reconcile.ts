@@ -5,13 +5,13 @@
 // only memory it keeps is those facts, never a flag to reset: a failed publish, or a version
 // taken out of the live directory while the master was away, shows as live ≠ wanted, and the
 // next pass (this sync's second, or the next sync's) publishes it again.
-import { shortHash } from '../configset/fileset.ts';
-import type { ErrorInfo } from '../errors.ts';
-import type { SyncOutcome, SyncResult } from '../protocol/sidecar.ts';
-import type { ReloadResult } from '../protocol/types.ts';
+import { shortHash } from '../../configset/fileset.ts';
+import type { ErrorInfo } from '../../errors.ts';
+import type { SyncOutcome, SyncResult } from '../../protocol/sidecar.ts';
+import type { ReloadResult } from '../../protocol/types.ts';
 import type { DriveOutcome, MasterLink } from './drive.ts';
-import type { Publisher, Version } from './publish.ts';
-import { afterFailedReload, type Rollback } from './sync-decision.ts';
+import type { Publisher, Version } from '../publish/publisher.ts';
+import { afterFailedReload, type Rollback } from './decision.ts';
 import type { SyncEvents } from './syncer.ts';
 
 export type Step = Pick<SyncResult, 'outcome' | 'published' | 'rejected' | 'reload' | 'error'>;

@@ -14,11 +14,11 @@
 //   (4) A failed cycle (ok:false) is never retried here; the caller learns which hash the master
 //       still runs, to decide about restoring the previous version.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
-import { masterReload, masterStatus } from '../protocol/master-client.ts';
-import { ABORTED, SHUTTING_DOWN, type MasterStatus, type ReloadResult } from '../protocol/types.ts';
+import { HotcycleError, toErrorInfo, type ErrorInfo } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
+import { masterReload, masterStatus } from '../../protocol/master-client.ts';
+import { ABORTED, SHUTTING_DOWN, type MasterStatus, type ReloadResult } from '../../protocol/types.ts';
 
 export type DriveOutcome =
   | { kind: 'current'; status: MasterStatus }

@@ -6,10 +6,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { silentLogger } from '../../src/log.ts';
-import { startControlServer, type ControlServer } from '../../src/protocol/server.ts';
-import type { MasterStatus, ReloadRequest, ReloadResult } from '../../src/protocol/types.ts';
-import { MasterLink } from '../../src/sidecar/drive.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { startControlServer, type ControlServer } from '../../../src/protocol/server.ts';
+import type { MasterStatus, ReloadRequest, ReloadResult } from '../../../src/protocol/types.ts';
+import { MasterLink } from '../../../src/sidecar/sync/drive.ts';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

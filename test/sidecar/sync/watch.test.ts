@@ -6,10 +6,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { silentLogger } from '../../src/log.ts';
-import { inspectSource } from '../../src/sidecar/source.ts';
-import { SourceWatcher } from '../../src/sidecar/watch.ts';
-import { KubeletVolume } from '../helpers/kubelet.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { inspectSource } from '../../../src/sidecar/sync/source.ts';
+import { SourceWatcher } from '../../../src/sidecar/sync/watch.ts';
+import { KubeletVolume } from '../../helpers/kubelet.ts';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hotcycle-watch-'));

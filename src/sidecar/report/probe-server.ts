@@ -6,8 +6,8 @@
 //   /readyz    published and applied: the master runs what the live directory holds.
 import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HotcycleError } from '../errors.ts';
-import { armDeadline, createServerWithDeadlines, disarmDeadline } from '../http-deadlines.ts';
+import { HotcycleError } from '../../errors.ts';
+import { armDeadline, createServerWithDeadlines, disarmDeadline } from '../../http-deadlines.ts';
 import type { Registry } from 'prom-client';
 
 export interface Probes {

@@ -2,9 +2,9 @@
 // re-hash timer, control requests and ConfigMap data only join the queued batch, so a storm of
 // `..data` swaps costs at most one running and one follow-up sync, and the follow-up reads the
 // newest version when it starts. Everyone who joined a batch gets its one result.
-import type { Batch } from '../queue.ts';
-import type { SyncOrigin } from '../protocol/sidecar.ts';
-import type { FileSet } from '../configset/fileset.ts';
+import type { Batch } from '../../queue.ts';
+import type { SyncOrigin } from '../../protocol/sidecar.ts';
+import type { FileSet } from '../../configset/fileset.ts';
 
 export interface SyncRequestOptions {
   origin: SyncOrigin;

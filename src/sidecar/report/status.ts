@@ -1,10 +1,10 @@
 // `GET /v1/status`: the sidecar's own state, and the master's (or why it could not be asked).
-import { toErrorInfo } from '../errors.ts';
-import type { SidecarStatus } from '../protocol/sidecar.ts';
-import type { Source } from '../configset/sources.ts';
-import type { MasterLink } from './drive.ts';
-import type { Syncer } from './syncer.ts';
-import type { SourceWatcher } from './watch.ts';
+import { toErrorInfo } from '../../errors.ts';
+import type { SidecarStatus } from '../../protocol/sidecar.ts';
+import type { Source } from '../../configset/sources.ts';
+import type { MasterLink } from '../sync/drive.ts';
+import type { Syncer } from '../sync/syncer.ts';
+import type { SourceWatcher } from '../sync/watch.ts';
 
 export interface StatusParts {
   startedAt: Date;

@@ -7,7 +7,7 @@ import Counter from 'prom-client/lib/counter.js';
 import Gauge from 'prom-client/lib/gauge.js';
 import Histogram from 'prom-client/lib/histogram.js';
 import Registry from 'prom-client/lib/registry.js';
-import type { ReportOutcome } from './kube/types.ts';
+import type { ReportOutcome } from '../kube/types.ts';
 
 export class SidecarMetrics {
   readonly registry = new Registry();

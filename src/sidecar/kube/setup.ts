@@ -3,14 +3,14 @@
 // reporting is off and nothing else changes; kube/client.ts loads the client library (a dynamic
 // import) only when a cluster was detected, so the sidecar outside one never pays for it.
 import path from 'node:path';
-import type { Logger } from '../log.ts';
-import type { SidecarStatus } from '../protocol/sidecar.ts';
-import { fileSetFrom, type FileSet } from '../configset/fileset.ts';
-import { inClusterKubeConfig } from './kube/client.ts';
-import { watchConfigMap, type ConfigMapWatch } from './kube/configmap-watch.ts';
-import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './kube/env.ts';
-import { createKubeReporter, type KubeReporter } from './kube/reporter.ts';
-import type { ReportOutcome } from './kube/types.ts';
+import type { Logger } from '../../log.ts';
+import type { SidecarStatus } from '../../protocol/sidecar.ts';
+import { fileSetFrom, type FileSet } from '../../configset/fileset.ts';
+import { inClusterKubeConfig } from './client.ts';
+import { watchConfigMap, type ConfigMapWatch } from './configmap-watch.ts';
+import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './env.ts';
+import { createKubeReporter, type KubeReporter } from './reporter.ts';
+import type { ReportOutcome } from './types.ts';
 
 export interface KubeSetupOptions {
   logger: Logger;

@@ -8,12 +8,12 @@ import { once } from 'node:events';
 import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { HotcycleError } from '../../src/errors.ts';
-import { writeAtomic } from '../../src/sidecar/atomic-writer.ts';
-import { fileSetFrom, fileSetsEqual, readFileSet, type FileSet } from '../../src/configset/fileset.ts';
-import { KubeletVolume } from '../helpers/kubelet.ts';
-import { mountTmpfs } from '../helpers/tmpfs.ts';
-import { Scratch } from '../helpers/scratch.ts';
+import { HotcycleError } from '../../../src/errors.ts';
+import { writeAtomic } from '../../../src/sidecar/publish/atomic-writer.ts';
+import { fileSetFrom, fileSetsEqual, readFileSet, type FileSet } from '../../../src/configset/fileset.ts';
+import { KubeletVolume } from '../../helpers/kubelet.ts';
+import { mountTmpfs } from '../../helpers/tmpfs.ts';
+import { Scratch } from '../../helpers/scratch.ts';
 
 const TIMESTAMP_DIR = /^\.\.\d{4}_\d{2}_\d{2}_\d{2}_\d{2}_\d{2}\.[A-Za-z0-9]{6}$/;
 
@@ -228,7 +228,7 @@ test('a reader racing 200 updates always sees exactly one version', async (t) =>
   await writeAtomic(dir, fileSetFrom(versionFiles(0)));
   const here = path.dirname(new URL(import.meta.url).pathname);
   const child = spawn(process.execPath, ['--input-type=module', '-e', READER,
-    pathToFileURL(path.join(here, '../../src/configset/fileset.ts')).href, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+    pathToFileURL(path.join(here, '../../../src/configset/fileset.ts')).href, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdout.setEncoding('utf8');
   let output = '';
   child.stdout.on('data', (chunk: string) => { output += chunk; });

@@ -6,16 +6,16 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import type { Diagnostic } from '../../src/diagnostic.ts';
-import { fileSetFrom, hashFileSet, type FileSet } from '../../src/configset/fileset.ts';
-import { HotcycleError } from '../../src/errors.ts';
-import type { SyncOutcome } from '../../src/protocol/sidecar.ts';
-import type { MasterStatus, ReloadResult } from '../../src/protocol/types.ts';
-import type { ApplyRequest, DriveOutcome } from '../../src/sidecar/drive.ts';
-import type { Version } from '../../src/sidecar/publish.ts';
-import type { LivePublisher } from '../../src/sidecar/reconcile.ts';
-import { decideVersion, NOTHING_SEEN, noteSeen, type VersionDecision, type VersionRead } from '../../src/sidecar/sync-decision.ts';
-import { Syncer, type SyncEvents } from '../../src/sidecar/syncer.ts';
+import type { Diagnostic } from '../../../src/diagnostic.ts';
+import { fileSetFrom, hashFileSet, type FileSet } from '../../../src/configset/fileset.ts';
+import { HotcycleError } from '../../../src/errors.ts';
+import type { SyncOutcome } from '../../../src/protocol/sidecar.ts';
+import type { MasterStatus, ReloadResult } from '../../../src/protocol/types.ts';
+import type { ApplyRequest, DriveOutcome } from '../../../src/sidecar/sync/drive.ts';
+import type { Version } from '../../../src/sidecar/publish/publisher.ts';
+import type { LivePublisher } from '../../../src/sidecar/sync/reconcile.ts';
+import { decideVersion, NOTHING_SEEN, noteSeen, type VersionDecision, type VersionRead } from '../../../src/sidecar/sync/decision.ts';
+import { Syncer, type SyncEvents } from '../../../src/sidecar/sync/syncer.ts';
 
 /** How the fake master answers one apply: already running it, reloaded, rejected, died, away. */
 type Answer = 'current' | 'ok' | 'fail' | 'interrupted' | 'unreachable';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SourceArbiter } from '../../src/sidecar/arbiter.ts';
-import { parseListen } from '../../src/sidecar/probe-server.ts';
+import { SourceArbiter } from '../../../src/sidecar/sync/arbiter.ts';
+import { parseListen } from '../../../src/sidecar/report/probe-server.ts';
 
 test('SourceArbiter: a volume version is stale only when the API delivered it and something newer', () => {
   const arbiter = new SourceArbiter();

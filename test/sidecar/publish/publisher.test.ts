@@ -2,11 +2,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { HotcycleError } from '../../src/errors.ts';
-import { fileSetFrom, fileSetsEqual, hashFileSet, readFileSet, type FileSet } from '../../src/configset/fileset.ts';
-import { Publisher } from '../../src/sidecar/publish.ts';
-import { mountTmpfs } from '../helpers/tmpfs.ts';
-import { Scratch } from '../helpers/scratch.ts';
+import { HotcycleError } from '../../../src/errors.ts';
+import { fileSetFrom, fileSetsEqual, hashFileSet, readFileSet, type FileSet } from '../../../src/configset/fileset.ts';
+import { Publisher } from '../../../src/sidecar/publish/publisher.ts';
+import { mountTmpfs } from '../../helpers/tmpfs.ts';
+import { Scratch } from '../../helpers/scratch.ts';
 
 const scratch = Scratch.forFile('hotcycle-publish-');
 

@@ -13,10 +13,10 @@
 //       event announced still goes through (and is counted with noteMissed()).
 import { watch, type FSWatcher } from 'chokidar';
 import path from 'node:path';
-import { errorMessage } from '../errors.ts';
-import type { Logger } from '../log.ts';
-import type { WatchHealth } from '../protocol/sidecar.ts';
-import { DATA_DIR } from '../configset/fileset.ts';
+import { errorMessage } from '../../errors.ts';
+import type { Logger } from '../../log.ts';
+import type { WatchHealth } from '../../protocol/sidecar.ts';
+import { DATA_DIR } from '../../configset/fileset.ts';
 import { hasDataLink } from './source.ts';
 
 export interface SourceWatchOptions {

@@ -3,7 +3,7 @@
 //   (1) Read the version (every source directory through its `..data`, or the ConfigMap's data).
 //   (2) Skip it when its origin shows nothing new (same hash as that origin's last, and as the
 //       last version judged), or when it is a volume version the API already superseded
-//       (decideVersion, sync-decision.ts).
+//       (decideVersion, decision.ts).
 //   (3) Run the checks; findings reject it, and the live directory is not touched. Checks that
 //       cannot run (no scratch space, …) judge nothing: the version is reported and tried again
 //       with backoff, and by any later sync, until they run.
@@ -24,21 +24,21 @@
 //       again. So put the previous version back (when the master ran it), wait for the master
 //       to come back on it, then publish the interrupted version again and reload it, once.
 // (5)–(7) are the reconciler's (reconcile.ts).
-import type { Diagnostic } from '../diagnostic.ts';
-import { backoffDelay, type BackoffPolicy } from '../backoff.ts';
-import { hashFileSet, type FileSet } from '../configset/fileset.ts';
-import { readSources, sourceDirs, type Source } from '../configset/sources.ts';
-import { errorMessage, HotcycleError, toErrorInfo, type ErrorInfo } from '../errors.ts';
-import type { CheckError, SyncOrigin, SyncResult } from '../protocol/sidecar.ts';
-import type { ReloadResult } from '../protocol/types.ts';
-import { Coalescer, SerialQueue } from '../queue.ts';
+import type { Diagnostic } from '../../diagnostic.ts';
+import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
+import { hashFileSet, type FileSet } from '../../configset/fileset.ts';
+import { readSources, sourceDirs, type Source } from '../../configset/sources.ts';
+import { errorMessage, HotcycleError, toErrorInfo, type ErrorInfo } from '../../errors.ts';
+import type { CheckError, SyncOrigin, SyncResult } from '../../protocol/sidecar.ts';
+import type { ReloadResult } from '../../protocol/types.ts';
+import { Coalescer, SerialQueue } from '../../queue.ts';
 import { SourceArbiter } from './arbiter.ts';
-import { checkFileSet, unreadableVersion, type CheckOptions } from '../checks/gate.ts';
+import { checkFileSet, unreadableVersion, type CheckOptions } from '../../checks/gate.ts';
 import { Reconciler, type Link, type LivePublisher, type Pass, type Step } from './reconcile.ts';
-import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './sync-decision.ts';
-import { SyncBatch, type SyncRequestOptions } from './sync-batch.ts';
+import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './decision.ts';
+import { SyncBatch, type SyncRequestOptions } from './batch.ts';
 
-/** What the loop tells the outside world (logs, metrics, Kubernetes); see outcomes.ts. */
+/** What the loop tells the outside world (logs, metrics, Kubernetes); see report/outcomes.ts. */
 export interface SyncEvents {
   rejected(hash: string, diagnostics: Diagnostic[]): void;
   /** The checks of `hash` could not run; it is tried again after `retryInMs`. */

@@ -2,8 +2,8 @@
 // validatePath, same rules and limits) and which old paths a new version drops (its
 // pathsToRemove, minus the directory walk). No I/O here, so both are table-tested.
 import path from 'node:path';
-import { HotcycleError } from '../errors.ts';
-import { fileSetFrom, type FileSet } from '../configset/fileset.ts';
+import { HotcycleError } from '../../errors.ts';
+import { fileSetFrom, type FileSet } from '../../configset/fileset.ts';
 
 const MAX_FILE_NAME_BYTES = 255;
 const MAX_PATH_LENGTH = 4096;

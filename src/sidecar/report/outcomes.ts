@@ -1,16 +1,16 @@
 // Every outcome of the sync loop, told everywhere it must be (DESIGN.md §2 step 5, §6, §7):
 // one log line, the metrics, and — in a cluster — an Event on the Pod (and, after a reload,
 // the Pod's annotations). Reporting never blocks the loop: the reporter only enqueues.
-import { formatDiagnostic, type Diagnostic } from '../diagnostic.ts';
-import type { ErrorInfo } from '../errors.ts';
-import type { CheckError } from '../protocol/sidecar.ts';
-import type { Logger } from '../log.ts';
-import type { ReloadResult } from '../protocol/types.ts';
-import { shortHash } from '../configset/fileset.ts';
-import type { KubeReporter } from './kube/reporter.ts';
+import { formatDiagnostic, type Diagnostic } from '../../diagnostic.ts';
+import type { ErrorInfo } from '../../errors.ts';
+import type { CheckError } from '../../protocol/sidecar.ts';
+import type { Logger } from '../../log.ts';
+import type { ReloadResult } from '../../protocol/types.ts';
+import { shortHash } from '../../configset/fileset.ts';
+import type { KubeReporter } from '../kube/reporter.ts';
 import type { SidecarMetrics } from './metrics.ts';
-import type { Rollback } from './sync-decision.ts';
-import type { SyncEvents } from './syncer.ts';
+import type { Rollback } from '../sync/decision.ts';
+import type { SyncEvents } from '../sync/syncer.ts';
 
 export class OutcomeRecorder implements SyncEvents {
   readonly #logger: Logger;

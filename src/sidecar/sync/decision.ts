@@ -1,9 +1,9 @@
 // The pure decisions of the sync loop (syncer.ts): what to do with a version just read, and
 // what to do after the master failed to reload one. No I/O; table-tested in
-// test/sidecar/syncer.test.ts and test/sidecar/rollback.test.ts.
-import type { ErrorInfo } from '../errors.ts';
-import type { SyncOrigin } from '../protocol/sidecar.ts';
-import { NOT_TRIED, UNCONFIRMED } from '../protocol/types.ts';
+// test/sidecar/sync/syncer.test.ts and test/sidecar/sync/rollback.test.ts.
+import type { ErrorInfo } from '../../errors.ts';
+import type { SyncOrigin } from '../../protocol/sidecar.ts';
+import { NOT_TRIED, UNCONFIRMED } from '../../protocol/types.ts';
 
 /**
  * What the loop remembers of the versions it has judged: the last one per origin, and the last

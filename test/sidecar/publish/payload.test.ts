@@ -2,9 +2,9 @@
 // the cases our stricter payload check adds.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HotcycleError } from '../../src/errors.ts';
-import { fileSetFrom } from '../../src/configset/fileset.ts';
-import { pathsToRemove, topLevelNames, validatePayload, validatePayloadPath } from '../../src/sidecar/payload.ts';
+import { HotcycleError } from '../../../src/errors.ts';
+import { fileSetFrom } from '../../../src/configset/fileset.ts';
+import { pathsToRemove, topLevelNames, validatePayload, validatePayloadPath } from '../../../src/sidecar/publish/payload.ts';
 
 const isPayloadError = (error: unknown): boolean =>
   error instanceof HotcycleError && error.code === 'EPAYLOAD' && error.phase === 'publish';

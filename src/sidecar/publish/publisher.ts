@@ -2,9 +2,9 @@
 // own check rejects it, put back the version before it — so that a restart of the app container
 // comes back on the last good config. Writes go through the atomic writer one at a time.
 import { stat } from 'node:fs/promises';
-import { HotcycleError } from '../errors.ts';
+import { HotcycleError } from '../../errors.ts';
 import { writeAtomic } from './atomic-writer.ts';
-import { DATA_DIR, hashFileSet, readFileSet, shortHash, type FileSet, type FileSetLimits } from '../configset/fileset.ts';
+import { DATA_DIR, hashFileSet, readFileSet, shortHash, type FileSet, type FileSetLimits } from '../../configset/fileset.ts';
 
 export interface Version {
   readonly hash: string;
