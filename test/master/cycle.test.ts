@@ -39,7 +39,7 @@ class FakeWorkers implements Workers {
   }
 
   async waitReady(signal: AbortSignal): Promise<void> {
-    if (this.#fail === 'ready') throw new HotcycleError('ready', 'EEXITED', 'a worker exited before ready');
+    if (this.#fail === 'ready') throw new HotcycleError('ready', 'EWORKEREXIT', 'a worker exited before ready');
     if (this.#fail === 'abort') {
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
       throw new HotcycleError('ready', 'EABORTED', 'aborted');

@@ -33,7 +33,7 @@
 import { constants } from 'node:fs';
 import { chmod, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage, HotcycleError } from '../../errors.ts';
+import { errorMessage, HotcycleError, type ErrorCode } from '../../errors.ts';
 import { DATA_DIR, type FileSet } from '../../configset/fileset.ts';
 import { pathsToRemove, topLevelNames, validatePayload, withAncestors } from './payload.ts';
 
@@ -250,7 +250,7 @@ async function step<T>(code: 'EWRITE' | 'EFINISH', what: string, run: () => Prom
   }
 }
 
-function publishError(code: string, message: string, cause?: unknown): HotcycleError {
+function publishError(code: ErrorCode, message: string, cause?: unknown): HotcycleError {
   return new HotcycleError('publish', code, message, { cause, detail: errorCode(cause) || undefined });
 }
 

@@ -14,7 +14,7 @@
 //   (4) A failed cycle (ok:false) is never retried here; the caller learns which hash the master
 //       still runs, to decide about restoring the previous version.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HotcycleError, toErrorInfo, type ErrorInfo } from '../../errors.ts';
+import { HotcycleError, toErrorInfo, type ErrorCode, type ErrorInfo } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
 import { masterReload, masterStatus } from '../../protocol/master-client.ts';
@@ -36,9 +36,9 @@ export interface ApplyRequest {
 }
 
 /** Codes that mean "no master to talk to right now", not "the master said no". */
-const NOT_UP = new Set(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT', SHUTTING_DOWN]);
+const NOT_UP = new Set<ErrorCode>(['ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ECONNECT', SHUTTING_DOWN]);
 /** Failed cycles that were interrupted, not rejected: the master shut down mid-cycle. */
-const INTERRUPTED = new Set([ABORTED, SHUTTING_DOWN]);
+const INTERRUPTED = new Set<ErrorCode>([ABORTED, SHUTTING_DOWN]);
 /** The master's request schema bounds `reason`. */
 const MAX_REASON = 200;
 const DEFAULT_BACKOFF: BackoffPolicy = { backoffMs: 100, maxBackoffMs: 2000 };

@@ -40,7 +40,7 @@ class FakeMaster {
     if (ok) this.status = { state: 'running', generation: this.status.generation + 1, configHash: request.expectHash ?? '' };
     return {
       ok, generation: this.status.generation, configHash: request.expectHash ?? '', durationMs: 1, phases: [], reason: request.reason ?? '',
-      startedAt: '', requests: 1, ...(ok ? {} : { error: { phase: 'ready', code: 'EEXIT', message: 'worker exited' } }),
+      startedAt: '', requests: 1, ...(ok ? {} : { error: { phase: 'ready', code: 'EWORKEREXIT', message: 'worker exited' } }),
     };
   }
 }

@@ -2,10 +2,11 @@
 // only when the master still runs it; never count against a version a failure says nothing about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ErrorCode } from '../../../src/errors.ts';
 import { NOT_TRIED, UNCONFIRMED } from '../../../src/protocol/types.ts';
 import { afterFailedReload } from '../../../src/sidecar/sync/decision.ts';
 
-const error = (code: string) => ({ phase: 'ready' as const, code, message: code });
+const error = (code: ErrorCode) => ({ phase: 'ready' as const, code, message: code });
 
 test('rejected while the master runs the previous version: restore it', () => {
   assert.deepEqual(afterFailedReload(error('EWORKEREXIT'), 'prev', 'prev'), { kind: 'restore' });

@@ -68,7 +68,7 @@ class FakeLink {
   async apply(request: ApplyRequest): Promise<DriveOutcome> {
     const answer = this.answers.shift();
     assert.ok(answer, `unexpected apply of ${label(request.hash)}`);
-    const error = { phase: 'control' as const, code: 'ECONNREFUSED', message: 'gone' };
+    const error = { phase: 'control' as const, code: 'ECONNREFUSED' as const, message: 'gone' };
     if (answer === 'interrupted') return { kind: 'interrupted', error };
     if (answer === 'unreachable') return { kind: 'unreachable', error };
     if (answer === 'current') {
