@@ -126,14 +126,10 @@ function generationSpec(
 ): GenerationSpec {
   const { workers } = config;
   return {
+    ...workers,
     generation, configHash, snapshotDir,
-    count: workers.count,
-    command: workers.command,
     cwd: join(snapshotDir, workers.cwd),
     env: { ...ctx.baseEnv, ...workers.env },
-    readiness: workers.readiness,
-    shutdown: workers.shutdown,
-    restart: workers.restart,
     listeners: listeners.map((l) => ({ name: l.name, fd: l.fd })),
   };
 }
