@@ -1,5 +1,6 @@
-// The sidecar's decision after a failed reload (syncer.ts (6)): restore the previous version
-// only when the master still runs it; never count against a version a failure says nothing about.
+// The sidecar's decision after a failed reload (src/sidecar/sync/syncer.ts (6)): restore the
+// previous version only when the master still runs it; never count against a version a failure
+// says nothing about.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ErrorCode } from '../../../src/errors.ts';
