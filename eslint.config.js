@@ -18,8 +18,13 @@ export default tseslint.config(
     files: [`src/${layer}/**/*.ts`],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: [`**/${other}/*`], message: `${layer} must not import ${other}: move what both need below them` }] }] },
   })),
-  {
-    files: ['src/{checks,config,configset,process,protocol,worker}/**/*.ts', 'src/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/master/*', '**/sidecar/*', '**/cli/*'], message: 'shared modules must not import the programs built on them' }] }] },
-  },
+  // Below the programs: checks/ (the gate, which the sidecar and `hotcycle check` run), and under
+  // it what the checks read and report with (config, configset, process, protocol, diagnostics…).
+  ...[
+    { files: ['src/checks/**/*.ts'], above: [] },
+    { files: ['src/{config,configset,process,protocol,worker}/**/*.ts', 'src/*.ts'], above: ['**/checks/*'] },
+  ].map(({ files, above }) => ({
+    files,
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/master/*', '**/sidecar/*', '**/cli/*', ...above], message: 'shared modules must not import the layers built on them' }] }] },
+  })),
 );

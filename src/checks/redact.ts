@@ -6,7 +6,7 @@
 //       quote content (the tls check, the file-set reader).
 //   (2) Any other finding (a check command's output above all) has every line of Secret content
 //       it quotes replaced; lines shorter than MIN_LINE are too common to tell apart (`}`).
-import type { Diagnostic } from './diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 
 const CONTENT_FREE = new Set(['tls', 'fileset']);
 const MIN_LINE = 8;

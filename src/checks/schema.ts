@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { asSchema, describeExpected } from '../config/describe.ts';
 import { ajvDiagnostics } from '../config/explain.ts';
 import { parseLocated, type LocatedDocument } from '../config/locate.ts';
-import type { Diagnostic } from './diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 
 export const SCHEMA_SOURCE = 'schema';
 

@@ -13,7 +13,7 @@
 // Messages name files and reasons only, never content: certificates and keys come from Secrets.
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { posix } from 'node:path';
-import type { Diagnostic } from './diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { parseNginx, type DirectiveNode } from './nginx/parser.ts';
 
 export interface TlsPair {

@@ -1,5 +1,5 @@
 // Human-readable output of the sidecar's answers (`hotcycle reload`, `status`, `check`).
-import { formatDiagnostic, type Diagnostic } from '../checks/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../diagnostic.ts';
 import type { SidecarStatus, SyncResult } from '../protocol/sidecar.ts';
 import { formatError } from './command.ts';
 import { formatReload, formatStatus, short } from './format.ts';

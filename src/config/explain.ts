@@ -2,7 +2,7 @@
 // about and says, in the file's own terms, which field is wrong and what was expected. Used for
 // hotcycle.yaml and for every user file checked against a user's schema.
 import type { ErrorObject } from 'ajv';
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { asSchema, describeExpected, describeValue, formatPath, pathFromPointer } from './describe.ts';
 import type { LocatedDocument, PathSegment, Target } from './locate.ts';
 import { suggestName } from './suggest.ts';

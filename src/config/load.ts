@@ -2,7 +2,7 @@
 // validate it against HOTCYCLE_SCHEMA and the cross-field rules, normalise and freeze it.
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { ConfigError } from './error.ts';
 import { ajvDiagnostics } from './explain.ts';
 import { parseLocated } from './locate.ts';

@@ -3,7 +3,7 @@
 // can be reported at the line and column of the node that holds it.
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 import { errorMessage } from '../errors.ts';
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { syntaxDiagnostics } from './syntax.ts';
 
 export type PathSegment = string | number;

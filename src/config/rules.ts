@@ -3,7 +3,7 @@
 // the one parser) and no two name the same socket, the restart backoff ceiling is not below its
 // start. The loader is the one boundary: the master and the sidecar get addresses already
 // parsed and keyed.
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import { HotcycleError } from '../errors.ts';
 import { canonicalKey } from './address.ts';
 import { formatPath } from './describe.ts';

@@ -2,7 +2,7 @@
 // an unclosed quote at its opening quote, a duplicate key at the repeated key.
 import { visit, type Document, type LineCounter, type YAMLError } from 'yaml';
 import { errorMessage } from '../errors.ts';
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 
 export interface SyntaxInput {
   text: string;

@@ -1,5 +1,6 @@
 // The hotcycle.yaml shapes: `Raw*` is what the schema admits (optional fields, `string | string[]`
 // globs), `HotcycleConfig` is the normalised, frozen form every consumer reads (defaults filled in).
+import type { BackoffPolicy } from '../backoff.ts';
 import type { ListenAddress } from './address.ts';
 
 /** Signals a worker generation may be asked to stop with; the schema's enum comes from this list. */
@@ -51,6 +52,7 @@ export type ReadinessConfig =
   | { readonly mode: 'notify'; readonly timeoutMs: number }
   | { readonly mode: 'settle'; readonly delayMs: number };
 
+/** The one source of a generation's worker settings: the master's specs extend or pick from it. */
 export interface WorkersConfig {
   readonly count: number;
   readonly command: readonly string[];
@@ -59,7 +61,7 @@ export interface WorkersConfig {
   readonly env: Readonly<Record<string, string>>;
   readonly readiness: ReadinessConfig;
   readonly shutdown: { readonly signal: ShutdownSignal; readonly timeoutMs: number };
-  readonly restart: { readonly backoffMs: number; readonly maxBackoffMs: number };
+  readonly restart: BackoffPolicy;
 }
 
 export interface SchemaMapping { readonly files: readonly string[]; readonly schema: string }

@@ -1,4 +1,4 @@
-// A config set as one compressed blob, for the last-good Secret (sidecar/last-good.ts): gzip of
+// A config set as one compressed blob, for the last-good Secret (sidecar/sync/last-good.ts): gzip of
 // the JSON object `{"format":1,"files":{NAME: base64}}`. Names and bytes round-trip exactly, so
 // the unpacked set hashes to the hash it was stored under; unpackSet checks that it does.
 import { promisify } from 'node:util';

@@ -7,24 +7,27 @@ import { errorMessage, HotcycleError } from '../errors.ts';
 import { NOT_TRIED } from '../protocol/types.ts';
 import { hashFileSet, readFileSet, type FileSet } from './fileset.ts';
 
-export async function readConfigSet(configDir: string): Promise<{ files: FileSet; hash: string }> {
+/** One version of a config set: its files and their hash. */
+export interface ConfigVersion {
+  files: FileSet;
+  hash: string;
+}
+
+export async function readConfigSet(configDir: string): Promise<ConfigVersion> {
   const files = await readFileSet(configDir);
   return { files, hash: hashFileSet(files) };
 }
 
 /**
- * The check phase's first step for every driver: read one version, tell `observed` its hash,
- * and refuse it when the caller expected another (the sidecar passes the hash it published).
+ * The check phase's step after reading a version (readConfigSet), for every driver: refuse it
+ * when the caller expected another (the sidecar passes the hash it published).
  */
-export async function readExpectedVersion(configDir: string, expectHash?: string, observed: { configHash?: string } = {}) {
-  const version = await readConfigSet(configDir);
-  observed.configHash = version.hash;
-  if (expectHash && expectHash !== version.hash) {
-    throw new HotcycleError('check', NOT_TRIED, `the config directory holds ${version.hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
+export function refuseUnexpected(configDir: string, hash: string, expectHash: string | undefined): void {
+  if (expectHash && expectHash !== hash) {
+    throw new HotcycleError('check', NOT_TRIED, `the config directory holds ${hash.slice(0, 12)}, not the expected ${expectHash.slice(0, 12)}`, {
       detail: `config dir: ${configDir}`,
     });
   }
-  return version;
 }
 
 /**

@@ -3,8 +3,8 @@
 // waits (bounded) until the kernel shows none of the old workers holding a listener, so a
 // reload that returned means new connections reach only the new generation.
 import { fstatSync } from 'node:fs';
-import { readdir, readlink } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { fdLinks } from '../process/procfs.ts';
 
 const POLL_MS = 5;
 
@@ -26,9 +26,6 @@ export async function waitUntilNotListening(pids: readonly number[], inodes: Rea
 }
 
 async function holds(pid: number, inodes: ReadonlySet<string>): Promise<boolean> {
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => []); // gone: holds nothing
-  for (const fd of fds) {
-    if (inodes.has(await readlink(`/proc/${pid}/fd/${fd}`).catch(() => ''))) return true;
-  }
-  return false;
+  const links = await fdLinks(pid).catch(() => []); // gone: holds nothing
+  return links.some((link) => inodes.has(link));
 }

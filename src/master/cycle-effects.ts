@@ -1,7 +1,7 @@
 // The real OS effects of a cycle (cycle.ts): the config set read from disk, the generation's
 // snapshot, listening sockets from the addon, worker processes.
 import { rm } from 'node:fs/promises';
-import { readExpectedVersion, writeSnapshot } from '../configset/snapshot.ts';
+import { readConfigSet, writeSnapshot } from '../configset/snapshot.ts';
 import type { CycleEffects } from './cycle.ts';
 import { Generation, type GenerationHooks } from './generation.ts';
 import { closeListeners, openListeners } from './listeners.ts';
@@ -12,7 +12,7 @@ export function removeSnapshot(dir: string): Promise<void> {
 
 export function osEffects(hooks: GenerationHooks): CycleEffects {
   return {
-    readVersion: readExpectedVersion,
+    readVersion: readConfigSet,
     writeSnapshot,
     removeSnapshot,
     openListeners: (plan) => openListeners(plan),

@@ -1,11 +1,12 @@
 // A cycle is one configuration generation, built the way nginx's ngx_init_cycle builds
 // one from the old: each step that changes something registers its undo, and the one
 // `failed:` path undoes exactly what this cycle did, newest first, so a failed reload
-// leaves the old cycle serving, untouched.
+// leaves the old cycle serving, untouched, and initCycle returns the failure (with the
+// version it read, once it read one) instead of a cycle.
 //
-//   (1) check  — read the config set (one version, through `..data`), hash it, validate
-//                hotcycle.yaml, and freeze it into this generation's snapshot directory.
-//                Undo: remove the snapshot.
+//   (1) check  — read the config set (one version, through `..data`), hash it, refuse it if
+//                another was expected, validate hotcycle.yaml, and freeze it into this
+//                generation's snapshot directory. Undo: remove the snapshot.
 //   (2) plan   — pure: match the new listeners to the old cycle's by canonical address.
 //   (3) open   — open the listeners the old cycle lacks. Undo: close only those.
 //   (4) start  — spawn the new generation with every listener as fds 3…; the registry shows
@@ -23,7 +24,9 @@ import { join } from 'node:path';
 import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig } from '../config/types.ts';
 import type { FileSet } from '../configset/fileset.ts';
+import { refuseUnexpected, type ConfigVersion } from '../configset/snapshot.ts';
 import { errorMessage, HotcycleError } from '../errors.ts';
+import type { ReloadFailed } from './driver.ts';
 import type { Generation, GenerationSpec } from './generation.ts';
 import { openedListeners, planListeners, type Listener, type ListenerPlan } from './listeners.ts';
 import type { PhaseClock } from './phases.ts';
@@ -46,8 +49,8 @@ export interface Cycle {
 
 /** The OS effects of a cycle: the real ones in cycle-effects.ts, fakes in the unit test. */
 export interface CycleEffects {
-  /** One version of the config set; tells `observed` its hash; refuses another than `expectHash`. */
-  readVersion(configDir: string, expectHash: string | undefined, observed: { configHash?: string }): Promise<{ files: FileSet; hash: string }>;
+  /** One version of the config set, and its hash. */
+  readVersion(configDir: string): Promise<ConfigVersion>;
   /** `modesFrom`: the config directory, whose files' modes (a Secret's 0400) the snapshot keeps. */
   writeSnapshot(dir: string, files: FileSet, modesFrom: string): Promise<string>;
   removeSnapshot(dir: string): Promise<void>;
@@ -69,16 +72,23 @@ export interface CycleContext {
   /** Aborts the ready wait (a shutdown during a reload); the cycle then rolls back. */
   signal: AbortSignal;
   expectHash?: string;
-  observed: { configHash?: string };
 }
 
-export async function initCycle(generation: number, ctx: CycleContext): Promise<Cycle> {
+/** initCycle's answer: the new cycle, or why there is none (the old one still serves). */
+export type CycleOutcome = { ok: true; cycle: Cycle } | ReloadFailed;
+
+export async function initCycle(generation: number, ctx: CycleContext): Promise<CycleOutcome> {
   const { clock, effects, registry } = ctx;
   const old = registry.current;
   const undo = new UndoList();
+  let read: string | undefined; // the hash of the version (1) read, for the failed result
   try {
     // (1)
-    const { config, configHash, snapshotDir } = await clock.run('check', () => checkConfig(generation, ctx, undo));
+    const { config, configHash, snapshotDir } = await clock.run('check', async () => {
+      const version = await effects.readVersion(ctx.configDir);
+      read = version.hash;
+      return checkVersion(generation, version, ctx, undo);
+    });
     // (2)
     const plan = await clock.run('plan', () => planListeners(old?.listeners ?? [], config.listeners));
     // (3)
@@ -91,30 +101,30 @@ export async function initCycle(generation: number, ctx: CycleContext): Promise<
     // (6)
     const cycle: Cycle = { generation, configHash, config, listeners, workers };
     await clock.run('commit', () => commitCycle(cycle, plan, ctx, undo));
-    return cycle;
+    return { ok: true, cycle };
   } catch (error) {
     // failed:
     for (const { label, error: undoError } of await undo.run()) {
       effects.warn(`rolling back generation ${generation}: cannot undo its ${label}`, { event: 'cycle.undo.failed', generation, undo: label, error: errorMessage(undoError) });
     }
-    throw error;
+    return { ok: false, error, configHash: read };
   }
 }
 
-async function checkConfig(generation: number, ctx: CycleContext, undo: UndoList) {
-  const { config, configHash, files } = await loadConfigSet(ctx.configDir, ctx.expectHash, ctx.observed, ctx.effects);
-  const snapshotDir = await ctx.effects.writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), files, ctx.configDir);
+async function checkVersion(generation: number, version: ConfigVersion, ctx: CycleContext, undo: UndoList) {
+  refuseUnexpected(ctx.configDir, version.hash, ctx.expectHash);
+  const config = parseVersion(ctx.configDir, version);
+  const snapshotDir = await ctx.effects.writeSnapshot(join(ctx.stateDir, 'generations', String(generation)), version.files, ctx.configDir);
   undo.push('snapshot', () => ctx.effects.removeSnapshot(snapshotDir));
-  return { config, configHash, snapshotDir };
+  return { config, configHash: version.hash, snapshotDir };
 }
 
-/** Reads one version of the config set and validates its hotcycle.yaml (the check phase). */
-export async function loadConfigSet(configDir: string, expectHash: string | undefined, observed: { configHash?: string }, effects: Pick<CycleEffects, 'readVersion'>) {
-  const { files, hash } = await effects.readVersion(configDir, expectHash, observed);
+/** Validates the hotcycle.yaml of a version read (the check phase). */
+export function parseVersion(configDir: string, { files }: ConfigVersion): HotcycleConfig {
   try {
     const name = selectConfigFile([...files.keys()], configDir);
     const text = (files.get(name) as Buffer).toString('utf8');
-    return { files, config: parseHotcycleConfig(text, name), configHash: hash };
+    return parseHotcycleConfig(text, name);
   } catch (error) {
     throw error instanceof HotcycleError ? error.inPhase('check') : error;
   }
@@ -126,14 +136,10 @@ function generationSpec(
 ): GenerationSpec {
   const { workers } = config;
   return {
+    ...workers,
     generation, configHash, snapshotDir,
-    count: workers.count,
-    command: workers.command,
     cwd: join(snapshotDir, workers.cwd),
     env: { ...ctx.baseEnv, ...workers.env },
-    readiness: workers.readiness,
-    shutdown: workers.shutdown,
-    restart: workers.restart,
     listeners: listeners.map((l) => ({ name: l.name, fd: l.fd })),
   };
 }

@@ -9,8 +9,6 @@ export interface ReloadContext {
   /** Aborted when the master shuts down mid-cycle: roll back and return. */
   signal: AbortSignal;
   expectHash?: string;
-  /** Set by the driver as soon as it knows the hash of the config set it read. */
-  observed: { configHash?: string };
 }
 
 export interface DriverOutcome {
@@ -18,6 +16,18 @@ export interface DriverOutcome {
   configHash: string;
   detail?: Record<string, unknown>;
 }
+
+/**
+ * A reload that failed; the old cycle keeps serving. `configHash`: the version the check phase
+ * read, once it read one (the failed result names it), else undefined.
+ */
+export interface ReloadFailed {
+  ok: false;
+  error: unknown;
+  configHash: string | undefined;
+}
+
+export type ReloadAttempt = { ok: true; outcome: DriverOutcome } | ReloadFailed;
 
 export interface DriverStatus {
   generation: number;
@@ -29,8 +39,8 @@ export interface DriverStatus {
 
 export interface Driver {
   readonly name: string;
-  /** Builds a new cycle from the config directory; throws a HotcycleError, old cycle intact. */
-  reload(ctx: ReloadContext): Promise<DriverOutcome>;
+  /** Builds a new cycle from the config directory; on failure (a HotcycleError), old cycle intact. */
+  reload(ctx: ReloadContext): Promise<ReloadAttempt>;
   /** The check phase alone; returns the hash of the set it checked. */
   check(): Promise<{ configHash: string }>;
   status(): DriverStatus;

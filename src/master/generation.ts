@@ -6,8 +6,8 @@ import type { GenerationInfo } from '../protocol/types.ts';
 import type { ExitInfo } from '../process/exit.ts';
 import type { StopResult } from '../process/stop.ts';
 import { socketInodes, waitUntilNotListening } from './accepting.ts';
-import { backoffDelay, CRASH_LOOP_STREAK, nextStreak, type BackoffPolicy } from '../backoff.ts';
-import type { Readiness } from './readiness.ts';
+import { backoffDelay, CRASH_LOOP_STREAK, nextStreak } from '../backoff.ts';
+import type { WorkersConfig } from '../config/types.ts';
 import { Worker, type WorkerSpec, type WorkerStatus } from './workers.ts';
 
 export type GenerationState = 'starting' | 'current' | 'draining' | 'ended';
@@ -19,17 +19,14 @@ const TRANSITIONS: Readonly<Record<GenerationState, readonly GenerationState[]>>
   ended: [],
 };
 
-export interface GenerationSpec {
+/**
+ * hotcycle.yaml's worker settings, with `cwd` resolved in the generation's snapshot and `env`
+ * over the master's own, and what the cycle gives the generation.
+ */
+export interface GenerationSpec extends WorkersConfig {
   generation: number;
   configHash: string;
   snapshotDir: string;
-  count: number;
-  command: readonly string[];
-  cwd: string;
-  env: Readonly<Record<string, string>>;
-  readiness: Readiness;
-  shutdown: { signal: NodeJS.Signals; timeoutMs: number };
-  restart: BackoffPolicy;
   listeners: readonly { name: string; fd: number }[];
 }
 

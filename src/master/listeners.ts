@@ -4,7 +4,7 @@
 // and a failed open closes exactly what it opened. The old cycle's unmatched sockets are
 // closed by the caller after the commit, never here.
 import { lstatSync, statSync, unlinkSync, type Stats } from 'node:fs';
-import { errorMessage, HotcycleError } from '../errors.ts';
+import { errorMessage, HotcycleError, osErrorCode, type ErrorCode } from '../errors.ts';
 import type { ListenAddress } from '../config/address.ts';
 import type { ListenerConfig } from '../config/types.ts';
 import { closeFd, listenTcp, listenUnix } from '../native.ts';
@@ -129,7 +129,7 @@ function openListener({ spec }: OpenEntry, backlog: number): Listener {
 }
 
 // What an operator can do about the common failures.
-const HINTS: Readonly<Record<string, string>> = {
+const HINTS: Readonly<Partial<Record<ErrorCode, string>>> = {
   EADDRINUSE: 'another socket is bound to this address (for unix: a live socket or a non-socket file is at the path)',
   EADDRNOTAVAIL: 'the IP address is not assigned to any interface of this host or pod',
   EACCES: 'permission denied: ports below 1024 need CAP_NET_BIND_SERVICE; unix paths need write access to the directory',
@@ -140,15 +140,11 @@ const HINTS: Readonly<Record<string, string>> = {
 
 function openError(entry: OpenEntry, error: unknown): HotcycleError {
   if (error instanceof HotcycleError) return error;
-  const code = hasCode(error) ? error.code : 'EOPEN';
+  const code = osErrorCode(error) ?? 'EOPEN';
   const reason = errorMessage(error);
   return new HotcycleError('open', code,
     `cannot listen on ${entry.spec.address} (listener "${entry.spec.name}"): ${reason}`,
     { detail: HINTS[code] ?? `while opening ${entry.spec.key}`, cause: error });
-}
-
-function hasCode(error: unknown): error is { code: string } {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string';
 }
 
 /**

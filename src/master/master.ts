@@ -6,7 +6,7 @@
 import { HotcycleError, toErrorInfo } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { SHUTTING_DOWN, type CheckResult, type MasterState, type MasterStatus, type ReloadRequest, type ReloadResult } from '../protocol/types.ts';
-import type { Driver } from './driver.ts';
+import type { Driver, ReloadAttempt } from './driver.ts';
 import { Coalescer, SerialQueue } from '../queue.ts';
 import { PhaseClock, round } from './phases.ts';
 import { ReloadBatch, type BatchListener } from './reload-batch.ts';
@@ -110,25 +110,29 @@ export class Master {
   async #runBatch(batch: ReloadBatch): Promise<ReloadResult> {
     const startedAt = new Date();
     const clock = new PhaseClock((record) => batch.emit({ event: 'phase', ...record }));
-    const observed: { configHash?: string } = {};
     const abort = new AbortController();
     const base = { reason: batch.reason, startedAt: startedAt.toISOString(), requests: batch.requests.length };
-    let result: ReloadResult;
+    let attempt: ReloadAttempt;
     try {
       if (this.#refusal !== null) throw this.#refused();
       this.#cycleAbort = abort;
       this.#state = 'reloading';
-      const outcome = await this.#driver.reload({ clock, signal: abort.signal, expectHash: batch.expectHash, observed });
-      result = { ok: true, ...outcome, durationMs: elapsed(startedAt), phases: [...clock.records], ...base };
+      attempt = await this.#driver.reload({ clock, signal: abort.signal, expectHash: batch.expectHash });
     } catch (error) {
-      const current = this.#driver.status();
-      result = {
-        ok: false, generation: current.generation, configHash: observed.configHash ?? current.configHash,
-        durationMs: elapsed(startedAt), phases: [...clock.records], error: toErrorInfo(error, 'check'), ...base,
-      };
+      attempt = { ok: false, error, configHash: undefined };
     } finally {
       this.#cycleAbort = null;
       if (this.#state !== 'stopping') this.#state = this.#driver.status().generation > 0 ? 'running' : 'waiting';
+    }
+    let result: ReloadResult;
+    if (attempt.ok) {
+      result = { ok: true, ...attempt.outcome, durationMs: elapsed(startedAt), phases: [...clock.records], ...base };
+    } else {
+      const current = this.#driver.status();
+      result = {
+        ok: false, generation: current.generation, configHash: attempt.configHash ?? current.configHash,
+        durationMs: elapsed(startedAt), phases: [...clock.records], error: toErrorInfo(attempt.error, 'check'), ...base,
+      };
     }
     this.#record(result);
     return result;

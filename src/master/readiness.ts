@@ -3,11 +3,8 @@
 // The first of ready / exit / timeout / abort decides, and is the one recorded.
 import type { Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ReadinessConfig } from '../config/types.ts';
 import type { ExitInfo } from '../process/exit.ts';
-
-export type Readiness =
-  | { readonly mode: 'notify'; readonly timeoutMs: number }
-  | { readonly mode: 'settle'; readonly delayMs: number };
 
 export type ReadyOutcome =
   | { ready: true }
@@ -15,12 +12,12 @@ export type ReadyOutcome =
   | { ready: false; exit?: undefined; aborted: string }
   | { ready: false; exit?: undefined; aborted?: undefined };
 
-export function readinessDeadlineMs(readiness: Readiness): number {
+export function readinessDeadlineMs(readiness: ReadinessConfig): number {
   return readiness.mode === 'notify' ? readiness.timeoutMs : readiness.delayMs;
 }
 
 export async function waitForReady(
-  readiness: Readiness,
+  readiness: ReadinessConfig,
   notify: Readable | Writable | null,
   exited: Promise<ExitInfo>,
   signal?: AbortSignal,

@@ -3,13 +3,14 @@
 // when it survives a settle delay, stopped only through the shared stop helper.
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import type { WorkersConfig } from '../config/types.ts';
 import { HotcycleError } from '../errors.ts';
 import { ABORTED, type WorkerInfo } from '../protocol/types.ts';
 import { describeExit, waitForExit, type ExitInfo } from '../process/exit.ts';
 import { forEachLine, LineTail } from '../process/lines.ts';
 import { spawnWithOutput } from '../process/pipes.ts';
 import { stopProcess, type StopOptions, type StopResult } from '../process/stop.ts';
-import { readinessDeadlineMs, waitForReady, type Readiness } from './readiness.ts';
+import { readinessDeadlineMs, waitForReady } from './readiness.ts';
 
 export type WorkerState = 'starting' | 'ready' | 'draining' | 'exited' | 'failed';
 
@@ -21,16 +22,12 @@ const TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
   failed: [],
 };
 
-export interface WorkerSpec {
+/** `cwd` resolved and `env` whole (the master's, then hotcycle.yaml's), as the generation holds them. */
+export interface WorkerSpec extends Pick<WorkersConfig, 'command' | 'cwd' | 'env' | 'readiness'> {
   generation: number;
   slot: number;
-  command: readonly string[];
-  cwd: string;
-  /** The worker's whole environment except the variables this module adds. */
-  env: Readonly<Record<string, string>>;
   configDir: string;
   listeners: readonly { name: string; fd: number }[];
-  readiness: Readiness;
   /** Receives every line the worker prints, for the master's log. */
   onOutput: (line: string, stream: 'stdout' | 'stderr', worker: Worker) => void;
 }

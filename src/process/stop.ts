@@ -36,7 +36,8 @@ export async function stopProcess(child: ChildProcess, options: StopOptions): Pr
   return { ...(await exited), forced: true };
 }
 
-function signalProcess(child: ChildProcess, signal: NodeJS.Signals, group: boolean): void {
+/** One signal to the child, or to its whole process group (ESRCH, a group already gone, is no error). */
+export function signalProcess(child: ChildProcess, signal: NodeJS.Signals, group: boolean): void {
   if (!group || child.pid === undefined) {
     child.kill(signal);
     return;

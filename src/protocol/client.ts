@@ -2,7 +2,7 @@
 // every answer checked against its schema. Failures are HotcycleErrors in phase
 // `control` whose message says what to do (is the master running? which socket?).
 import { request, type IncomingMessage } from 'node:http';
-import { HotcycleError, UnreachableError } from '../errors.ts';
+import { HotcycleError, osErrorCode, UnreachableError } from '../errors.ts';
 import { isErrorBody } from './schemas.ts';
 import type { Check } from './validate.ts';
 
@@ -90,5 +90,5 @@ function connectionError(socketPath: string, error: NodeJS.ErrnoException): Hotc
     EAGAIN: 'its queue of pending connections is full (overloaded); try again',
   };
   const hint = hints[error.code ?? ''] ?? error.message;
-  return new UnreachableError('control', error.code ?? 'ECONNECT', `cannot reach ${socketPath}: ${hint}`, { cause: error });
+  return new UnreachableError('control', osErrorCode(error) ?? 'ECONNECT', `cannot reach ${socketPath}: ${hint}`, { cause: error });
 }

@@ -11,6 +11,7 @@ export const errorInfoSchema = {
   required: ['phase', 'code', 'message'],
   properties: {
     phase: { enum: PHASES },
+    // An ErrorCode, but an open string on the wire: a peer of another version may know codes this one does not.
     code: { type: 'string' },
     message: { type: 'string' },
     detail: { type: 'string' },

@@ -2,7 +2,7 @@
 // JSON bodies checked by ajv, size and time limits, and one error shape. Handlers
 // never see a malformed request, and a bad request never reaches the cycle.
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { HotcycleError, toErrorInfo } from '../errors.ts';
+import { HotcycleError, toErrorInfo, type ErrorCode } from '../errors.ts';
 import { armDeadline, createServerWithDeadlines, disarmDeadline } from '../http-deadlines.ts';
 import type { Logger } from '../log.ts';
 import { readCapped, readJson } from './body.ts';
@@ -90,7 +90,7 @@ async function serve(routes: readonly Route[], req: IncomingMessage, res: Server
   else reply(res, 200, result);
 }
 
-const STATUS: Readonly<Record<string, number>> = {
+const STATUS: Readonly<Partial<Record<ErrorCode, number>>> = {
   ENOTFOUND: 404, EMETHOD: 405, EBADREQUEST: 400, ETOOLARGE: 413, EMEDIATYPE: 415, ESHUTTINGDOWN: 503, EBUSY: 503,
 };
 

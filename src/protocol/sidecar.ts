@@ -1,6 +1,6 @@
 // The sidecar's control messages (DESIGN.md §4): `POST /v1/sync` and its `GET /v1/status`.
 // Checked by the sidecar's server (requests) and by the CLI (answers), like the master's.
-import type { Diagnostic } from '../checks/diagnostic.ts';
+import type { Diagnostic } from '../diagnostic.ts';
 import type { ErrorInfo } from '../errors.ts';
 import { masterStatusSchema, errorInfoSchema, reloadResultSchema } from './schemas.ts';
 import type { MasterStatus, ReloadResult } from './types.ts';
@@ -45,7 +45,7 @@ export interface LastGoodFallback {
   error?: ErrorInfo;
 }
 
-/** The last good config kept for the release (sidecar/last-good.ts). */
+/** The last good config kept for the release (sidecar/sync/last-good.ts). */
 export interface LastGoodStatus {
   /** A Secret to keep it in was given, and this sidecar runs in a cluster. */
   enabled: boolean;

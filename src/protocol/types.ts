@@ -1,6 +1,6 @@
 // The control API's messages (DESIGN.md §4). Both sockets speak these; the schemas in
 // schemas.ts validate them on both ends.
-import type { ErrorInfo, Phase } from '../errors.ts';
+import type { ErrorCode, ErrorInfo, Phase } from '../errors.ts';
 
 export interface PhaseRecord {
   name: Phase;
@@ -36,14 +36,14 @@ export interface ReloadResult {
  * (EHASHMISMATCH: not tried), or the server got the reload and never confirmed it, so it may
  * still switch (ENGINXRELOADTIMEOUT: unconfirmed; status then shows the config as unknown).
  */
-export const NOT_TRIED = 'EHASHMISMATCH';
-export const UNCONFIRMED = 'ENGINXRELOADTIMEOUT';
+export const NOT_TRIED = 'EHASHMISMATCH' satisfies ErrorCode;
+export const UNCONFIRMED = 'ENGINXRELOADTIMEOUT' satisfies ErrorCode;
 /**
  * Failed reloads the master's own shutdown cut short (or refused): no verdict on the version.
  * ABORTED: a cycle rolled back mid-way; SHUTTING_DOWN: no cycle is started any more.
  */
-export const ABORTED = 'EABORTED';
-export const SHUTTING_DOWN = 'ESHUTTINGDOWN';
+export const ABORTED = 'EABORTED' satisfies ErrorCode;
+export const SHUTTING_DOWN = 'ESHUTTINGDOWN' satisfies ErrorCode;
 
 export interface CheckResult {
   ok: boolean;

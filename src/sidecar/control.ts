@@ -3,7 +3,7 @@
 // `GET /v1/status` shows the sidecar's state with the master's.
 import type { Route } from '../protocol/server.ts';
 import { isSyncRequest, type SidecarStatus, type SyncRequest, type SyncResult } from '../protocol/sidecar.ts';
-import type { SyncRequestOptions } from './sync-batch.ts';
+import type { SyncRequestOptions } from './sync/batch.ts';
 
 /** How long a control sync waits for a master that is not up before answering without it. */
 export const CONTROL_WAIT_MS = 30_000;

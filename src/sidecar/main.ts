@@ -9,20 +9,20 @@ import { secretModes, secretPrefixes, withNamedSources, type Source } from '../c
 import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
-import { MasterLink } from './drive.ts';
+import { MasterLink } from './sync/drive.ts';
 import { shortHash } from '../configset/fileset.ts';
-import type { SidecarDriver } from './gate.ts';
-import { setUpKube } from './kube-setup.ts';
-import { SidecarMetrics } from './metrics.ts';
-import { OutcomeRecorder } from './outcomes.ts';
-import { startProbeServer } from './probe-server.ts';
-import { Publisher } from './publish.ts';
-import { LastGood } from './last-good.ts';
-import { inspectSource } from './source.ts';
-import { collectStatus } from './status.ts';
-import { Syncer } from './syncer.ts';
-import { TlsExpiry } from './tls-expiry.ts';
-import { SourceWatcher } from './watch.ts';
+import type { SidecarDriver } from '../checks/gate.ts';
+import { setUpKube } from './kube/setup.ts';
+import { SidecarMetrics } from './report/metrics.ts';
+import { OutcomeRecorder } from './report/outcomes.ts';
+import { startProbeServer } from './report/probe-server.ts';
+import { Publisher } from './publish/publisher.ts';
+import { LastGood } from './sync/last-good.ts';
+import { inspectSource } from './sync/source.ts';
+import { collectStatus } from './report/status.ts';
+import { Syncer } from './sync/syncer.ts';
+import { TlsExpiry } from './report/tls-expiry.ts';
+import { SourceWatcher } from './sync/watch.ts';
 
 export interface SidecarOptions {
   /** The root source first (validated: configset/sources.ts). */

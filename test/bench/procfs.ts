@@ -1,6 +1,7 @@
 // What /proc says about a process, for the idle figures: resident memory, context switches
 // (summed over every thread: a wakeup of libuv's or V8's threads counts too) and CPU time.
 import { readdir, readFile } from 'node:fs/promises';
+import { statFields } from '../../src/process/procfs.ts';
 
 /** VmRSS in KiB. */
 export async function rssKiB(pid: number): Promise<number> {
@@ -29,9 +30,8 @@ export async function activity(pid: number): Promise<Activity> {
     total.voluntary += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
     total.nonvoluntary += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
   }
-  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15.
+  const fields = statFields(await readFile(`/proc/${pid}/stat`, 'utf8'));
   total.cpuTicks = Number(fields[11]) + Number(fields[12]);
   return total;
 }

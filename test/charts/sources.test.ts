@@ -13,7 +13,7 @@ import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec, Service } from 'kubernetes-types/core/v1.js';
 import { fileSetFrom } from '../../src/configset/fileset.ts';
 import { execWithOutput } from '../../src/process/pipes.ts';
-import { checkFileSet } from '../../src/sidecar/gate.ts';
+import { checkFileSet } from '../../src/checks/gate.ts';
 import { TestCa, type Issued } from '../fixtures/tls/pki.ts';
 import { CHART, findObject, helmPath, renderChart, runTool, type K8sObject } from './k8s-tools.ts';
 

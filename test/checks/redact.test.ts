@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Diagnostic } from '../../src/checks/diagnostic.ts';
+import type { Diagnostic } from '../../src/diagnostic.ts';
 import { redactSecrets, WITHHELD } from '../../src/checks/redact.ts';
 import { fileSetFrom } from '../../src/configset/fileset.ts';
 

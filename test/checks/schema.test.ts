@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { checkAgainstSchema, compileUserSchema, parseUserSchema, type UserSchema } from '../../src/checks/schema.ts';
-import type { Diagnostic } from '../../src/checks/diagnostic.ts';
+import type { Diagnostic } from '../../src/diagnostic.ts';
 import { positionOf } from '../config/position.ts';
 
 const APP_SCHEMA = {

@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReload, formatStatus } from '../../src/cli/format.ts';
+import type { ErrorCode } from '../../src/errors.ts';
 import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../../src/protocol/types.ts';
 
 const HASH = 'ab'.repeat(32);
-const failed = (code: string, message: string): ReloadResult => ({
+const failed = (code: ErrorCode, message: string): ReloadResult => ({
   ok: false, generation: 3, configHash: HASH, durationMs: 3012, phases: [{ name: 'check', ms: 12, ok: true }, { name: 'ready', ms: 3000, ok: false }],
   error: { phase: 'ready', code, message }, reason: 'test', startedAt: '2026-11-21T16:00:00.000Z', requests: 1,
 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
-import type { Diagnostic } from '../../src/checks/diagnostic.ts';
+import type { Diagnostic } from '../../src/diagnostic.ts';
 import { eventName, NOTE_LIMIT_BYTES } from '../../src/sidecar/kube/events.ts';
 import { createKubeReporter, type KubeReporterOptions } from '../../src/sidecar/kube/reporter.ts';
 import type { ReportOutcome } from '../../src/sidecar/kube/types.ts';

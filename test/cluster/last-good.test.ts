@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
-import { SECRET_LIMIT_BYTES } from '../../src/sidecar/last-good.ts';
+import { SECRET_LIMIT_BYTES } from '../../src/sidecar/sync/last-good.ts';
 import { apiAs, boundToken, installRelease, sidecarEnv, type PodRef, type Release } from '../helpers/cluster/release.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { fetchText } from '../helpers/load.ts';

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import { fileSetFrom, hashFileSet } from '../../src/configset/fileset.ts';
 import { invalidSourceName, readSources, rootCollision, secretModes, validateSources, withNamedSources, type Source } from '../../src/configset/sources.ts';
 import { HotcycleError } from '../../src/errors.ts';
-import { writeAtomic } from '../../src/sidecar/atomic-writer.ts';
+import { writeAtomic } from '../../src/sidecar/publish/atomic-writer.ts';
 import { KubeletVolume } from '../helpers/kubelet.ts';
 
 let dir: string;

@@ -7,7 +7,7 @@ import { rename, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { formatDiagnostic } from '../../src/checks/diagnostic.ts';
+import { formatDiagnostic } from '../../src/diagnostic.ts';
 import { fetchText } from '../helpers/load.ts';
 import { Pod } from '../helpers/pod.ts';
 import { freePort } from '../helpers/ports.ts';

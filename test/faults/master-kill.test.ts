@@ -1,9 +1,9 @@
 // Fault matrix 4: kill -9 of the app container (hotcycle master, PID 1, and every worker with it)
 // in the middle of a cycle the sidecar asked for; the container restarts on the same volumes.
 // The killed cycle gave no verdict, so the sidecar puts the last good version back in the live
-// directory before the restart (syncer.ts step 7): a restart must not start on an unproven
-// version it may not be able to start at all. Once the master is back, the interrupted version
-// is published again and tried once more:
+// directory before the restart (src/sidecar/sync/syncer.ts step 7): a restart must not start on
+// an unproven version it may not be able to start at all. Once the master is back, the
+// interrupted version is published again and tried once more:
 //   4a  it is good: the master reloads onto it.
 //   4b  it is bad (its workers never get ready): it is rejected and rolled back as usual.
 // (Before that fix, 4b's restarted master exited 1 on the bad version: a crash loop.)

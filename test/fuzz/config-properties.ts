@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import type { Diagnostic } from '../../src/checks/diagnostic.ts';
+import type { Diagnostic } from '../../src/diagnostic.ts';
 import { ConfigError } from '../../src/config/error.ts';
 import { checkHotcycleConfig, MAX_CONFIG_CHARS, parseHotcycleConfig } from '../../src/config/load.ts';
 import { SHUTDOWN_SIGNALS, type HotcycleConfig } from '../../src/config/types.ts';

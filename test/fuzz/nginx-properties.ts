@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Diagnostic } from '../../src/checks/diagnostic.ts';
+import type { Diagnostic } from '../../src/diagnostic.ts';
 import { checkNginx, type NginxCheckOptions, type NginxContext } from '../../src/checks/nginx/index.ts';
 import { loadValidCorpus } from '../fixtures/nginx/corpus.ts';
 import { tokenGaps } from './nginx-gaps.ts';

@@ -1,7 +1,7 @@
 // A kubelet stand-in: updates a ConfigMap volume directory the way kubelet's AtomicWriter does
 // (Kubernetes pkg/volume/util/atomic_writer.go): a new `..<timestamp>.<random>` directory, a
 // `..data_tmp` symlink renamed over `..data`, top-level user-visible symlinks `name -> ..data/name`,
-// then the old directory removed. Written independently of src/sidecar/atomic-writer.ts on
+// then the old directory removed. Written independently of src/sidecar/publish/atomic-writer.ts on
 // purpose, so a test of one against the other does not compare the code with itself.
 import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';

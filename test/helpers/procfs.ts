@@ -1,6 +1,7 @@
 // What the kernel says a process holds: its TCP sockets by state, from /proc. Used to
 // prove the master never accepts a connection (it holds listening sockets only).
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { fdLinks } from '../../src/process/procfs.ts';
 
 const TCP_STATES: Record<string, string> = {
   '01': 'ESTABLISHED', '02': 'SYN_SENT', '03': 'SYN_RECV', '04': 'FIN_WAIT1', '05': 'FIN_WAIT2', '06': 'TIME_WAIT',
@@ -16,8 +17,7 @@ export interface TcpSocket {
 /** Every TCP socket the process has open, with its local port and state. */
 export async function tcpSocketsOf(pid: number): Promise<TcpSocket[]> {
   const inodes = new Set<string>();
-  for (const fd of await readdir(`/proc/${pid}/fd`)) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+  for (const target of await fdLinks(pid)) {
     const match = /^socket:\[(\d+)\]$/.exec(target);
     if (match) inodes.add(match[1]!);
   }

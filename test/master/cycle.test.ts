@@ -39,7 +39,7 @@ class FakeWorkers implements Workers {
   }
 
   async waitReady(signal: AbortSignal): Promise<void> {
-    if (this.#fail === 'ready') throw new HotcycleError('ready', 'EEXITED', 'a worker exited before ready');
+    if (this.#fail === 'ready') throw new HotcycleError('ready', 'EWORKEREXIT', 'a worker exited before ready');
     if (this.#fail === 'abort') {
       await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
       throw new HotcycleError('ready', 'EABORTED', 'aborted');
@@ -76,9 +76,8 @@ function harness() {
   let fail: Failure | null = null;
   let nextFd = 10;
   const effects: CycleEffects = {
-    readVersion: async (_dir, _expect, observed) => {
+    readVersion: async () => {
       if (fail === 'read') throw new HotcycleError('check', 'EFILESET', 'unreadable');
-      observed.configHash = `hash-${generation}`;
       return { files, hash: `hash-${generation}` };
     },
     writeSnapshot: async (dir) => {
@@ -110,10 +109,10 @@ function harness() {
       fail = failure;
       const abort = new AbortController();
       const clock = new PhaseClock();
-      const ctx = { configDir: '/config', stateDir: '/state', baseEnv: {}, effects, registry, clock, signal: abort.signal, observed: {} };
+      const ctx = { configDir: '/config', stateDir: '/state', baseEnv: {}, effects, registry, clock, signal: abort.signal };
       const running = initCycle(++generation, ctx);
       if (failure === 'abort') abort.abort('shutdown'); // the master's shutdown during the ready wait
-      const outcome = await running.then((c: Cycle) => c, (error: unknown) => error as HotcycleError);
+      const outcome = await running.then((r): Cycle | HotcycleError => (r.ok ? r.cycle : r.error as HotcycleError));
       await registry.drained();
       return { outcome, phases: clock.records.map((r) => `${r.name}${r.ok ? '' : '!'}`) };
     },

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { closeFd, listenTcp } from '../../src/native.ts';
-import type { Readiness } from '../../src/master/readiness.ts';
+import type { ReadinessConfig as Readiness } from '../../src/config/types.ts';
 import { Worker } from '../../src/master/workers.ts';
 import { fixture, ROOT } from '../helpers/master.ts';
 

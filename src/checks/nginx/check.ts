@@ -11,7 +11,7 @@
 // reach it (a glob that includes itself has factorially many), and include chains stop at
 // MAX_INCLUDE_DEPTH (nginx keeps every file of the chain open and runs out of descriptors).
 
-import type { Diagnostic } from '../diagnostic.ts';
+import type { Diagnostic } from '../../diagnostic.ts';
 import type { EntriesKind, NginxContext } from './directives.ts';
 import { entryIncludes, entryProblem, isEntriesKind } from './entries.ts';
 import { resolveInclude } from './includes.ts';

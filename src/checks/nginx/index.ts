@@ -11,7 +11,7 @@
 // Unknown directives default to `ignore`: third-party and dynamic modules exist, and an
 // unknown directive inside a sound structure is `nginx -t`'s to reject, with its own message.
 
-import { formatDiagnostic, type Diagnostic } from '../diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../../diagnostic.ts';
 import { GrammarChecker } from './check.ts';
 import type { NginxContext } from './directives.ts';
 import { matchesGlob } from './glob.ts';

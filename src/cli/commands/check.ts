@@ -1,8 +1,8 @@
-import { formatDiagnostic, type Diagnostic } from '../../checks/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../../diagnostic.ts';
 import { errorMessage, toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import { readConfigSet } from '../../configset/snapshot.ts';
-import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
-import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../sidecar/gate.ts';
+import { parseSchemaFlag } from '../../checks/schema-mappings.ts';
+import { checkFileSet, SIDECAR_DRIVERS, unreadableVersion, type SidecarDriver } from '../../checks/gate.ts';
 import { formatError, output, parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 import { short } from '../format.ts';

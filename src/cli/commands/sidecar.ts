@@ -1,8 +1,8 @@
 import { rootCollision, validateSources, type Source } from '../../configset/sources.ts';
 import { errorMessage, HotcycleError } from '../../errors.ts';
 import { createLogger, type LogFormat } from '../../log.ts';
-import { parseSchemaFlag } from '../../sidecar/check-schemas.ts';
-import { SIDECAR_DRIVERS, type SidecarDriver } from '../../sidecar/gate.ts';
+import { parseSchemaFlag } from '../../checks/schema-mappings.ts';
+import { SIDECAR_DRIVERS, type SidecarDriver } from '../../checks/gate.ts';
 import { tuneV8ForLongRunningRole } from '../../v8-tuning.ts';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';

@@ -1,4 +1,4 @@
-import { HotcycleError } from '../../errors.ts';
+import { HotcycleError, type ErrorCode } from '../../errors.ts';
 import { masterStatus } from '../../protocol/master-client.ts';
 import { sidecarStatus } from '../../protocol/sidecar-client.ts';
 import type { SidecarStatus } from '../../protocol/sidecar.ts';
@@ -8,7 +8,7 @@ import { formatStatus } from '../format.ts';
 import { formatSidecarStatus } from '../sidecar-format.ts';
 
 /** The sidecar is not there (a master run alone, the local demo): show the master by itself. */
-const NO_SIDECAR = new Set(['ENOENT', 'ECONNREFUSED']);
+const NO_SIDECAR = new Set<ErrorCode>(['ENOENT', 'ECONNREFUSED']);
 
 export const statusCommand: Command = {
   help: `Usage: hotcycle status [options]

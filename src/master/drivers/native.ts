@@ -3,11 +3,11 @@
 // generation starting or draining; each new cycle is built with initCycle.
 import { join } from 'node:path';
 import type { Logger } from '../../log.ts';
-import { initCycle, loadConfigSet, type CycleEffects } from '../cycle.ts';
+import { initCycle, parseVersion, type CycleEffects } from '../cycle.ts';
 import { osEffects, removeSnapshot } from '../cycle-effects.ts';
-import type { Driver, DriverOutcome, DriverStatus, ReloadContext } from '../driver.ts';
+import type { Driver, DriverStatus, ReloadAttempt, ReloadContext } from '../driver.ts';
 import { closeListeners } from '../listeners.ts';
-import { readExpectedVersion } from '../../configset/snapshot.ts';
+import { readConfigSet } from '../../configset/snapshot.ts';
 import { GenerationRegistry } from '../registry.ts';
 
 export interface NativeDriverOptions {
@@ -38,11 +38,11 @@ export class NativeDriver implements Driver {
     this.#registry = new GenerationRegistry({ removeSnapshot, logger: options.logger });
   }
 
-  async reload(ctx: ReloadContext): Promise<DriverOutcome> {
+  async reload(ctx: ReloadContext): Promise<ReloadAttempt> {
     // Every attempt gets its own number, so a rolled-back generation that still drains
     // never shares a number (or a snapshot directory) with the next one.
     const generation = ++this.#attempts;
-    const cycle = await initCycle(generation, {
+    const outcome = await initCycle(generation, {
       configDir: this.#options.configDir,
       stateDir: this.#options.stateDir,
       baseEnv: workerBaseEnv(process.env),
@@ -51,9 +51,8 @@ export class NativeDriver implements Driver {
       clock: ctx.clock,
       signal: ctx.signal,
       expectHash: ctx.expectHash,
-      observed: ctx.observed,
     });
-    return { generation, configHash: cycle.configHash };
+    return outcome.ok ? { ok: true, outcome: { generation, configHash: outcome.cycle.configHash } } : outcome;
   }
 
   check(): Promise<{ configHash: string }> {
@@ -83,8 +82,9 @@ export class NativeDriver implements Driver {
 
 /** The native driver's check phase on its own: hotcycle.yaml valid (its addresses parse). */
 export async function checkConfigDir(configDir: string): Promise<{ configHash: string }> {
-  const { configHash } = await loadConfigSet(configDir, undefined, {}, { readVersion: readExpectedVersion });
-  return { configHash };
+  const version = await readConfigSet(configDir);
+  parseVersion(configDir, version);
+  return { configHash: version.hash };
 }
 
 /** The master's environment minus what hotcycle sets per worker (never inherit a stale one). */

@@ -3,7 +3,7 @@
 // Reasons are fixed CamelCase words and notes are deterministic for the same input, which keeps
 // the API server's and kubectl's event aggregation working.
 import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
-import { formatDiagnostic } from '../../checks/diagnostic.ts';
+import { formatDiagnostic } from '../../diagnostic.ts';
 import { shortHash } from '../../configset/fileset.ts';
 import type {
   CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RunningLastGoodReport,

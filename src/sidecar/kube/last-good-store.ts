@@ -1,15 +1,15 @@
 // The release's last-good Secret (`<fullname>-last-good`, created empty by the chart) as the
-// store of sidecar/last-good.ts. The packed set is one data key; its hash, generation, time and
+// store of sidecar/sync/last-good.ts. The packed set is one data key; its hash, generation, time and
 // the Pod that stored it are annotations, so `kubectl describe secret` tells them without
-// decoding. Writes are one JSON merge patch, reconciled until it holds (annotations.ts); the
+// decoding. Writes are one JSON merge patch, reconciled until it holds (desired-patch.ts); the
 // replicas of a release all write the version they run, so the last one to run a version wins.
 // Needs RBAC: core secrets `get` and `patch`, for this one Secret by resourceNames.
 import type { V1Secret } from '@kubernetes/client-node';
 import { shortHash } from '../../configset/fileset.ts';
 import { HotcycleError } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
-import type { LastGoodStore, StoredRecord } from '../last-good.ts';
-import { PatchReconciler } from './annotations.ts';
+import type { LastGoodStore, StoredRecord } from '../sync/last-good.ts';
+import { PatchReconciler } from './desired-patch.ts';
 import { callOptions, type KubeClient } from './client.ts';
 import { describeFailure, ANNOTATION_RETRY_POLICY } from './retry.ts';
 import type { KubeIdentity, ReportOutcome } from './types.ts';

@@ -3,7 +3,7 @@
 // `hotcycle.dev/config-hash` and `hotcycle.dev/reloaded-at` through a JSON merge patch, so
 // `kubectl get pods` can show which replicas run which config. Reporting never breaks or delays
 // a reload: Events only enqueue (report-queue.ts), and the annotations are desired state that a
-// reconciler applies until they hold (annotations.ts); every end is logged and counted.
+// reconciler applies until they hold (desired-patch.ts); every end is logged and counted.
 // The annotations it keeps include `hotcycle.dev/running-last-good` once the pod has served the
 // stored last good config. Needs RBAC: events.k8s.io events `create`; core pods `patch`.
 import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
@@ -13,7 +13,7 @@ import {
   annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastGoodNotStoredEvent, reloadedEvent, reloadFailedEvent,
   runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
-import { PatchReconciler } from './annotations.ts';
+import { PatchReconciler } from './desired-patch.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type {

@@ -1,7 +1,7 @@
 // The plain data the sidecar hands to the Kubernetes reporter. Nothing here depends on the
 // client library, so the gate and the driver can build reports without loading it.
-import type { Diagnostic } from '../../checks/diagnostic.ts';
-import type { Phase } from '../../errors.ts';
+import type { Diagnostic } from '../../diagnostic.ts';
+import type { ErrorCode, Phase } from '../../errors.ts';
 
 /** Who we are, from the Downward API (`fieldRef: metadata.name` etc.). */
 export interface KubeIdentity {
@@ -34,7 +34,7 @@ export interface ConfigRejectedReport {
 /** The sidecar's checks could not run on a version (no scratch space…); it is retried. */
 export interface CheckFailedReport {
   configHash: string;
-  code: string;
+  code: ErrorCode;
   message: string;
   retryInMs: number;
 }

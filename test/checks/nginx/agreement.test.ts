@@ -6,7 +6,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDiagnostic, type Diagnostic } from '../../../src/checks/diagnostic.ts';
+import { formatDiagnostic, type Diagnostic } from '../../../src/diagnostic.ts';
 import { checkNginx } from '../../../src/checks/nginx/index.ts';
 import { loadValidCorpus } from '../../fixtures/nginx/corpus.ts';
 import { mutate, MUTATION_KINDS, type Mutant } from '../../fixtures/nginx/mutations.ts';

@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDiagnostic } from '../../../src/checks/diagnostic.ts';
+import { formatDiagnostic } from '../../../src/diagnostic.ts';
 import { checkNginx, nginxEntryFiles, type NginxCheckOptions } from '../../../src/checks/nginx/index.ts';
 import { matchesGlob } from '../../../src/checks/nginx/glob.ts';
 import { where } from '../../fixtures/nginx/where.ts';

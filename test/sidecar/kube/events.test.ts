@@ -34,7 +34,7 @@ describe('event specs', () => {
   });
 
   test('CheckFailed is a Warning whose note is the same on every retry of one cause', () => {
-    const report = { configHash: 'ab'.repeat(32), code: 'ESCRATCH', message: 'cannot create a scratch directory', retryInMs: 1000 };
+    const report = { configHash: 'ab'.repeat(32), code: 'ESCRATCH' as const, message: 'cannot create a scratch directory', retryInMs: 1000 };
     const first = checkFailedEvent(report);
     assert.deepEqual(checkFailedEvent({ ...report, retryInMs: 60_000 }), first);
     assert.deepEqual([first.reason, first.type, first.action], ['CheckFailed', 'Warning', 'Check']);

@@ -10,9 +10,9 @@
 // keeps that claim true: checks under load against reuseport listeners, zero failures.
 import { constants } from 'node:os';
 import { isAbsolute, relative } from 'node:path';
-import { formatDiagnostic, type Diagnostic } from '../../../checks/diagnostic.ts';
 import { redactSecrets } from '../../../checks/redact.ts';
 import type { FileSet } from '../../../configset/fileset.ts';
+import { formatDiagnostic, type Diagnostic } from '../../../diagnostic.ts';
 import { errorMessage, HotcycleError } from '../../../errors.ts';
 import { execWithOutput, type ExecResult } from '../../../process/pipes.ts';
 import { testArgs, type NginxCommand } from './command.ts';

@@ -10,7 +10,8 @@ import type { Logger } from '../../../log.ts';
 import { UNCONFIRMED } from '../../../protocol/types.ts';
 import type { ExitInfo } from '../../../process/exit.ts';
 import { describeExit } from '../../../process/exit.ts';
-import type { Driver, DriverOutcome, DriverStatus, ReloadContext } from '../../driver.ts';
+import { readConfigSet, type ConfigVersion } from '../../../configset/snapshot.ts';
+import type { Driver, DriverOutcome, DriverStatus, ReloadAttempt, ReloadContext } from '../../driver.ts';
 import { readBuildDefaults } from './check.ts';
 import type { NginxCommand } from './command.ts';
 import { reloadSign, type ReloadSign } from './errorlog.ts';
@@ -38,13 +39,15 @@ export interface NginxDriverOptions {
   pollMs?: number;
 }
 
+type NginxPaths = { build: BuildDefaults; layout: NginxLayout };
+
 export class NginxDriver implements Driver {
   readonly name = 'nginx';
   readonly #options: NginxDriverOptions;
   readonly #book = new WorkerBook();
   readonly #logs = new ErrorLogs();
   #server: NginxServer | null = null;
-  #paths: { build: BuildDefaults; layout: NginxLayout } | null = null;
+  #paths: NginxPaths | null = null;
   #targets: LogTarget[] = [];
   #configHash = '';
   #reloading = false;
@@ -54,19 +57,28 @@ export class NginxDriver implements Driver {
     this.#options = options;
   }
 
-  async reload(ctx: ReloadContext): Promise<DriverOutcome> {
-    const prepared = await ctx.clock.run('check', () => this.#prepare(ctx.expectHash, ctx.observed));
-    this.#reloading = true;
+  async reload(ctx: ReloadContext): Promise<ReloadAttempt> {
+    let read: string | undefined; // the hash of the version the check phase read, for the failed result
     try {
-      const server = this.#server;
-      return server ? await this.#reloadServer(server, prepared, ctx) : await this.#startServer(prepared, ctx);
-    } finally {
-      this.#reloading = false;
+      const prepared = await ctx.clock.run('check', async () => {
+        const version = await this.#read();
+        read = version.version.hash;
+        return this.#prepare(version, ctx.expectHash);
+      });
+      this.#reloading = true;
+      try {
+        const server = this.#server;
+        return { ok: true, outcome: server ? await this.#reloadServer(server, prepared, ctx) : await this.#startServer(prepared, ctx) };
+      } finally {
+        this.#reloading = false;
+      }
+    } catch (error) {
+      return { ok: false, error, configHash: read };
     }
   }
 
   async check(): Promise<{ configHash: string }> {
-    const { configHash } = await this.#prepare();
+    const { configHash } = await this.#prepare(await this.#read());
     return { configHash };
   }
 
@@ -106,13 +118,18 @@ export class NginxDriver implements Driver {
     });
   }
 
-  async #prepare(expectHash?: string, observed?: { configHash?: string }): Promise<Prepared> {
-    const { command, configDir, logger, reloadTimeoutMs } = this.#options;
+  /** The check phase's first steps: nginx's paths (resolved once), then one version of the config set. */
+  async #read(): Promise<{ paths: NginxPaths; version: ConfigVersion }> {
     this.#paths ??= await this.#resolvePaths();
-    return prepareCycle({ command, configDir, logger, timeoutMs: reloadTimeoutMs, expectHash, observed, ...this.#paths });
+    return { paths: this.#paths, version: await readConfigSet(this.#options.configDir) };
   }
 
-  async #resolvePaths(): Promise<{ build: BuildDefaults; layout: NginxLayout }> {
+  #prepare({ paths, version }: { paths: NginxPaths; version: ConfigVersion }, expectHash?: string): Promise<Prepared> {
+    const { command, configDir, logger, reloadTimeoutMs } = this.#options;
+    return prepareCycle({ command, configDir, logger, timeoutMs: reloadTimeoutMs, version, expectHash, ...paths });
+  }
+
+  async #resolvePaths(): Promise<NginxPaths> {
     const build = await readBuildDefaults(this.#options.command.binary);
     const layout = resolveLayout(this.#options.command, build, process.cwd());
     const inside = relative(this.#options.configDir, layout.confPath);

@@ -1,6 +1,7 @@
 // The check phase of an nginx cycle:
-//   (1) read the config set once and hash it, as every other part of hotcycle does
-//       (readConfigSet); refuse a set other than the expected one (expectHash);
+//   (1) the config set, read once and hashed as every other part of hotcycle does
+//       (readConfigSet, by the driver, so that a failed reload names the version it read):
+//       refuse a set other than the expected one (expectHash);
 //   (2) read nginx's main-level directives: refuse what would take nginx out of hotcycle's
 //       hands (daemon on, master_process off) and learn where its error logs go;
 //   (3) run the real `nginx -t` on the live files (safe under live traffic: see check.ts); its
@@ -9,7 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
-import { readConfigSet, readExpectedVersion } from '../../../configset/snapshot.ts';
+import { readConfigSet, refuseUnexpected, type ConfigVersion } from '../../../configset/snapshot.ts';
 import { secretFilesIn } from '../../../configset/sources.ts';
 import { runNginxTest } from './check.ts';
 import type { NginxCommand } from './command.ts';
@@ -22,8 +23,9 @@ export interface PrepareContext {
   configDir: string;
   logger: Logger;
   timeoutMs: number;
+  /** The version the driver read (step (1)). */
+  version: ConfigVersion;
   expectHash?: string;
-  observed?: { configHash?: string };
 }
 
 export interface Prepared {
@@ -34,7 +36,8 @@ export interface Prepared {
 
 export async function prepareCycle(ctx: PrepareContext): Promise<Prepared> {
   // (1)
-  const { hash, files } = await readExpectedVersion(ctx.configDir, ctx.expectHash, ctx.observed);
+  const { hash, files } = ctx.version;
+  refuseUnexpected(ctx.configDir, hash, ctx.expectHash);
   // (2)
   const text = await readFile(ctx.layout.confPath, 'utf8').catch((error: unknown) => {
     throw new HotcycleError('check', 'ENGINXCONF', `cannot read nginx's main file ${ctx.layout.confPath}`, { detail: String(error), cause: error });

@@ -11,6 +11,7 @@
 //                                              (a new master from an operator's USR2 upgrade).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { statFields } from '../../../process/procfs.ts';
 
 export type ChildRole = 'worker' | 'shutting-down' | 'helper' | 'starting';
 
@@ -36,8 +37,7 @@ const TICKS_PER_SECOND = 100;
 
 /** `comm (with spaces)` is field 2; field 22 (starttime) is the 20th after the closing `)`. */
 export function parseStartTicks(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[19] ?? NaN);
+  return Number(statFields(stat)[19] ?? NaN);
 }
 
 /** Synchronous on purpose: a handful of tiny /proc reads, so `status()` can stay synchronous. */

@@ -7,7 +7,7 @@ import type { Logger } from '../../../log.ts';
 import { waitForExit, hasExited, type ExitInfo } from '../../../process/exit.ts';
 import { forEachLine, LineTail } from '../../../process/lines.ts';
 import { spawnWithOutput } from '../../../process/pipes.ts';
-import { stopProcess, type StopResult } from '../../../process/stop.ts';
+import { signalProcess, stopProcess, type StopResult } from '../../../process/stop.ts';
 import type { NginxCommand } from './command.ts';
 import { loggerLevel, parseLogLine } from './errorlog.ts';
 
@@ -62,25 +62,17 @@ export class NginxServer {
   /** SIGQUIT (nginx's graceful shutdown), SIGKILL after `timeoutMs`; then sweeps the group. */
   async stop(timeoutMs: number): Promise<StopResult> {
     const result = await stopProcess(this.#child, { signal: 'SIGQUIT', timeoutMs });
-    this.#signalGroup(result.forced ? 'SIGKILL' : 'SIGQUIT');
+    signalProcess(this.#child, result.forced ? 'SIGKILL' : 'SIGQUIT', true);
     return result;
   }
 
   /** Workers of a master that died (crash, SIGKILL) live on; tell them to finish and exit. */
   releaseOrphans(): void {
-    this.#signalGroup('SIGQUIT');
+    signalProcess(this.#child, 'SIGQUIT', true);
   }
 
   kill(): Promise<ExitInfo> {
-    this.#signalGroup('SIGKILL');
+    signalProcess(this.#child, 'SIGKILL', true);
     return this.exited;
-  }
-
-  #signalGroup(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // ESRCH: nothing of the group is left, which is the point.
-    }
   }
 }

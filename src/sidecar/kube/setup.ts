@@ -1,0 +1,76 @@
+// Kubernetes, when and only when running in a cluster (DESIGN.md §6): the reporter (Events and
+// annotations) and the optional ConfigMap fast path. Outside a cluster one log line says why
+// reporting is off and nothing else changes; kube/client.ts loads the client library (a dynamic
+// import) only when a cluster was detected, so the sidecar outside one never pays for it.
+import path from 'node:path';
+import type { Logger } from '../../log.ts';
+import type { SidecarStatus } from '../../protocol/sidecar.ts';
+import { fileSetFrom, type FileSet } from '../../configset/fileset.ts';
+import { inClusterKubeConfig, loadKubeClient } from './client.ts';
+import { watchConfigMap, type ConfigMapWatch } from './configmap-watch.ts';
+import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './env.ts';
+import { SecretStore } from './last-good-store.ts';
+import { createKubeReporter, type KubeReporter } from './reporter.ts';
+import type { ReportOutcome } from './types.ts';
+
+export interface KubeSetupOptions {
+  logger: Logger;
+  /** Filesystem root of the service-account directory (HOTCYCLE_KUBE_ROOT); '' is `/`. */
+  root: string;
+  /** `--watch-configmap NAME`, or '' for no fast path. */
+  configMap: string;
+  /** `--last-good-secret NAME`, or '' to keep no last good config. */
+  lastGoodSecret: string;
+  onOutcome: (outcome: ReportOutcome) => void;
+  /** ConfigMap data from the fast path; the next delivery waits for the returned promise. */
+  onData: (files: FileSet, resourceVersion: string) => Promise<unknown>;
+}
+
+export interface KubeSetup {
+  readonly reporter: KubeReporter | null;
+  /** The release's last-good Secret; null outside a cluster or without --last-good-secret. */
+  readonly lastGood: SecretStore | null;
+  /** Why there is no last-good store. */
+  readonly lastGoodOff: string;
+  status(): SidecarStatus['kube'];
+  close(): Promise<void>;
+}
+
+export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
+  const { logger, configMap } = options;
+  const env = detectKubeEnvironment(process.env, path.join(options.root || '/', SERVICE_ACCOUNT_DIR));
+  logKubeEnvironment(logger, env);
+  if (!env.inCluster) {
+    if (configMap) logger.warn(`--watch-configmap ${configMap} ignored: not in a cluster; the source directory is the only source`, { event: 'configmap-watch' });
+    if (options.lastGoodSecret) logger.warn(`--last-good-secret ${options.lastGoodSecret} ignored: not in a cluster`, { event: 'last-good' });
+    return { reporter: null, lastGood: null, lastGoodOff: `not in a cluster: ${env.reason}`, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
+  }
+  const client = await loadKubeClient(options.root ? await inClusterKubeConfig(options.root) : undefined);
+  const kubeConfig = client.kubeConfig;
+  const identity = env.identity;
+  const reporter = await createKubeReporter({ logger, identity, onOutcome: options.onOutcome, kubeConfig });
+  const lastGood = options.lastGoodSecret ? new SecretStore({ client, identity, secret: options.lastGoodSecret, logger, onOutcome: options.onOutcome }) : null;
+  let watch: ConfigMapWatch | null = null;
+  if (configMap) {
+    watch = await watchConfigMap({
+      logger, namespace: identity.namespace, name: configMap, kubeConfig,
+      onData: async (files, rv) => void (await options.onData(fileSetFrom(files), rv)),
+    });
+  }
+  const detail = `pod ${identity.namespace}/${identity.podName}`;
+  let closed: Promise<void> | undefined;
+  return {
+    reporter,
+    lastGood,
+    lastGoodOff: 'no --last-good-secret',
+    status: () => ({
+      reporting: true, detail,
+      ...(configMap ? { configMap } : {}),
+      ...(watch?.resourceVersion ? { resourceVersion: watch.resourceVersion } : {}),
+    }),
+    close: () => (closed ??= (async () => {
+      await watch?.close();
+      await Promise.all([reporter.close(), lastGood?.close(2000)]);
+    })()),
+  };
+}
