@@ -40,6 +40,10 @@ class Handler(BaseHTTPRequestHandler):
 class InheritedServer(ThreadingHTTPServer):
     """Serves on the inherited socket: no bind, no listen of its own."""
 
+    # ThreadingHTTPServer's request threads are daemons, which server_close() does not join:
+    # the process would exit under a request still being answered, and the kernel reset it.
+    daemon_threads = False
+
     def __init__(self, sock):
         super().__init__(sock.getsockname()[:2], Handler, bind_and_activate=False)
         self.socket.close()

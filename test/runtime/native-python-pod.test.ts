@@ -75,7 +75,7 @@ describe('the native-driver pod with a Python server image, under podman (stand-
     await reloaded;
     await load.until(load.completed + 200);
     const summary = await load.stop();
-    assert.equal(summary.failed, 0, JSON.stringify(summary.errors));
+    assert.equal(summary.failed, 0, `${JSON.stringify(summary.errors)}; the port forward said: ${pod.forwardErrors().join('\n') || 'nothing'}`);
     const response = await fetchText(port, '/');
     assert.equal(response.body, 'bonjour from python\n');
     assert.equal(response.headers['x-generation'], '2');

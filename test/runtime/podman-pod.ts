@@ -132,6 +132,11 @@ export class PodmanPod {
     return hostPort;
   }
 
+  /** socat's error lines (` E `) from every port forward: why a forwarded connection failed. */
+  forwardErrors(): string[] {
+    return this.#helpers.flatMap((h) => h.output).filter((line) => !/ N (accepting|forked off|opening connection|successfully connected|starting data transfer|socket [12] |exiting with status 0|socket .* is at EOF|childdied|waitpid|listening on)/.test(line));
+  }
+
   /** (5) Pod deletion with the pod's grace period; each container's exit code and when it exited. */
   async delete(): Promise<Map<string, Termination>> {
     const graceMs = (this.spec.terminationGracePeriodSeconds ?? 30) * 1000;
