@@ -1,27 +1,28 @@
 // `hotcycle sidecar`: wires the source watcher, the gate's serial loop, the publisher, the link to
-// the master, metrics and probes, the control socket and (in a cluster) Kubernetes reporting.
-// At start it publishes the current source before the master needs it, then reconciles; the
-// first SIGTERM or SIGINT closes everything and exits 0.
+// the master, metrics and probes, the control socket and (in a cluster) Kubernetes reporting and
+// the release's last good config. At start it publishes the current source (or, when that is
+// rejected, the last good one) before the master needs it, then reconciles; the first SIGTERM
+// or SIGINT closes everything and exits 0.
 import { mkdir } from 'node:fs/promises';
+import type { SidecarDriver } from '../checks/gate.ts';
 import type { CertificateInfo } from '../checks/tls.ts';
 import type { SchemaMapping } from '../config/types.ts';
+import { shortHash } from '../configset/fileset.ts';
 import { secretModes, secretPrefixes, withNamedSources, type Source } from '../configset/sources.ts';
 import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
-import { MasterLink } from './sync/drive.ts';
-import { shortHash } from '../configset/fileset.ts';
-import type { SidecarDriver } from '../checks/gate.ts';
 import { setUpKube } from './kube/setup.ts';
+import { Publisher } from './publish/publisher.ts';
 import { SidecarMetrics } from './report/metrics.ts';
 import { OutcomeRecorder } from './report/outcomes.ts';
 import { startProbeServer } from './report/probe-server.ts';
-import { Publisher } from './publish/publisher.ts';
+import { collectStatus } from './report/status.ts';
+import { TlsExpiry } from './report/tls-expiry.ts';
+import { MasterLink } from './sync/drive.ts';
 import { LastGood } from './sync/last-good.ts';
 import { inspectSource } from './sync/source.ts';
-import { collectStatus } from './report/status.ts';
 import { Syncer } from './sync/syncer.ts';
-import { TlsExpiry } from './report/tls-expiry.ts';
 import { SourceWatcher } from './sync/watch.ts';
 
 export interface SidecarOptions {

@@ -59,8 +59,13 @@ async function secretFiles(): Promise<{ hash: string; generation: string; by: st
   return { hash: notes['hotcycle.dev/config-hash'] ?? '', generation: notes['hotcycle.dev/generation'] ?? '', by: notes['hotcycle.dev/stored-by'] ?? '', files };
 }
 
-async function podAnnotations(self: PodRef): Promise<Record<string, string>> {
-  return (await (await cluster()).json<{ metadata: { annotations?: Record<string, string> } }>(['get', 'pod', self.name, '-n', release.namespace])).metadata.annotations ?? {};
+/**
+ * Resolves once the Pod's hotcycle.dev/running-last-good annotation is `value` (kubectl wait
+ * watches the Pod): the reconciler may log a delivery of an older body under the newest name.
+ */
+async function annotated(self: PodRef, value: string): Promise<void> {
+  await (await cluster()).must(['wait', `pod/${self.name}`, '-n', release.namespace, '--timeout=30s',
+    `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/running-last-good}=${value}`]);
 }
 
 async function eventsOf(self: PodRef): Promise<EventList['items']> {
@@ -115,8 +120,7 @@ describe('the last good config, kept in the release Secret', () => {
     const cli = await run(process.execPath, [CLI, 'status', '--sidecar-socket', pod.sidecarSocket]);
     assert.match(cli.stdout, new RegExp(`RUNNING LAST GOOD config ${good.slice(0, 12)}`));
 
-    await sidecar.waitForLog((l) => l.event === 'kube-report' && l.call === 'annotations' && l.result === 'ok');
-    assert.equal((await podAnnotations(self))['hotcycle.dev/running-last-good'], 'true');
+    await annotated(self, 'true');
     await sidecar.waitForLog((l) => l.event === 'kube-report' && l.call === 'event' && l.result === 'ok' && String(l.what).includes('RunningLastGood'));
     const event = (await eventsOf(self)).find((e) => e.reason === 'RunningLastGood');
     assert.equal(event?.type, 'Warning');
@@ -131,8 +135,7 @@ describe('the last good config, kept in the release Secret', () => {
     assert.equal((await secretFiles()).hash, moved.configHash);
     good = String(moved.configHash);
     assert.match((await probe(pod.metricsPort, '/metrics')).body, /^hotcycle_last_good_running 0$/m);
-    await sidecar.waitForLog((l) => l.event === 'kube-report' && l.call === 'annotations' && l.result === 'ok' && String(l.what).includes('false'));
-    assert.equal((await podAnnotations(self))['hotcycle.dev/running-last-good'], 'false');
+    await annotated(self, 'false');
     assert.equal((await pod.sidecarStatus()).lastGood.running, undefined);
     await pod.cleanup();
   });

@@ -29,21 +29,21 @@
 //       publishes the stored version instead, when it passes the checks, and says so. The next
 //       version the master runs moves it on, like any version.
 // (5)–(7) are the reconciler's (reconcile.ts).
-import type { Diagnostic } from '../../diagnostic.ts';
 import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
+import { checkFileSet, unreadableVersion, type CheckOptions } from '../../checks/gate.ts';
 import { hashFileSet, type FileSet } from '../../configset/fileset.ts';
 import { readSources, sourceDirs, type Source } from '../../configset/sources.ts';
+import type { Diagnostic } from '../../diagnostic.ts';
 import { errorMessage, HotcycleError, toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import type { CheckError, SyncOrigin, SyncResult } from '../../protocol/sidecar.ts';
 import type { ReloadResult } from '../../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../../queue.ts';
-import { SourceArbiter } from './arbiter.ts';
-import { checkFileSet, unreadableVersion, type CheckOptions } from '../../checks/gate.ts';
-import type { LastGood } from './last-good.ts';
 import type { Version } from '../publish/publisher.ts';
-import { Reconciler, type Link, type LivePublisher, type Pass, type Step } from './reconcile.ts';
-import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './decision.ts';
+import { SourceArbiter } from './arbiter.ts';
 import { SyncBatch, type SyncRequestOptions } from './batch.ts';
+import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './decision.ts';
+import type { LastGood } from './last-good.ts';
+import { Reconciler, type Link, type LivePublisher, type Pass, type Step } from './reconcile.ts';
 
 /** What the loop tells the outside world (logs, metrics, Kubernetes); see report/outcomes.ts. */
 export interface SyncEvents {
