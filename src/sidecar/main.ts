@@ -63,7 +63,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     driver: options.driver, schemas: options.schemas, secretPrefixes: secretPrefixes(sources),
     onAccepted: (certificates: CertificateInfo[]) => expiry.observe(certificates),
   };
-  const lastGood = new LastGood({ events: recorder, off: 'no --last-good-secret' });
+  const lastGood = new LastGood({ events: recorder });
   const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood });
   const kube = await setUpKube({
     logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, onOutcome: (o) => metrics.kubeOutcome(o),
@@ -72,7 +72,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   });
   if (kube.reporter) recorder.attach(kube.reporter);
   if (kube.lastGood) lastGood.attach(kube.lastGood);
-  else lastGood.off(kube.lastGoodOff);
+  else lastGood.off(options.lastGoodSecret ? `not in a cluster: ${kube.status().detail}` : 'no --last-good-secret');
   const watcher = await SourceWatcher.start({
     dirs: sources.map((s) => s.dir), debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),

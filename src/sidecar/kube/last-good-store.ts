@@ -11,14 +11,14 @@ import type { Logger } from '../../log.ts';
 import type { LastGoodStore, StoredRecord } from '../sync/last-good.ts';
 import { PatchReconciler } from './desired-patch.ts';
 import { callOptions, type KubeClient } from './client.ts';
+import { ANNOTATION_CONFIG_HASH, ANNOTATION_GENERATION } from './events.ts';
 import { describeFailure, ANNOTATION_RETRY_POLICY } from './retry.ts';
 import type { KubeIdentity, ReportOutcome } from './types.ts';
 
-export const LAST_GOOD_KEY = 'config-set.json.gz';
-export const ANNOTATION_STORED_HASH = 'hotcycle.dev/config-hash';
-export const ANNOTATION_STORED_GENERATION = 'hotcycle.dev/generation';
-export const ANNOTATION_STORED_AT = 'hotcycle.dev/stored-at';
-export const ANNOTATION_STORED_BY = 'hotcycle.dev/stored-by';
+const LAST_GOOD_KEY = 'config-set.json.gz';
+// The hash and generation under the same keys as on the Pods that ran them (events.ts).
+const ANNOTATION_STORED_AT = 'hotcycle.dev/stored-at';
+const ANNOTATION_STORED_BY = 'hotcycle.dev/stored-by';
 
 type SecretPatch = { metadata: { annotations: Record<string, string> }; data: Record<string, string> };
 
@@ -66,11 +66,11 @@ export class SecretStore implements LastGoodStore {
     }
     const data = secret.data?.[LAST_GOOD_KEY];
     const notes = secret.metadata?.annotations ?? {};
-    const configHash = notes[ANNOTATION_STORED_HASH];
+    const configHash = notes[ANNOTATION_CONFIG_HASH];
     if (!data || !configHash) return null;
     return {
       archive: Buffer.from(data, 'base64'), configHash,
-      generation: Number(notes[ANNOTATION_STORED_GENERATION] ?? 0) || 0, storedAt: notes[ANNOTATION_STORED_AT] ?? '',
+      generation: Number(notes[ANNOTATION_GENERATION] ?? 0) || 0, storedAt: notes[ANNOTATION_STORED_AT] ?? '',
     };
   }
 
@@ -78,18 +78,14 @@ export class SecretStore implements LastGoodStore {
     this.#writes.set({
       metadata: {
         annotations: {
-          [ANNOTATION_STORED_HASH]: record.configHash,
-          [ANNOTATION_STORED_GENERATION]: String(record.generation),
+          [ANNOTATION_CONFIG_HASH]: record.configHash,
+          [ANNOTATION_GENERATION]: String(record.generation),
           [ANNOTATION_STORED_AT]: record.storedAt,
           [ANNOTATION_STORED_BY]: this.#options.identity.podName,
         },
       },
       data: { [LAST_GOOD_KEY]: record.archive.toString('base64') },
     }, `last-good ${shortHash(record.configHash)} into Secret ${this.name}`);
-  }
-
-  flush(): Promise<void> {
-    return this.#writes.flush();
   }
 
   close(graceMs: number): Promise<void> {

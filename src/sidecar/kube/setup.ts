@@ -30,8 +30,6 @@ export interface KubeSetup {
   readonly reporter: KubeReporter | null;
   /** The release's last-good Secret; null outside a cluster or without --last-good-secret. */
   readonly lastGood: SecretStore | null;
-  /** Why there is no last-good store. */
-  readonly lastGoodOff: string;
   status(): SidecarStatus['kube'];
   close(): Promise<void>;
 }
@@ -43,7 +41,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   if (!env.inCluster) {
     if (configMap) logger.warn(`--watch-configmap ${configMap} ignored: not in a cluster; the source directory is the only source`, { event: 'configmap-watch' });
     if (options.lastGoodSecret) logger.warn(`--last-good-secret ${options.lastGoodSecret} ignored: not in a cluster`, { event: 'last-good' });
-    return { reporter: null, lastGood: null, lastGoodOff: `not in a cluster: ${env.reason}`, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
+    return { reporter: null, lastGood: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
   }
   const client = await loadKubeClient(options.root ? await inClusterKubeConfig(options.root) : undefined);
   const kubeConfig = client.kubeConfig;
@@ -62,7 +60,6 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   return {
     reporter,
     lastGood,
-    lastGoodOff: 'no --last-good-secret',
     status: () => ({
       reporting: true, detail,
       ...(configMap ? { configMap } : {}),

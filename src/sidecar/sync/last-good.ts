@@ -53,15 +53,15 @@ export class LastGood {
   readonly #events: LastGoodEvents;
   readonly #now: () => Date;
   #store: LastGoodStore | null = null;
-  #off: string;
+  /** Why there is no store (status); set by off(). */
+  #off = '';
   #stored: StoredMeta | null = null;
   #tooLarge = '';
   #running: (StoredMeta & { instead: string; since: string }) | null = null;
 
-  /** `off`: why nothing is stored until a store is attached. */
-  constructor(options: { events: LastGoodEvents; off: string; now?: () => Date }) {
+  /** Nothing is stored until attach(), or ever after off(). */
+  constructor(options: { events: LastGoodEvents; now?: () => Date }) {
     this.#events = options.events;
-    this.#off = options.off;
     this.#now = options.now ?? (() => new Date());
   }
 

@@ -140,7 +140,7 @@ async function run(syncs: Sync[], store?: FakeStore) {
     const findings = checks === 'findings' || (checks === 'bad-only' && label(hashFileSet(files)).startsWith('bad'));
     return findings ? [{ file: 'app.conf', line: 1, column: 1, message: 'bad', source: 'test' }] : [];
   };
-  const lastGood = store ? new LastGood({ events: { notStored: (hash, bytes) => log.push(`not-stored ${label(hash)} ${bytes > SECRET_LIMIT_BYTES}`), unavailable: (e) => log.push(`unavailable ${e.code}`) }, off: 'test' }) : undefined;
+  const lastGood = store ? new LastGood({ events: { notStored: (hash, bytes) => log.push(`not-stored ${label(hash)} ${bytes > SECRET_LIMIT_BYTES}`), unavailable: (e) => log.push(`unavailable ${e.code}`) } }) : undefined;
   if (store) lastGood?.attach(store);
   // A long check retry: the rows drive every retry themselves.
   const syncer = new Syncer({
@@ -281,7 +281,7 @@ describe('Syncer: the last good config, by table', () => {
   test('a version too large for the Secret is not stored, and that is reported once', async () => {
     const store = new FakeStore();
     const huge = fileSetFrom({ 'blob.bin': (await import('node:crypto')).randomBytes(SECRET_LIMIT_BYTES + 1024) });
-    const lastGood = new LastGood({ events: { notStored: (_hash, bytes) => notes.push(bytes), unavailable: () => assert.fail('no read') }, off: 'test' });
+    const lastGood = new LastGood({ events: { notStored: (_hash, bytes) => notes.push(bytes), unavailable: () => assert.fail('no read') } });
     const notes: number[] = [];
     lastGood.attach(store);
     await lastGood.remember({ hash: hashFileSet(huge), set: huge }, 3);
