@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { SECRET_LIMIT_BYTES } from '../../src/sidecar/sync/last-good.ts';
-import { apiAs, boundToken, installRelease, sidecarEnv, type PodRef, type Release } from '../helpers/cluster/release.ts';
+import { apiAs, boundToken, installRelease, podEvents, startReleasePod, type PodRef, type Release } from '../helpers/cluster/release.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { fetchText } from '../helpers/load.ts';
 import { CLI, demoConfig, fixture, type LogLine } from '../helpers/master.ts';
@@ -34,18 +34,14 @@ before(async () => {
 }, { timeout: 180_000 });
 
 interface Secret { metadata: { annotations?: Record<string, string> }; data?: Record<string, string> }
-interface EventList { items: Array<{ reason: string; type: string; note?: string; regarding?: { uid: string } }> }
 
 const stored = (hash: string) => (l: LogLine) => l.event === 'kube-report' && l.call === 'last-good' && l.result === 'ok' && String(l.what).includes(hash.slice(0, 12));
 
-/** A pod of the release on this machine: its ConfigMap volume holds `files` and `config`. */
-async function startPod(self: PodRef, files: Record<string, string>, config: Parameters<typeof Pod.create>[1], masterArgs: string[] = []): Promise<{ pod: Pod; sidecar: HotcycleProcess }> {
-  const c = await cluster();
+/** A pod of the release on this machine (`self`): its ConfigMap volume holds `files` and `config`. */
+async function startPod(self: PodRef, files: Record<string, string>, config: Parameters<typeof Pod.create>[1], startMaster = true): Promise<{ pod: Pod; sidecar: HotcycleProcess }> {
   const pod = await Pod.create(files, config);
   pods.push(pod);
-  const sidecar = await pod.startSidecar(['--last-good-secret', SECRET, '--log-level', 'debug'], await sidecarEnv(c, release, self, pod.dir, { withUid: true }));
-  await sidecar.waitForLog((l) => l.event === 'config.published');
-  if (masterArgs.length === 0) await pod.startMaster();
+  const sidecar = await startReleasePod(await cluster(), release, pod, { self, startMaster, args: ['--last-good-secret', SECRET, '--log-level', 'debug'] });
   return { pod, sidecar };
 }
 
@@ -66,10 +62,6 @@ async function secretFiles(): Promise<{ hash: string; generation: string; by: st
 async function annotated(self: PodRef, value: string): Promise<void> {
   await (await cluster()).must(['wait', `pod/${self.name}`, '-n', release.namespace, '--timeout=30s',
     `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/running-last-good}=${value}`]);
-}
-
-async function eventsOf(self: PodRef): Promise<EventList['items']> {
-  return (await (await cluster()).json<EventList>(['get', 'events.events.k8s.io', '-n', release.namespace, '--field-selector', `regarding.uid=${self.uid}`])).items;
 }
 
 describe('the last good config, kept in the release Secret', () => {
@@ -122,9 +114,9 @@ describe('the last good config, kept in the release Secret', () => {
 
     await annotated(self, 'true');
     await sidecar.waitForLog((l) => l.event === 'kube-report' && l.call === 'event' && l.result === 'ok' && String(l.what).includes('RunningLastGood'));
-    const event = (await eventsOf(self)).find((e) => e.reason === 'RunningLastGood');
+    const event = (await podEvents(await cluster(), release.namespace, self.uid)).find((e) => e.reason === 'RunningLastGood');
     assert.equal(event?.type, 'Warning');
-    assert.match(event?.note ?? '', new RegExp(`serving the last good config ${good.slice(0, 12)}`));
+    assert.match(event?.message ?? '', new RegExp(`serving the last good config ${good.slice(0, 12)}`));
 
     // The ConfigMap fixed: the pod moves on like any version, and stores it.
     const left = sidecar.nextLog((l) => l.event === 'last-good.left');
@@ -142,7 +134,7 @@ describe('the last good config, kept in the release Secret', () => {
 
   test('a pod whose version the master rejects while it serves nothing (--start-failure wait) falls back too', async () => {
     const self = release.pods[0]!;
-    const { pod, sidecar } = await startPod(self, { 'message.txt': 'four' }, demoConfig(port, { count: 1, command: ['node', fixture('crash-on-start.ts')] }), ['--start-failure', 'wait']);
+    const { pod, sidecar } = await startPod(self, { 'message.txt': 'four' }, demoConfig(port, { count: 1, command: ['node', fixture('crash-on-start.ts')] }), false);
     const running = sidecar.nextLog((l) => l.event === 'last-good.running');
     await pod.startMaster(['--start-failure', 'wait'], (l) => l.event === 'master.start.failed');
     assert.equal((await running).configHash, good);

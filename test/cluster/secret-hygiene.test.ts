@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { useCluster } from '../helpers/cluster/cluster.ts';
-import { installRelease, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
+import { installRelease, podEvents, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
 import type { LogLine } from '../helpers/master.ts';
 import { probe } from '../helpers/sidecar.ts';
 import { TlsPod } from '../fixtures/tls/nginx-pod.ts';
@@ -55,9 +55,9 @@ const rejectedDelivered = (count: number) => {
 const fromApi = async () => {
   const c = await cluster();
   const pod = release.pods[0]!;
-  const events = await c.json<{ items: Array<{ reason: string; type?: string; note?: string; message?: string }> }>(['get', 'events', '-n', release.namespace, '--field-selector', `involvedObject.uid=${pod.uid}`]);
+  const events = await podEvents(c, release.namespace, pod.uid);
   const annotations = (await c.json<{ metadata: { annotations?: Record<string, string> } }>(['get', 'pod', pod.name, '-n', release.namespace])).metadata.annotations;
-  return { events: events.items, annotations };
+  return { events, annotations };
 };
 const mode = async (name: string) => (await stat(join(tls.live, name))).mode & 0o777;
 
@@ -74,7 +74,7 @@ test('the expiry is a metric, a Warning log line and a Warning Event when under 
   await tls.pod.sidecar.waitForLog((l) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event CertificateExpiring '));
   const expiring = (await fromApi()).events.filter((e) => e.reason === 'CertificateExpiring');
   assert.equal(expiring.length, 1, 'one Event for the certificate');
-  assert.match(expiring[0]?.note ?? expiring[0]?.message ?? '', new RegExp(`^Certificate tls/tls\\.crt expires on ${String(warning.notAfter).replace(/\./g, '\\.')} \\(in 0 days\\)`));
+  assert.match(expiring[0]?.message ?? '', new RegExp(`^Certificate tls/tls\\.crt expires on ${String(warning.notAfter).replace(/\./g, '\\.')} \\(in 0 days\\)`));
   const metrics = (await probe(tls.pod.metricsPort, '/metrics')).body;
   const expiry = new Date(new (await import('node:crypto')).X509Certificate(good.cert).validTo).getTime() / 1000;
   assert.match(metrics, new RegExp(`^hotcycle_tls_certificate_expiry_timestamp_seconds\\{file="tls/tls.crt"\\} ${expiry}$`, 'm'));
@@ -86,7 +86,7 @@ test('a syntax error in a Secret file and a damaged key: rejected by file (and l
   const found = await syntax;
   assert.deepEqual(found.diagnostics, ['auth/auth.conf:2:1: nginx check failed here (message withheld: the file is from a Secret source)']);
   await rejectedDelivered(1);
-  assert.ok((await fromApi()).events.some((e) => e.reason === 'ConfigRejected' && (e.note ?? e.message ?? '').includes('auth/auth.conf:2:1')));
+  assert.ok((await fromApi()).events.some((e) => e.reason === 'ConfigRejected' && (e.message ?? '').includes('auth/auth.conf:2:1')));
 
   const damagedKey = `${truncated(good.key)}\n${MARKER}\n`;
   const keyRejected = tls.pod.sidecar.nextLog((l) => l.event === 'config.rejected' && String(l.diagnostics).includes('tls/tls.key'));
@@ -95,7 +95,7 @@ test('a syntax error in a Secret file and a damaged key: rejected by file (and l
   assert.deepEqual((await keyRejected).diagnostics, ['tls/tls.key: truncated PEM: 1 BEGIN line(s) without their END']);
   await rejectedDelivered(2);
   const api = await fromApi();
-  assert.ok(api.events.some((e) => e.reason === 'ConfigRejected' && (e.note ?? e.message ?? '').includes('tls/tls.key: truncated PEM')));
+  assert.ok(api.events.some((e) => e.reason === 'ConfigRejected' && (e.message ?? '').includes('tls/tls.key: truncated PEM')));
 
   // nginx -t quotes what it cannot resolve: a Secret snippet the checks accept, the master's nginx -t rejects.
   const masterRejected = tls.pod.sidecar.nextLog((l) => l.event === 'reload.failed');
@@ -106,7 +106,7 @@ test('a syntax error in a Secret file and a damaged key: rejected by file (and l
   assert.match(String(failed.message), /auth\/auth\.conf:1:\d+: nginx check failed here \(message withheld/);
   await tls.pod.sidecar.waitForLog((l) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event ReloadFailed '));
   const afterNginx = await fromApi();
-  assert.ok(afterNginx.events.some((e) => e.reason === 'ReloadFailed' && (e.note ?? e.message ?? '').includes('auth/auth.conf:1')));
+  assert.ok(afterNginx.events.some((e) => e.reason === 'ReloadFailed' && (e.message ?? '').includes('auth/auth.conf:1')));
 
   const secrets = [MARKER, ...good.key.split('\n').filter((l) => l.length >= 8 && !l.startsWith('-----'))];
   const places: Record<string, string> = {

@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import type { ApiServer } from '../helpers/cluster/components.ts';
-import { installRelease, startReleasePod, type Release } from '../helpers/cluster/release.ts';
+import { installRelease, podEvents, startReleasePod, type Release } from '../helpers/cluster/release.ts';
 import { fetchText } from '../helpers/load.ts';
 import { demoConfig, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -107,7 +107,6 @@ test('kube-apiserver down for 60 s: reloads go on, annotations converge, every E
   const count = (result: string) => Number(new RegExp(`^hotcycle_kube_reports_total\\{call="event",result="${result}"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
   assert.equal(count('ok'), endsBefore + delivered);
   assert.equal(count('dropped'), dropped);
-  const events = await c.json<{ items: Array<{ reason: string; metadata: { name: string } }> }>(['get', 'events', '-n', release.namespace, '--field-selector', `involvedObject.uid=${self.uid}`]);
-  const names = new Set(events.items.map((e) => e.metadata.name));
+  const names = new Set((await podEvents(c, release.namespace, self.uid)).map((e) => e.metadata.name));
   for (const end of ends.filter((l) => l.result === 'ok')) assert.ok(names.has(String(end.what).split(' ')[2] ?? ''), `${String(end.what)} is in kubectl get events`);
 });

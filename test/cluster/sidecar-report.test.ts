@@ -7,7 +7,7 @@
 // the Pod here, the API server only holds it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { apiAs, boundToken, installRelease, sidecarEnv, type ApiAnswer, type Release } from '../helpers/cluster/release.ts';
+import { apiAs, boundToken, installRelease, podEvents, sidecarEnv, type ApiAnswer, type Release } from '../helpers/cluster/release.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { demoConfig, fixture, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -26,7 +26,6 @@ before(async () => {
 }, { timeout: 180_000 });
 after(() => pod?.cleanup());
 
-interface EventList { items: Array<{ reason: string; type: string; message?: string; note?: string; involvedObject?: { uid: string }; regarding?: { uid: string } }> }
 const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok';
 
 test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; the annotations match hotcycle status', async () => {
@@ -56,8 +55,8 @@ test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; th
   assert.match(events, /Normal\s+Reloaded\s+.*Reloaded to generation \d+, config [0-9a-f]{12}/);
   assert.match(events, /Warning\s+ConfigRejected\s+.*hotcycle\.yaml:2:10: workers\.count/);
   assert.match(events, /Warning\s+ReloadFailed\s+.*failed in phase (start|ready)/);
-  const listed = await c.json<EventList>(['get', 'events', '-n', release.namespace, '--field-selector', `involvedObject.uid=${self.uid}`]);
-  assert.deepEqual(listed.items.map((e) => e.reason).sort(), ['ConfigRejected', 'ReloadFailed', 'Reloaded']);
+  const listed = await podEvents(c, release.namespace, self.uid);
+  assert.deepEqual(listed.map((e) => e.reason).sort(), ['ConfigRejected', 'ReloadFailed', 'Reloaded']);
 
   const status = await pod.masterStatus();
   const annotations = (await c.json<{ metadata: { annotations: Record<string, string> } }>(['get', 'pod', self.name, '-n', release.namespace])).metadata.annotations;

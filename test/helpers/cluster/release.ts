@@ -44,6 +44,14 @@ export async function podsCreated(cluster: Cluster, namespace: string): Promise<
   return list.items.map((p) => ({ name: p.metadata.name, uid: p.metadata.uid }));
 }
 
+/** One Event as `kubectl get events` (core v1) shows it: an events.k8s.io `note` is its `message`. */
+export interface PodEvent { reason: string; type: string; message?: string; metadata: { name: string } }
+
+/** The Events about the Pod with `uid`, as `kubectl describe pod` finds them (by involvedObject.uid). */
+export async function podEvents(cluster: Cluster, namespace: string, uid: string): Promise<PodEvent[]> {
+  return (await cluster.json<{ items: PodEvent[] }>(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.uid=${uid}`])).items;
+}
+
 /** A token for the release's ServiceAccount bound to `pod`, as kubelet requests one. */
 export async function boundToken(cluster: Cluster, release: Release, pod: PodRef): Promise<string> {
   const token = await cluster.must(['create', 'token', release.serviceAccount, '-n', release.namespace,
@@ -100,14 +108,20 @@ export async function createPod(cluster: Cluster, namespace: string, name: strin
 }
 
 /**
- * Runs `pod` (a pod on this machine) as the release's first Pod: its sidecar with that Pod's
- * in-cluster environment (aimed at `apiServerPort`, default the cluster's) and `args`, then the
- * master; resolves once the first version is published and applied.
+ * Runs `pod` (a pod on this machine) as one of the release's Pods (`self`, default the first):
+ * its sidecar with that Pod's in-cluster environment (aimed at `apiServerPort`, default the
+ * cluster's) and `args`, then the master; resolves once the first version is published and
+ * applied — or, with `startMaster: false`, once it is published (the test starts the master).
  */
-export async function startReleasePod(cluster: Cluster, release: Release, pod: Pod, options: { args?: string[]; apiServerPort?: number } = {}): Promise<HotcycleProcess> {
-  const env = await sidecarEnv(cluster, release, release.pods[0]!, pod.dir, { withUid: true, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
+export async function startReleasePod(
+  cluster: Cluster, release: Release, pod: Pod,
+  options: { args?: string[]; apiServerPort?: number; self?: PodRef; startMaster?: boolean } = {},
+): Promise<HotcycleProcess> {
+  const self = options.self ?? release.pods[0]!;
+  const env = await sidecarEnv(cluster, release, self, pod.dir, { withUid: true, ...(options.apiServerPort ? { apiServerPort: options.apiServerPort } : {}) });
   const sidecar = await pod.startSidecar(options.args ?? [], env);
   await sidecar.waitForLog((l) => l.event === 'config.published');
+  if (options.startMaster === false) return sidecar;
   await pod.startMaster();
   await sidecar.waitForLog((l) => l.event === 'sidecar.first-sync');
   return sidecar;
