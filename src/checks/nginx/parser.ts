@@ -1,8 +1,10 @@
 // Statements → a tree of directives with positions, the way `ngx_conf_parse` pairs braces for
 // one file: every file is parsed on its own (an included file must close what it opens), and
 // the first lexical or brace error ends the file — past it nginx reads nothing, and guessing
-// would only produce cascades.
+// would only produce cascades. The body of a Lua block is read by the lua module, not by
+// nginx (lua.ts): its node has no children.
 
+import { isLuaBlockDirective } from './lua.ts';
 import { Tokenizer, type Position, type Word } from './tokenizer.ts';
 
 export interface DirectiveNode extends Position {
@@ -36,7 +38,13 @@ export function parseNginx(text: string): ParsedFile {
       case 'directive': {
         const node = toNode(statement.words, statement.end, statement.endAt);
         current.push(node);
-        if (node.children) open.push(node.children);
+        if (!node.children) break;
+        if (!isLuaBlockDirective(node.name)) {
+          open.push(node.children);
+          break;
+        }
+        const body = tokenizer.skipLuaBlock(statement.endAt);
+        if (body.kind === 'error') return { nodes: root, error: { message: body.message, at: body.at } };
         break;
       }
       case 'close':
