@@ -11,9 +11,19 @@ export interface Diagnostic {
   message: string;
   /** Which checker found it: `hotcycle`, `schema`, `nginx`, `command`. */
   source: string;
+  /**
+   * Absent or `error`: the version is refused. `notice`: something an operator should know
+   * (a file nginx never reads, an include left to `nginx -t`) that refuses nothing.
+   */
+  severity?: 'error' | 'notice';
 }
+
+export const isNotice = (d: Diagnostic): boolean => d.severity === 'notice';
+
+/** The findings that refuse a version. */
+export const errorsOf = (found: readonly Diagnostic[]): Diagnostic[] => found.filter((d) => !isNotice(d));
 
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.column > 0 ? d.column : 1}` : d.file;
-  return `${where}: ${d.message}`;
+  return `${where}: ${isNotice(d) ? 'notice: ' : ''}${d.message}`;
 }

@@ -21,6 +21,7 @@ export const SETTINGS = {
   sidecarOwnSocket: { flag: '--socket', env: 'HOTCYCLE_SIDECAR_SOCKET', fallback: '/run/hotcycle/sidecar.sock', help: "this sidecar's control socket" },
   listen: { flag: '--listen', env: 'HOTCYCLE_LISTEN', fallback: ':9090', help: '/metrics, /healthz, /readyz and /startupz' },
   driver: { flag: '--driver', env: 'HOTCYCLE_DRIVER', fallback: 'native', help: 'native (hotcycle.yaml required) or nginx (*.conf syntax checks)' },
+  nginxConf: { flag: '--nginx-conf', env: 'HOTCYCLE_NGINX_CONF', fallback: '', help: 'the main config nginx is run with, relative to the set' },
   watchConfigMap: { flag: '--watch-configmap', env: 'HOTCYCLE_WATCH_CONFIGMAP', fallback: '', help: 'fast path: also follow this ConfigMap through the API (in a cluster)' },
   lastGoodSecret: {
     flag: '--last-good-secret', env: 'HOTCYCLE_LAST_GOOD_SECRET', fallback: '',

@@ -6,15 +6,22 @@ import type { Diagnostic } from '../diagnostic.ts';
 import { ConfigError } from './error.ts';
 import { ajvDiagnostics } from './explain.ts';
 import { parseLocated } from './locate.ts';
-import { normalizeConfig } from './normalize.ts';
+import { normalizeChecks, normalizeConfig } from './normalize.ts';
 import { ruleDiagnostics } from './rules.ts';
-import { CONFIG_FILE_NAMES, hotcycleValidator } from './schema.ts';
-import type { HotcycleConfig, RawHotcycleConfig } from './types.ts';
+import { CONFIG_FILE_NAMES, hotcycleValidator, nginxDriverValidator } from './schema.ts';
+import type { ChecksConfig, HotcycleConfig, RawChecksConfig, RawHotcycleConfig } from './types.ts';
+import type { ValidateFunction } from 'ajv';
 
 /** The `source` of every diagnostic about hotcycle.yaml. */
 export const CONFIG_SOURCE = 'hotcycle';
 
-interface Analysis { raw?: RawHotcycleConfig; diagnostics: Diagnostic[] }
+interface Analysis<T> { raw?: T; diagnostics: Diagnostic[] }
+
+/** What a file must hold: the native driver's full config, or the nginx driver's `checks`. */
+interface Expectation<T> { validator: () => ValidateFunction<T>; shape: string }
+
+const NATIVE: Expectation<RawHotcycleConfig> = { validator: hotcycleValidator, shape: 'a mapping with `workers`' };
+const NGINX_DRIVER: Expectation<RawChecksConfig> = { validator: nginxDriverValidator, shape: 'a mapping (`checks`)' };
 
 /**
  * hotcycle.yaml holds a page of settings. Past this size it is a mistake or an attack, and the
@@ -22,35 +29,43 @@ interface Analysis { raw?: RawHotcycleConfig; diagnostics: Diagnostic[] }
  */
 export const MAX_CONFIG_CHARS = 64 * 1024;
 
-function analyse(text: string, file: string): Analysis {
-  const whole = (message: string): Analysis => ({ diagnostics: [{ file, line: 0, column: 0, message, source: CONFIG_SOURCE }] });
+function analyse<T extends RawChecksConfig>(text: string, file: string, expected: Expectation<T>): Analysis<T> {
+  const whole = (message: string): Analysis<T> => ({ diagnostics: [{ file, line: 0, column: 0, message, source: CONFIG_SOURCE }] });
   if (text.length > MAX_CONFIG_CHARS) return whole(`the file is too large: ${text.length} characters, at most ${MAX_CONFIG_CHARS}`);
   const { document, diagnostics } = parseLocated(text, file, CONFIG_SOURCE);
   if (!document) return { diagnostics };
-  if (document.empty) return whole('the file is empty: expected a mapping with `workers`');
+  if (document.empty) return whole(`the file is empty: expected ${expected.shape}`);
   const value = document.value;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const got = Array.isArray(value) ? 'a list' : JSON.stringify(value);
-    return { diagnostics: [document.diagnostic([], 'value', `expected a mapping with \`workers\` at the top level, got ${got}`, CONFIG_SOURCE)] };
+    return { diagnostics: [document.diagnostic([], 'value', `expected ${expected.shape} at the top level, got ${got}`, CONFIG_SOURCE)] };
   }
-  const validate = hotcycleValidator();
+  const validate = expected.validator();
   if (!validate(value)) return { diagnostics: ajvDiagnostics(validate.errors, document, CONFIG_SOURCE) };
   return { raw: value, diagnostics: ruleDiagnostics(value, document, CONFIG_SOURCE) };
 }
 
 /** Every finding about a hotcycle.yaml text; empty when it is valid. Never throws. */
 export function checkHotcycleConfig(text: string, file = 'hotcycle.yaml'): Diagnostic[] {
-  return analyse(text, file).diagnostics;
+  return analyse(text, file, NATIVE).diagnostics;
 }
 
 /** The normalised, frozen config, or a ConfigError carrying every finding. */
 export function parseHotcycleConfig(text: string, file = 'hotcycle.yaml'): HotcycleConfig {
-  const { raw, diagnostics } = analyse(text, file);
+  return normalizeConfig(valid(analyse(text, file, NATIVE), file));
+}
+
+/** Under the nginx driver: the `checks` section (nothing else is read), or a ConfigError. */
+export function parseChecksConfig(text: string, file = 'hotcycle.yaml'): ChecksConfig {
+  return normalizeChecks(valid(analyse(text, file, NGINX_DRIVER), file).checks ?? {});
+}
+
+function valid<T>({ raw, diagnostics }: Analysis<T>, file: string): T {
   if (!raw || diagnostics.length > 0) {
     const count = `${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'}`;
     throw new ConfigError('ECONFIG', `${file}: invalid configuration (${count})`, diagnostics);
   }
-  return normalizeConfig(raw);
+  return raw;
 }
 
 /** Which of the accepted config file names is present among `names`; exactly one must be. */

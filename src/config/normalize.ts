@@ -2,7 +2,7 @@
 // applied here, explicitly, from DEFAULTS (ajv's useDefaults would hide them in the schema).
 import { addressKey, parseAddress } from './address.ts';
 import { DEFAULTS } from './schema.ts';
-import type { ChecksConfig, HotcycleConfig, RawChecks, RawReadiness, RawWorkers, ReadinessConfig, WorkersConfig } from './types.ts';
+import type { ChecksConfig, HotcycleConfig, NginxChecks, RawChecks, RawNginxChecks, RawReadiness, RawWorkers, ReadinessConfig, WorkersConfig } from './types.ts';
 import type { RawHotcycleConfig } from './types.ts';
 
 export function normalizeConfig(raw: RawHotcycleConfig): HotcycleConfig {
@@ -41,14 +41,23 @@ function normalizeReadiness(raw: RawReadiness | undefined): ReadinessConfig {
   return { mode: 'notify', timeoutMs: raw?.timeoutMs ?? DEFAULTS.readiness.timeoutMs };
 }
 
-function normalizeChecks(raw: RawChecks): ChecksConfig {
+export function normalizeChecks(raw: RawChecks): ChecksConfig {
   return {
     schemas: (raw.schemas ?? []).map(({ files, schema }) => ({ files: toList(files), schema })),
-    nginx: { files: raw.nginx ? toList(raw.nginx.files) : [] },
+    ...(raw.nginx ? { nginx: normalizeNginx(raw.nginx) } : {}),
     commands: (raw.commands ?? []).map(({ command, timeoutMs }) => ({
       command: [...command],
       timeoutMs: timeoutMs ?? DEFAULTS.checkCommandTimeoutMs,
     })),
+  };
+}
+
+function normalizeNginx(raw: RawNginxChecks): NginxChecks {
+  return {
+    ...(raw.main === undefined ? {} : { main: raw.main }),
+    files: raw.files === undefined ? [] : toList(raw.files),
+    ...(raw.context === undefined ? {} : { context: raw.context }),
+    includeRoots: [...(raw.includeRoots ?? [])],
   };
 }
 

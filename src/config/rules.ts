@@ -8,9 +8,9 @@ import { HotcycleError } from '../errors.ts';
 import { canonicalKey } from './address.ts';
 import { formatPath } from './describe.ts';
 import type { LocatedDocument } from './locate.ts';
-import type { RawHotcycleConfig } from './types.ts';
+import type { RawChecksConfig } from './types.ts';
 
-export function ruleDiagnostics(raw: RawHotcycleConfig, document: LocatedDocument, source: string): Diagnostic[] {
+export function ruleDiagnostics(raw: RawChecksConfig, document: LocatedDocument, source: string): Diagnostic[] {
   return [
     ...uniqueListenerNames(raw, document, source),
     ...listenerAddresses(raw, document, source),
@@ -18,7 +18,7 @@ export function ruleDiagnostics(raw: RawHotcycleConfig, document: LocatedDocumen
   ];
 }
 
-function uniqueListenerNames(raw: RawHotcycleConfig, document: LocatedDocument, source: string): Diagnostic[] {
+function uniqueListenerNames(raw: RawChecksConfig, document: LocatedDocument, source: string): Diagnostic[] {
   const keys = (raw.listeners ?? []).map((listener) => listener.name);
   return duplicates(keys, (index, first) => {
     const path = ['listeners', index, 'name'];
@@ -27,7 +27,7 @@ function uniqueListenerNames(raw: RawHotcycleConfig, document: LocatedDocument, 
   });
 }
 
-function listenerAddresses(raw: RawHotcycleConfig, document: LocatedDocument, source: string): Diagnostic[] {
+function listenerAddresses(raw: RawChecksConfig, document: LocatedDocument, source: string): Diagnostic[] {
   const listeners = raw.listeners ?? [];
   const found: Diagnostic[] = [];
   const keys = listeners.map(({ address }, index) => {
@@ -62,8 +62,8 @@ function duplicates(values: ReadonlyArray<string | undefined>, finding: (index: 
   return found;
 }
 
-function backoffOrder(raw: RawHotcycleConfig, document: LocatedDocument, source: string): Diagnostic[] {
-  const { backoffMs, maxBackoffMs } = raw.workers.restart ?? {};
+function backoffOrder(raw: RawChecksConfig, document: LocatedDocument, source: string): Diagnostic[] {
+  const { backoffMs, maxBackoffMs } = raw.workers?.restart ?? {};
   if (backoffMs === undefined || maxBackoffMs === undefined || maxBackoffMs >= backoffMs) return [];
   const path = ['workers', 'restart', 'maxBackoffMs'];
   return [document.diagnostic(path, 'value', `${formatPath(path)}: expected at least backoffMs (${backoffMs}), got ${maxBackoffMs}`, source)];

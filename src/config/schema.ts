@@ -2,7 +2,7 @@
 // the sidecar in its config gate, the chart can export it. Defaults live in DEFAULTS and are
 // applied by normalize.ts, not by ajv (`default` here is documentation only).
 import { declareSchema, type AjvSetup } from '../schema-compile.ts';
-import { READINESS_MODES, SHUTDOWN_SIGNALS, type RawHotcycleConfig } from './types.ts';
+import { NGINX_ROOT_CONTEXTS, READINESS_MODES, SHUTDOWN_SIGNALS, type RawChecksConfig, type RawHotcycleConfig } from './types.ts';
 
 export const CONFIG_FILE_NAMES = ['hotcycle.yaml', 'hotcycle.yml', 'hotcycle.json'] as const;
 
@@ -97,7 +97,19 @@ const checks = {
       type: 'array',
       items: { type: 'object', additionalProperties: false, required: ['files', 'schema'], properties: { files: globs, schema: nonEmptyString } },
     },
-    nginx: { type: 'object', additionalProperties: false, required: ['files'], properties: { files: globs } },
+    nginx: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        main: nonEmptyString,
+        files: globs,
+        context: { enum: NGINX_ROOT_CONTEXTS },
+        includeRoots: {
+          type: 'array',
+          items: { type: 'string', pattern: '^/', [EXPECTED_KEYWORD]: 'an absolute directory' },
+        },
+      },
+    },
     commands: {
       type: 'array',
       items: {
@@ -122,9 +134,22 @@ export const HOTCYCLE_SCHEMA = {
   },
 } as const;
 
+/**
+ * The same file under the nginx driver: nginx is the server, so there are no workers to
+ * describe and only `checks` means anything; `workers` and `listeners` are still held to
+ * their rules when present.
+ */
+export const NGINX_DRIVER_SCHEMA = {
+  ...HOTCYCLE_SCHEMA,
+  $id: 'https://hotcycle.dev/schemas/hotcycle-nginx.json',
+  title: 'hotcycle.yaml (nginx driver)',
+  required: [],
+} as const;
+
 const CONFIG_AJV: AjvSetup = {
   name: 'config', options: { allErrors: true, verbose: true, discriminator: true, allowUnionTypes: true }, keywords: [EXPECTED_KEYWORD],
 };
 
 /** The compiled validator, built on first use (compiling costs a few milliseconds), or at build time in the bundle. */
 export const hotcycleValidator = declareSchema<RawHotcycleConfig>(CONFIG_AJV, HOTCYCLE_SCHEMA);
+export const nginxDriverValidator = declareSchema<RawChecksConfig>(CONFIG_AJV, NGINX_DRIVER_SCHEMA);

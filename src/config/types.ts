@@ -10,6 +10,10 @@ export type ShutdownSignal = (typeof SHUTDOWN_SIGNALS)[number];
 export const READINESS_MODES = ['notify', 'settle'] as const;
 export type ReadinessMode = (typeof READINESS_MODES)[number];
 
+/** Contexts a set of nginx files without a main config may be read in (`checks.nginx.context`). */
+export const NGINX_ROOT_CONTEXTS = ['main', 'http', 'server', 'location', 'stream'] as const;
+export type NginxRootContext = (typeof NGINX_ROOT_CONTEXTS)[number];
+
 export interface RawListener { name: string; address: string }
 
 export type RawReadiness =
@@ -28,8 +32,15 @@ export interface RawWorkers {
 
 export interface RawChecks {
   schemas?: { files: string | string[]; schema: string }[];
-  nginx?: { files: string | string[] };
+  nginx?: RawNginxChecks;
   commands?: { command: string[]; timeoutMs?: number }[];
+}
+
+export interface RawNginxChecks {
+  main?: string;
+  files?: string | string[];
+  context?: NginxRootContext;
+  includeRoots?: string[];
 }
 
 export interface RawHotcycleConfig {
@@ -37,6 +48,9 @@ export interface RawHotcycleConfig {
   workers: RawWorkers;
   checks?: RawChecks;
 }
+
+/** hotcycle.yaml under the nginx driver: only `checks` is read. */
+export type RawChecksConfig = Omit<RawHotcycleConfig, 'workers'> & { workers?: RawWorkers };
 
 export interface ListenerConfig {
   readonly name: string;
@@ -67,10 +81,18 @@ export interface WorkersConfig {
 export interface SchemaMapping { readonly files: readonly string[]; readonly schema: string }
 export interface CheckCommand { readonly command: readonly string[]; readonly timeoutMs: number }
 
+export interface NginxChecks {
+  readonly main?: string;
+  /** Entry globs, used when the set has no main config; empty when none are configured. */
+  readonly files: readonly string[];
+  readonly context?: NginxRootContext;
+  readonly includeRoots: readonly string[];
+}
+
 export interface ChecksConfig {
   readonly schemas: readonly SchemaMapping[];
-  /** Globs of nginx files to syntax-check; empty when none are configured. */
-  readonly nginx: { readonly files: readonly string[] };
+  /** The nginx check's settings (checks/nginx/roots.ts); undefined when hotcycle.yaml has none. */
+  readonly nginx?: NginxChecks;
   readonly commands: readonly CheckCommand[];
 }
 

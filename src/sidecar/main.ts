@@ -4,7 +4,7 @@
 // rejected, the last good one) before the master needs it, then reconciles; the first SIGTERM
 // or SIGINT closes everything and exits 0.
 import { mkdir } from 'node:fs/promises';
-import type { SidecarDriver } from '../checks/gate.ts';
+import type { CheckOptions, SidecarDriver } from '../checks/gate.ts';
 import type { CertificateInfo } from '../checks/tls.ts';
 import type { SchemaMapping } from '../config/types.ts';
 import { shortHash } from '../configset/fileset.ts';
@@ -37,6 +37,8 @@ export interface SidecarOptions {
   debounceMaxMs: number;
   resyncMs: number;
   schemas: readonly SchemaMapping[];
+  /** The nginx check's flags (cli/nginx-flags.ts), the live directory among the include roots. */
+  nginx: CheckOptions['nginx'];
   /** Warn when a checked certificate expires within this many days. */
   tlsWarningDays: number;
   /** `--watch-configmap NAME`; '' for none. */
@@ -60,7 +62,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const link = new MasterLink({ socketPath: options.masterSocket, logger });
   const expiry = new TlsExpiry(metrics, logger, options.tlsWarningDays, (report) => recorder.certificateExpiring(report));
   const check = {
-    driver: options.driver, schemas: options.schemas, secretPrefixes: secretPrefixes(sources),
+    driver: options.driver, schemas: options.schemas, nginx: options.nginx, secretPrefixes: secretPrefixes(sources),
     onAccepted: (certificates: CertificateInfo[]) => expiry.observe(certificates),
   };
   const lastGood = new LastGood({ events: recorder });

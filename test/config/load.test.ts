@@ -53,7 +53,8 @@ describe('parseHotcycleConfig: valid configs', () => {
         shutdown: { signal: 'SIGTERM', timeoutMs: 30_000 },
         restart: { backoffMs: 100, maxBackoffMs: 10_000 },
       },
-      checks: { schemas: [], nginx: { files: [] }, commands: [] },
+      // No nginx section unless hotcycle.yaml has one (it asks for the nginx check with any driver).
+      checks: { schemas: [], commands: [] },
     });
     assertDeeplyFrozen(config);
     assert.throws(() => { (config.workers.command as string[]).push('x'); }, TypeError);
@@ -70,7 +71,7 @@ describe('parseHotcycleConfig: valid configs', () => {
     assert.deepEqual(config.workers.restart, { backoffMs: 200, maxBackoffMs: 4000 });
     assert.equal(config.workers.cwd, 'app');
     assert.deepEqual(config.checks.schemas, [{ files: ['conf/*.json'], schema: 'schemas/app.schema.json' }]);
-    assert.deepEqual(config.checks.nginx, { files: ['*.conf'] });
+    assert.deepEqual(config.checks.nginx, { files: ['*.conf'], includeRoots: [] });
     assert.deepEqual(config.checks.commands, [{ command: ['promtool', 'check', 'config', 'prometheus.yml'], timeoutMs: 9000 }]);
     assertDeeplyFrozen(config);
   });

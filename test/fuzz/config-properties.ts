@@ -53,7 +53,7 @@ export function assertNormalised(config: HotcycleConfig): void {
   assert.ok(SHUTDOWN_SIGNALS.includes(workers.shutdown.signal));
   assert.equal(new Set(listeners.map((l) => l.name)).size, listeners.length, 'unique listener names');
   assert.equal(new Set(listeners.map((l) => l.address)).size, listeners.length, 'unique listener addresses');
-  assert.ok(Array.isArray(checks.schemas) && Array.isArray(checks.nginx.files) && Array.isArray(checks.commands));
+  assert.ok(Array.isArray(checks.schemas) && (checks.nginx === undefined || Array.isArray(checks.nginx.files)) && Array.isArray(checks.commands));
 }
 
 /** check and parse agree: accepted ⇔ no diagnostics; rejected ⇔ a ConfigError with the same diagnostics. */

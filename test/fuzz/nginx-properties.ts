@@ -18,11 +18,19 @@ const CONTEXTS: readonly NginxContext[] = [
 const SPECIAL = ['{', '}', ';', '"', "'", '\\', '#', '$', '${', '\n', '\r\n', '\t', ' ', '(', ')', '{'.repeat(50), '}'.repeat(50)];
 const corpus = loadValidCorpus();
 
-/** Every diagnostic names a file of the set and a place inside it (the end of file included). */
-export function assertLocated(found: readonly Diagnostic[], set: ConfigSet): void {
+/**
+ * Every diagnostic names a file of the set and a place inside it (the end of file included);
+ * a notice may name a whole file (line 0), and a main config the set lacks is named as such.
+ */
+export function assertLocated(found: readonly Diagnostic[], set: ConfigSet, opts: NginxCheckOptions = {}): void {
   assert.ok(Array.isArray(found));
   for (const d of found) {
+    if (d.file === opts.main && !set.has(d.file)) {
+      assert.deepEqual({ ...d, message: '' }, { file: opts.main, line: 0, column: 0, message: '', source: 'nginx' }, 'the missing main config');
+      continue;
+    }
     const text = set.get(d.file);
+    if (d.severity === 'notice' && d.line === 0 && text !== undefined) continue;
     assert.ok(text !== undefined, `diagnostic for a file outside the set: ${JSON.stringify(d)}`);
     assert.equal(d.source, 'nginx');
     assert.ok(typeof d.message === 'string' && d.message.length > 0, 'a message');
@@ -34,10 +42,11 @@ export function assertLocated(found: readonly Diagnostic[], set: ConfigSet): voi
 }
 
 const options: fc.Arbitrary<NginxCheckOptions> = fc.record({
-  entries: fc.option(fc.array(fc.constantFrom('nginx.conf', 'a.inc', 'conf.d/x.conf', 'missing.conf')), { nil: undefined }),
+  main: fc.option(fc.constantFrom('nginx.conf', 'a.inc', 'conf.d/x.conf', 'missing.conf'), { nil: undefined }),
+  files: fc.option(fc.array(fc.constantFrom('nginx.conf', 'a.inc', 'conf.d/x.conf', 'missing.conf', '*.conf')), { nil: undefined }),
   includeRoots: fc.option(fc.constantFrom([], ['/etc/nginx'], ['/etc/nginx/'], ['/']), { nil: undefined }),
   unknownDirectives: fc.option(fc.constantFrom('error' as const, 'ignore' as const), { nil: undefined }),
-  rootContext: fc.option(fc.constantFrom(...CONTEXTS), { nil: undefined }),
+  context: fc.option(fc.constantFrom(...CONTEXTS), { nil: undefined }),
 });
 
 /** A corpus set with a few random edits in one of its files. */
@@ -67,14 +76,14 @@ const randomSet: fc.Arbitrary<ConfigSet> = fc
 
 export function mutatedCorpusIsLocated(): void {
   fc.assert(
-    fc.property(mutatedSet, options, (set, opts) => assertLocated(timed('checkNginx', () => checkNginx(set, opts)), set)),
+    fc.property(mutatedSet, options, (set, opts) => assertLocated(timed('checkNginx', () => checkNginx(set, opts)), set, opts)),
     fuzzParameters(0x6e67_0001, 400),
   );
 }
 
 export function randomSetsAreLocated(): void {
   fc.assert(
-    fc.property(randomSet, options, (set, opts) => assertLocated(timed('checkNginx', () => checkNginx(set, opts)), set)),
+    fc.property(randomSet, options, (set, opts) => assertLocated(timed('checkNginx', () => checkNginx(set, opts)), set, opts)),
     fuzzParameters(0x6e67_0002, 500),
   );
 }

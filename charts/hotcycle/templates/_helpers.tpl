@@ -90,8 +90,11 @@ not SIGKILL before both are over. */}}
 {{- $cmd = concat $cmd (list "--start-failure" "wait") }}
 {{- end }}
 {{- if eq .Values.driver "nginx" }}
-{{- $conf := printf "%s/%s" (include "hotcycle.liveDir" .) .Values.app.nginx.configFile }}
-{{- $cmd = concat $cmd (list "--shutdown-timeout" (toString (mul .Values.app.drainTimeoutSeconds 1000)) "--") .Values.app.nginx.command (list "-c" $conf) }}
+{{- $cmd = concat $cmd (list "--shutdown-timeout" (toString (mul .Values.app.drainTimeoutSeconds 1000)) "--") .Values.app.nginx.command }}
+{{- /* An empty configFile: nginx runs from the image's own nginx.conf (the live directory its conf.d). */}}
+{{- with .Values.app.nginx.configFile }}
+{{- $cmd = concat $cmd (list "-c" (printf "%s/%s" (include "hotcycle.liveDir" $) .)) }}
+{{- end }}
 {{- end }}
 {{- toYaml $cmd }}
 {{- end }}
@@ -101,6 +104,12 @@ not SIGKILL before both are over. */}}
 {{- $cmd := concat .Values.sidecar.hotcycleCommand (list "sidecar" "--source" (include "hotcycle.sourceDir" .) "--live" (include "hotcycle.liveDir" .) "--master-socket" (include "hotcycle.masterSocket" .) "--socket" (include "hotcycle.sidecarSocket" .) "--listen" (printf ":%d" (int .Values.sidecar.port))) }}
 {{- if eq .Values.driver "nginx" }}
 {{- $cmd = concat $cmd (list "--driver" "nginx") }}
+{{- /* The sidecar checks what nginx reads: the file the master runs it with, else a conf.d set. */}}
+{{- with .Values.app.nginx.configFile }}
+{{- $cmd = concat $cmd (list "--nginx-conf" .) }}
+{{- else }}
+{{- $cmd = concat $cmd (list "--include-root" $.Values.app.nginx.confDir) }}
+{{- end }}
 {{- end }}
 {{- if .Values.fastPath.enabled }}
 {{- $cmd = concat $cmd (list "--watch-configmap" (include "hotcycle.configMapName" .)) }}

@@ -14,13 +14,13 @@
 import type { Diagnostic } from '../../diagnostic.ts';
 import type { EntriesKind, NginxContext } from './directives.ts';
 import { entryIncludes, entryProblem, isEntriesKind } from './entries.ts';
-import { resolveInclude } from './includes.ts';
+import { resolveInclude, type IncludeScope } from './includes.ts';
 import type { DirectiveNode, ParsedFile } from './parser.ts';
 import { findRule } from './rules.ts';
 import type { Position } from './tokenizer.ts';
 
 export interface CheckSettings {
-  includeRoots: readonly string[];
+  scope: IncludeScope;
   unknownDirectives: 'error' | 'ignore';
 }
 
@@ -39,6 +39,7 @@ export class GrammarChecker {
   readonly #parse: (file: string) => ParsedFile;
   readonly #found: Diagnostic[] = [];
   readonly #checked = new Set<string>();
+  readonly #reached = new Set<string>();
 
   constructor(set: ReadonlyMap<string, string>, settings: CheckSettings, parse: (file: string) => ParsedFile) {
     this.#set = set;
@@ -50,12 +51,18 @@ export class GrammarChecker {
     return this.#found;
   }
 
+  /** The files checked so far, in any context: those nginx reads. */
+  get reached(): ReadonlySet<string> {
+    return this.#reached;
+  }
+
   /** Checks `file` as if its text stood in `context`; `chain` is the include path to it. */
   checkFile(file: string, context: Context, chain: readonly string[] = [file]): void {
     // Checked already in this context: the same findings again (deduplicated by the caller).
     const key = `${context}\0${file}`;
     if (this.#checked.has(key)) return;
     this.#checked.add(key);
+    this.#reached.add(file);
     const parsed = this.#parse(file);
     const halted = this.#walk(parsed.nodes, context, chain);
     // A parse error past a halt is the halt's echo (the `}` of a block that never opened).
@@ -114,8 +121,11 @@ export class GrammarChecker {
   #include(node: DirectiveNode, context: Context, chain: readonly string[]): void {
     const file = chain[chain.length - 1] ?? '';
     const value = node.args[0]?.value ?? '';
-    const target = resolveInclude(value, this.#set, this.#settings.includeRoots);
-    if (target.kind === 'outside') return;
+    const target = resolveInclude(value, this.#set, this.#settings.scope);
+    if (target.kind === 'outside') {
+      this.#report(file, node.args[0] ?? node, `include "${value}" is outside the config set: left to nginx -t`, 'notice');
+      return;
+    }
     if (target.kind === 'missing') {
       this.#report(file, node.args[0] ?? node, `open() "${value}" failed: "${target.path}" is not in the config set`);
       return;
@@ -130,7 +140,7 @@ export class GrammarChecker {
     }
   }
 
-  #report(file: string, at: Position, message: string): void {
-    this.#found.push({ file, line: at.line, column: at.column, message, source: 'nginx' });
+  #report(file: string, at: Position, message: string, severity?: 'notice'): void {
+    this.#found.push({ file, line: at.line, column: at.column, message, source: 'nginx', ...(severity ? { severity } : {}) });
   }
 }

@@ -1,7 +1,10 @@
 // Where an `include` points inside the config set. nginx resolves a relative include against
-// its configuration prefix — the directory of the `-c` file, which for hotcycle is the set's
-// root — and an absolute one as is; `includeRoots` are absolute directories that are the
-// set's root at run time (e.g. /etc/nginx when the live directory is mounted there).
+// its configuration prefix — the directory of the `-c` file — and an absolute one as is;
+// `roots` are absolute directories that are the set's root at run time (the live directory,
+// or /etc/nginx when it is mounted there). Only a relative include from a main config is known
+// to be missing: its prefix is the set's directory. An absolute path under a root may be
+// served by the image beside a mount of single files, and a conf.d set is read by an
+// nginx.conf outside it, whose prefix is the image's: those the set lacks are `nginx -t`'s.
 
 import { posix } from 'node:path';
 import { hasGlobMagic, matchesGlob } from './glob.ts';
@@ -14,18 +17,29 @@ export type IncludeTarget =
   /** Outside the set (e.g. /etc/nginx/mime.types of the image): left to `nginx -t`. */
   | { kind: 'outside' };
 
-export function resolveInclude(value: string, set: ReadonlyMap<string, string>, includeRoots: readonly string[]): IncludeTarget {
-  const relative = toSetPath(value, includeRoots);
-  if (relative === undefined) return { kind: 'outside' };
-  if (!hasGlobMagic(relative)) return set.has(relative) ? { kind: 'files', files: [relative] } : { kind: 'missing', path: relative };
-  const files = [...set.keys()].filter((name) => matchesGlob(name, relative)).sort();
-  return { kind: 'files', files };
+export interface IncludeScope {
+  /** Absolute directories that are the set's root when nginx runs. */
+  readonly roots: readonly string[];
+  /** The main config's directory in the set: '' or `dir/`. */
+  readonly prefix: string;
+  /** A conf.d set: the prefix is the image's, so a relative include the set lacks is outside. */
+  readonly confd: boolean;
 }
 
-function toSetPath(value: string, includeRoots: readonly string[]): string | undefined {
-  let relative = value;
+export function resolveInclude(value: string, set: ReadonlyMap<string, string>, scope: IncludeScope): IncludeTarget {
+  const relative = toSetPath(value, scope);
+  if (relative === undefined) return { kind: 'outside' };
+  const glob = hasGlobMagic(relative);
+  const files = glob ? [...set.keys()].filter((name) => matchesGlob(name, relative)).sort() : set.has(relative) ? [relative] : [];
+  if (files.length > 0) return { kind: 'files', files };
+  if (scope.confd || value.startsWith('/')) return { kind: 'outside' };
+  return glob ? { kind: 'files', files } : { kind: 'missing', path: relative };
+}
+
+function toSetPath(value: string, scope: IncludeScope): string | undefined {
+  let relative = `${scope.prefix}${value}`;
   if (value.startsWith('/')) {
-    const root = includeRoots.map((r) => r.replace(/\/+$/, '')).find((r) => value.startsWith(`${r}/`));
+    const root = scope.roots.map((r) => r.replace(/\/+$/, '')).find((r) => value.startsWith(`${r}/`));
     if (root === undefined) return undefined;
     relative = value.slice(root.length + 1);
   }

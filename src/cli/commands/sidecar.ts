@@ -4,7 +4,9 @@ import { createLogger, type LogFormat } from '../../log.ts';
 import { parseSchemaFlag } from '../../checks/schema-mappings.ts';
 import { SIDECAR_DRIVERS, type SidecarDriver } from '../../checks/gate.ts';
 import { tuneV8ForLongRunningRole } from '../../v8-tuning.ts';
+import path from 'node:path';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
+import { NGINX_FLAGS, NGINX_FLAGS_HELP, nginxCheckFlags } from '../nginx-flags.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 
 export const sidecarCommand: Command = {
@@ -16,7 +18,10 @@ and re-hashes it every --resync-ms in case an event was missed. Each new version
 the whole file set; the same hash twice does nothing) is checked, in order:
   hotcycle.yaml against hotcycle's schema (required with the native driver),
   files mapped to a JSON Schema (checks.schemas in hotcycle.yaml, or --schema),
-  nginx syntax (checks.nginx.files; *.conf by default with --driver nginx),
+  nginx syntax and grammar of what nginx reads (with --driver nginx, or checks.nginx in
+    hotcycle.yaml): the main config (--nginx-conf) and its includes, else each *.conf at the
+    root inside http { } (a conf.d set); the live directory is an include root (see
+    'hotcycle check --help' for what this check covers and what it leaves to nginx -t),
   check commands (checks.commands), each in a copy of the version, with a timeout.
 A rejected version never reaches the live directory; its findings are logged as
 file:line:col. An accepted one is published there with kubelet's atomic ..data swap, then
@@ -76,6 +81,7 @@ ${describe(SETTINGS.lastGoodSecret, 'NAME')}
 ${describe(SETTINGS.debounceMs, 'MS')}
 ${describe(SETTINGS.debounceMaxMs, 'MS')}
 ${describe(SETTINGS.resyncMs, 'MS')}
+${NGINX_FLAGS_HELP}
   --schema GLOB=SCHEMA       check files matching GLOB against the JSON Schema file SCHEMA
                              (repeatable; a path on disk, e.g. a mounted schemas ConfigMap)
 ${describe(SETTINGS.logFormat, 'FORMAT')}
@@ -93,7 +99,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       source: { type: 'string', multiple: true }, 'secret-source': { type: 'string', multiple: true }, 'tls-expiry-warning-days': { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
       listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' }, 'last-good-secret': { type: 'string' },
       'debounce-ms': { type: 'string' }, 'debounce-max-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
-      'log-format': { type: 'string' }, 'log-level': { type: 'string' },
+      'log-format': { type: 'string' }, 'log-level': { type: 'string' }, ...NGINX_FLAGS,
     });
     if (values.help) return printHelp(this);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -110,10 +116,13 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
     tuneV8ForLongRunningRole();
     // Loaded only to run it: the other commands never pay for the watcher, metrics and the rest.
     const { runSidecar } = await import('../../sidecar/main.ts');
+    const liveDir = resolve(SETTINGS.liveDir, values.live);
     return runSidecar({
       sources,
       tlsWarningDays,
-      liveDir: resolve(SETTINGS.liveDir, values.live),
+      liveDir,
+      // nginx reads the live directory: an absolute include under it points into the set.
+      nginx: nginxCheckFlags(values, [path.resolve(liveDir)]),
       masterSocket: resolve(SETTINGS.sidecarMasterSocket, values['master-socket']),
       socketPath: resolve(SETTINGS.sidecarOwnSocket, values.socket),
       listen: resolve(SETTINGS.listen, values.listen),

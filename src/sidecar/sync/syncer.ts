@@ -33,7 +33,7 @@ import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from '../../checks/gate.ts';
 import { hashFileSet, type FileSet } from '../../configset/fileset.ts';
 import { readSources, sourceDirs, type Source } from '../../configset/sources.ts';
-import type { Diagnostic } from '../../diagnostic.ts';
+import { errorsOf, type Diagnostic } from '../../diagnostic.ts';
 import { errorMessage, HotcycleError, toErrorInfo, type ErrorInfo } from '../../errors.ts';
 import type { CheckError, SyncOrigin, SyncResult } from '../../protocol/sidecar.ts';
 import type { ReloadResult } from '../../protocol/types.ts';
@@ -200,7 +200,9 @@ export class Syncer {
     const checked = await this.#check(ctx, files, hash); // (3)
     if ('outcome' in checked) return checked;
     this.#seen = noteSeen(this.#seen, origin, hash, true);
-    if (checked.diagnostics.length > 0) return this.#reject(hash, checked.diagnostics);
+    // Notices (an include left to nginx -t, a file nginx never reads) refuse nothing.
+    const errors = errorsOf(checked.diagnostics);
+    if (errors.length > 0) return this.#reject(hash, errors);
     this.#rejected = null;
     this.#reconciler.want({ hash, set: files });
     if (!ctx.force && this.#reconciler.hasFailed(hash)) return { outcome: 'not-retried', published: false }; // (4)
@@ -254,8 +256,8 @@ export class Syncer {
     // Checks that cannot run now leave it to the next sync, as for any version.
     const diagnostics = await (this.#options.runChecks ?? checkFileSet)(stored.set, this.#options.check).catch(() => null);
     if (diagnostics === null) return step;
-    if (diagnostics.length > 0) {
-      this.#options.events.lastGoodRejected(stored.hash, diagnostics);
+    if (errorsOf(diagnostics).length > 0) {
+      this.#options.events.lastGoodRejected(stored.hash, errorsOf(diagnostics));
       return step;
     }
     lastGood.use(stored, instead);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatDiagnostic } from '../../../src/diagnostic.ts';
-import { checkNginx, nginxEntryFiles, type NginxCheckOptions } from '../../../src/checks/nginx/index.ts';
+import { checkNginx, entryFiles, type NginxCheckOptions } from '../../../src/checks/nginx/index.ts';
 import { matchesGlob } from '../../../src/checks/nginx/glob.ts';
 import { where } from '../../fixtures/nginx/where.ts';
 
@@ -65,29 +65,33 @@ describe('checkNginx', () => {
     const files = { 'nginx.conf': wrap('include conf.d/*.conf;'), 'conf.d/a.conf': 'server {\n  listen;\n}\n', 'conf.d/b.conf': 'server { }\n' };
     assert.deepEqual(check(files), ['conf.d/a.conf:2:3: invalid number of arguments in "listen" directive']);
     // a.conf is included, so it is not also checked standalone in main (where "server" is wrong).
-    assert.deepEqual(check({ ...files, 'conf.d/a.conf': 'server { }' }, { entries: ['nginx.conf', 'conf.d/a.conf'] }), []);
+    assert.deepEqual(check({ ...files, 'conf.d/a.conf': 'server { }' }, { files: ['nginx.conf', 'conf.d/a.conf'] }), []);
   });
 
   test('include targets: missing inside the set, outside the set, include roots, cycles', () => {
     const missing = wrap('include extra.conf;');
     assert.deepEqual(check({ 'nginx.conf': missing }), [`nginx.conf:${where(missing, 'extra.conf')}: open() "extra.conf" failed: "extra.conf" is not in the config set`]);
-    assert.deepEqual(check({ 'nginx.conf': wrap('include /etc/nginx/mime.types;') }), []);
+    const image = wrap('include /etc/nginx/mime.types;');
+    assert.deepEqual(check({ 'nginx.conf': image }), [`nginx.conf:${where(image, '/etc/nginx')}: notice: include "/etc/nginx/mime.types" is outside the config set: left to nginx -t`]);
     const rooted = { 'nginx.conf': wrap('include /etc/hotcycle/live/s.inc;'), 's.inc': 'server { listen; }' };
-    assert.deepEqual(check(rooted), []);
+    assert.deepEqual(check(rooted), [`nginx.conf:${where(rooted['nginx.conf'], '/etc/hotcycle')}: notice: include "/etc/hotcycle/live/s.inc" is outside the config set: left to nginx -t`]);
     assert.deepEqual(check(rooted, { includeRoots: ['/etc/hotcycle/live/'] }), ['s.inc:1:10: invalid number of arguments in "listen" directive']);
     const cycle = { 'nginx.conf': wrap('include a.inc;'), 'a.inc': 'include b.inc;', 'b.inc': 'include a.inc;' };
     assert.deepEqual(check(cycle), ['b.inc:1:1: include cycle: nginx.conf -> a.inc -> b.inc -> a.inc']);
   });
 
-  test('rootContext lets a set of server snippets be checked as http content', () => {
-    assert.deepEqual(check({ 'default.conf': 'server { listen 80; }' }, { rootContext: 'http' }), []);
-    assert.equal(check({ 'default.conf': 'server { listen 80; }' }).length, 1);
+  test('context lets a set of server snippets be checked as http content, or as main', () => {
+    assert.deepEqual(check({ 'default.conf': 'server { listen 80; }' }, { context: 'http' }), [
+      'default.conf: notice: read inside http { } as nginx\'s stock nginx.conf reads conf.d/*.conf: the set has no nginx.conf',
+    ]);
+    // A set without nginx.conf is a conf.d by default now (issue 25); `main` is still available.
+    assert.equal(check({ 'default.conf': 'server { listen 80; }' }, { context: 'main' }).filter((d) => !d.includes('notice:')).length, 1);
   });
 
-  test('nginxEntryFiles and glob(3) rules', () => {
-    const set = new Map([['nginx.conf', ''], ['conf.d/a.conf', ''], ['.hidden.conf', ''], ['b.txt', '']]);
-    assert.deepEqual(nginxEntryFiles(set), ['nginx.conf']);
-    assert.deepEqual(nginxEntryFiles(set, ['*.conf', 'conf.d/*.conf']), ['conf.d/a.conf', 'nginx.conf']);
+  test('entryFiles and glob(3) rules', () => {
+    const set = ['nginx.conf', 'conf.d/a.conf', '.hidden.conf', 'b.txt'];
+    assert.deepEqual(entryFiles(set, ['*.conf']), ['nginx.conf']);
+    assert.deepEqual(entryFiles(set, ['*.conf', 'conf.d/*.conf']), ['conf.d/a.conf', 'nginx.conf']);
     assert.equal(matchesGlob('conf.d/a.conf', 'conf.d/[a-c].conf'), true);
     assert.equal(matchesGlob('conf.d/d.conf', 'conf.d/[!a-c].conf'), true);
     assert.equal(matchesGlob('conf.d/x/a.conf', 'conf.d/*.conf'), false);
