@@ -11,6 +11,8 @@ export interface Diagnostic {
   message: string;
   /** Which checker found it: `hotcycle`, `schema`, `nginx`, `command`. */
   source: string;
+  /** A notice informs and rejects nothing; absent means an error. */
+  severity?: 'error' | 'notice';
 }
 
 export function formatDiagnostic(d: Diagnostic): string {

@@ -6,14 +6,15 @@
 //   (2) JSON/YAML files mapped to a JSON Schema (hotcycle.yaml `checks.schemas`, `--schema`).
 //   (3) nginx syntax (`checks.nginx.files`; default `*.conf` with the nginx driver).
 //   (4) check commands (`checks.commands`), each in a copy of the version, with a timeout.
-//   (5) certificate/key pairs (checks/tls.ts): every tls.crt/tls.key, and what the nginx files
-//       of (3) and every other *.conf name in ssl_certificate/ssl_certificate_key.
+//   (5) certificate/key pairs (checks/tls/): every tls.crt/tls.key, and what the nginx files
+//       of (3) and every other *.conf name in ssl_certificate/ssl_certificate_key. Its notices
+//       (a missing intermediate, an extra certificate) are reported but reject nothing.
 //   (6) Findings in or quoting files of Secret sources lose their content (checks/redact.ts).
 // A hotcycle.yaml that cannot be read still lets (2)–(3) run with the flags and defaults.
 import type { Diagnostic } from '../diagnostic.ts';
 import { checkNginx, nginxEntryFiles } from './nginx/index.ts';
 import { redactSecrets } from './redact.ts';
-import { checkTls, tlsPairs, type CertificateInfo } from './tls.ts';
+import { checkTls, tlsPairs, type CertificateInfo } from './tls/index.ts';
 import { ConfigError } from '../config/error.ts';
 import { parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { HotcycleConfig, SchemaMapping } from '../config/types.ts';
@@ -48,7 +49,7 @@ export async function checkFileSet(set: FileSet, options: CheckOptions): Promise
   diagnostics.push(...(await checkCommands(set, checks?.commands ?? [], file ?? 'hotcycle.yaml'))); // (4)
   const tls = checkTls(set, tlsPairs(set, nginxFiles)); // (5)
   diagnostics.push(...tls.diagnostics);
-  if (diagnostics.length === 0) options.onAccepted?.(tls.certificates);
+  if (diagnostics.every((d) => d.severity === 'notice')) options.onAccepted?.(tls.certificates);
   return redactSecrets(diagnostics, set, options.secretPrefixes ?? []); // (6)
 }
 

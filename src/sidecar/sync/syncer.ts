@@ -200,7 +200,7 @@ export class Syncer {
     const checked = await this.#check(ctx, files, hash); // (3)
     if ('outcome' in checked) return checked;
     this.#seen = noteSeen(this.#seen, origin, hash, true);
-    if (checked.diagnostics.length > 0) return this.#reject(hash, checked.diagnostics);
+    if (checked.diagnostics.some((d) => d.severity !== 'notice')) return this.#reject(hash, checked.diagnostics);
     this.#rejected = null;
     this.#reconciler.want({ hash, set: files });
     if (!ctx.force && this.#reconciler.hasFailed(hash)) return { outcome: 'not-retried', published: false }; // (4)
@@ -254,7 +254,7 @@ export class Syncer {
     // Checks that cannot run now leave it to the next sync, as for any version.
     const diagnostics = await (this.#options.runChecks ?? checkFileSet)(stored.set, this.#options.check).catch(() => null);
     if (diagnostics === null) return step;
-    if (diagnostics.length > 0) {
+    if (diagnostics.some((d) => d.severity !== 'notice')) {
       this.#options.events.lastGoodRejected(stored.hash, diagnostics);
       return step;
     }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { checkTls, tlsPairs } from '../../src/checks/tls.ts';
-import { fileSetFrom } from '../../src/configset/fileset.ts';
-import { TestCa, truncated, type Issued } from '../fixtures/tls/pki.ts';
+import { checkTls, tlsPairs } from '../../../src/checks/tls/index.ts';
+import { fileSetFrom } from '../../../src/configset/fileset.ts';
+import { TestCa, truncated, type Issued } from '../../fixtures/tls/pki.ts';
 
 let ca: TestCa;
 let good: Issued;
@@ -18,12 +18,15 @@ before(async () => {
 });
 after(() => ca?.close());
 
+const root = (issued: Issued): string => issued.chain.slice(issued.cert.length);
 const check = (files: Record<string, string>, nginx: string[] = []) => {
   const set = fileSetFrom(files);
   return checkTls(set, tlsPairs(set, nginx));
 };
+// Issue 24: a leaf without its issuer in the file (these leaves, signed by the test root) or an
+// extra certificate is a notice, which rejects nothing; these tests are about errors.
 const messages = (files: Record<string, string>, nginx: string[] = []) =>
-  check(files, nginx).diagnostics.map((d) => `${d.file}: ${d.message}`);
+  check(files, nginx).diagnostics.filter((d) => d.severity !== 'notice').map((d) => `${d.file}: ${d.message}`);
 
 test('a matching, valid pair (leaf then CA) passes and reports its expiry', () => {
   const result = check({ 'tls/tls.crt': good.chain, 'tls/tls.key': good.key });
@@ -42,7 +45,8 @@ test('each failure names the file and the reason, never the content', () => {
     ['truncated key', { 'tls/tls.crt': good.cert, 'tls/tls.key': truncated(good.key) }, /^tls\/tls\.key: truncated PEM/],
     ['no certificate', { 'tls/tls.crt': 'hello\n', 'tls/tls.key': good.key }, /^tls\/tls\.crt: no PEM certificate/],
     ['no key', { 'tls/tls.crt': good.cert, 'tls/tls.key': good.cert }, /^tls\/tls\.key: no PEM private key/],
-    ['chain out of order', { 'tls/tls.crt': good.cert + other.cert, 'tls/tls.key': good.key }, /^tls\/tls\.crt: certificate 1 of the chain was not issued by certificate 2/],
+    // Issue 24: an out-of-order chain is one that starts with an issuer (two unrelated leaves: below).
+    ['chain out of order', { 'tls/tls.crt': root(good) + good.cert, 'tls/tls.key': good.key }, /^tls\/tls\.crt: certificate 2 was issued by certificate 1: the leaf must come first/],
   ];
   for (const [name, files, expected] of table) {
     const found = messages(files);
@@ -52,6 +56,14 @@ test('each failure names the file and the reason, never the content', () => {
     const body = key.split('\n')[1] ?? '';
     assert.ok(!found[0]?.includes(body), `${name}: no key content`);
   }
+});
+
+test('issue 24: a certificate on no path from the leaf is a notice, not a refusal', () => {
+  const found = check({ 'tls/tls.crt': good.cert + other.cert, 'tls/tls.key': good.key }).diagnostics;
+  assert.deepEqual(found.map((d) => [d.severity, d.message]), [
+    ['notice', "the leaf's issuer is not in the file: clients without that intermediate will fail"],
+    ['notice', 'certificate 2 is on no path from the leaf: nginx sends it, clients ignore it'],
+  ]);
 });
 
 test('a damaged body inside complete PEM armour is rejected', () => {
