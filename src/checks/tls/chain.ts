@@ -30,21 +30,29 @@ export function judgeChain(certificates: readonly X509Certificate[], now: Date):
   if (misordered) {
     return [error(`certificate ${misordered} was issued by certificate 1: the leaf must come first, then its issuers (the file starts with an issuer)`)];
   }
+  const { findings, reached } = buildPath(leaf, placed);
+  for (const p of placed) if (!reached.has(p)) findings.push(notice(`certificate ${p.n} is on no path from the leaf: nginx sends it, clients ignore it`)); // (5)
+  findings.push(...invalidOnPath(leaf, placed, now).map(error)); // (6)
+  return findings;
+}
+
+/** (3), (4) Every certificate a path from the leaf reaches (or that was refused on the way). */
+function buildPath(leaf: Placed, placed: readonly Placed[]): { findings: ChainFinding[]; reached: Set<Placed> } {
   const findings: ChainFinding[] = [];
   const reached = new Set<Placed>([leaf]);
-  for (const current of reached) { // (3) a Set iterates what is added while iterating
+  const refused = new Set<Placed>();
+  for (const current of reached) { // a Set iterates what is added while iterating
     if (selfSigned(current.cert)) continue;
     const named = placed.filter((p) => p !== current && p.cert.subject === current.cert.issuer);
     const signers = named.filter((p) => signedBy(current.cert, p.cert));
     if (named.length > 0 && signers.length === 0) {
+      named.forEach((p) => refused.add(p));
       findings.push(error(`certificate ${named.map((p) => p.n).join(', ')} bears the name of the issuer of certificate ${current.n} but did not sign it (an intermediate from before a CA key change?): every client fails`));
     }
     if (current === leaf && named.length === 0) findings.push(notice("the leaf's issuer is not in the file: clients without that intermediate will fail")); // (4)
     for (const signer of signers) reached.add(signer);
   }
-  for (const p of placed) if (!reached.has(p)) findings.push(notice(`certificate ${p.n} is on no path from the leaf: nginx sends it, clients ignore it`)); // (5)
-  findings.push(...invalidOnPath(leaf, placed, now).map(error)); // (6)
-  return findings;
+  return { findings, reached: new Set([...reached, ...refused]) };
 }
 
 /** (2) The place of a certificate that the file's first one issued (then that is no leaf), or 0. */

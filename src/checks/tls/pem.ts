@@ -98,7 +98,7 @@ function readBlock(lines: readonly string[], start: number, label: string): Bloc
 function badEnd(line: string, label: string, at: number, start: number): string {
   const where = `line ${at + 1}: the END line of the ${label} block begun on line ${start + 1}`;
   if (line.startsWith(`${END}${label}${TAIL}`)) {
-    return `${where} goes on after "${END}${label}${TAIL}" (files joined without a final newline?); OpenSSL and nginx refuse it (bad end line)`;
+    return `${where} goes on past its closing dashes (files joined without a final newline?); OpenSSL and nginx refuse it (bad end line)`;
   }
   return `${where} does not match its BEGIN line; OpenSSL and nginx refuse it (bad end line)`;
 }
