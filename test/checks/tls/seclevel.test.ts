@@ -12,9 +12,9 @@ const pem: Record<string, string> = {};
 
 before(async () => {
   pki = await Pki.create();
-  const make = async (name: string, type: KeyType, options: { issuer?: string; ca?: boolean; md?: 'sha1' } = {}): Promise<void> => {
+  const make = async (name: string, type: KeyType, { issuer, ...options }: { issuer?: string; ca?: boolean; md?: 'sha1' } = {}): Promise<void> => {
     pem[`${name}.key`] = await pki.key(name, type);
-    pem[name] = await pki.cert(name, name, { ...options, ...(options.issuer ? { issuer: { cert: options.issuer, key: options.issuer } } : {}) });
+    pem[name] = await pki.cert(name, name, { ...options, ...(issuer ? { issuer: { cert: issuer, key: issuer } } : {}) });
   };
   await make('root', 'p256', { ca: true });
   await make('int', 'p256', { ca: true, issuer: 'root' });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { checkFileSet } from '../../../src/checks/gate.ts';
 import { checkTls, tlsPairs } from '../../../src/checks/tls/index.ts';
 import { fileSetFrom } from '../../../src/configset/fileset.ts';
 import { TestCa, truncated, type Issued } from '../../fixtures/tls/pki.ts';
@@ -91,4 +92,17 @@ test("nginx's ssl_certificate/ssl_certificate_key pairs by position, inner block
 test('a tls.crt without tls.key is still checked alone; unrelated files are not', () => {
   assert.deepEqual(messages({ 'ca/tls.crt': expired.cert, 'notes.txt': 'x' }), ['ca/tls.crt: certificate expired on 2020-01-02T00:00:00.000Z']);
   assert.deepEqual(messages({ 'server.crt': 'junk' }), []);
+});
+
+test('issue 24: the gate reports notices and still accepts the version (its certificates reach onAccepted)', async () => {
+  const accepted: string[] = [];
+  const found = await checkFileSet(fileSetFrom({ 'tls/tls.crt': good.cert, 'tls/tls.key': good.key }), {
+    driver: 'nginx', onAccepted: (certificates) => accepted.push(...certificates.map((c) => c.file)),
+  });
+  assert.deepEqual(found.map((d) => [d.file, d.severity]), [['tls/tls.crt', 'notice']]);
+  assert.deepEqual(accepted, ['tls/tls.crt']);
+  // An error beside the notice rejects it as before.
+  const rejected = await checkFileSet(fileSetFrom({ 'tls/tls.crt': good.cert, 'tls/tls.key': other.key }), { driver: 'nginx', onAccepted: () => accepted.push('no') });
+  assert.deepEqual(rejected.map((d) => d.severity ?? 'error'), ['notice', 'error']);
+  assert.deepEqual(accepted, ['tls/tls.crt']);
 });
