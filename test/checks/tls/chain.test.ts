@@ -97,5 +97,7 @@ test('judgeChain: a valid path is enough where the file offers several', () => {
     severity: 'error',
     message: `certificate 2 of the chain (an issuer of the leaf) is not valid before ${cert('int').validFromDate.toISOString()}: clients cannot verify the chain (nginx -t does not check dates)`,
   }]);
+  // A self-signed leaf is a whole path: no issuer to miss.
+  assert.deepEqual(judgeChain([cert('root')], new Date()), []);
   assert.deepEqual(judgeChain([], new Date()), []);
 });
