@@ -106,3 +106,17 @@ test('issue 24: the gate reports notices and still accepts the version (its cert
   assert.deepEqual(rejected.map((d) => d.severity ?? 'error'), ['notice', 'error']);
   assert.deepEqual(accepted, ['tls/tls.crt']);
 });
+
+test('issue 24: each server carries the ssl_password_file and @SECLEVEL it inherits, through includes', () => {
+  const set = fileSetFrom({
+    'nginx.conf': 'http { ssl_ciphers HIGH:@SECLEVEL=1; ssl_password_file keys/pass; include sites/*.conf; server { ssl_certificate a.crt; ssl_certificate_key a.key; ssl_password_file /run/pass; ssl_ciphers HIGH; } }',
+    'sites/b.conf': 'server { ssl_certificate b.crt; ssl_certificate_key b.key; }',
+    'snippet.conf': 'ssl_certificate c.crt; ssl_certificate_key c.key;',
+    'a.crt': '', 'a.key': '', 'b.crt': '', 'b.key': '', 'c.crt': '', 'c.key': '', 'keys/pass': '',
+  });
+  assert.deepEqual(tlsPairs(set, ['nginx.conf', 'sites/b.conf', 'snippet.conf']), [
+    { cert: 'a.crt', key: 'a.key', passwordOutside: '/run/pass' },
+    { cert: 'b.crt', key: 'b.key', passwordFile: 'keys/pass', ciphers: 'HIGH:@SECLEVEL=1' },
+    { cert: 'c.crt', key: 'c.key' },
+  ]);
+});
