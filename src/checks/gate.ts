@@ -8,14 +8,15 @@
 //       or when hotcycle.yaml has `checks.nginx`. The main config named by the flags (the
 //       file the master runs nginx with) wins over `checks.nginx.main`; include roots add up.
 //   (4) check commands (`checks.commands`), each in a copy of the version, with a timeout.
-//   (5) certificate/key pairs (checks/tls.ts): every tls.crt/tls.key, and what the nginx files
-//       of (3) and every other *.conf name in ssl_certificate/ssl_certificate_key.
+//   (5) certificate/key pairs (checks/tls/): every tls.crt/tls.key, and what the nginx files
+//       of (3) and every other *.conf name in ssl_certificate/ssl_certificate_key. Its notices
+//       (a missing intermediate, an extra certificate) are reported but reject nothing.
 //   (6) Findings in or quoting files of Secret sources lose their content (checks/redact.ts).
 // A hotcycle.yaml that cannot be read still lets (2)–(3) run with the flags and defaults.
 import { errorsOf, type Diagnostic } from '../diagnostic.ts';
 import { checkNginx, DEFAULT_MAIN, type NginxCheckOptions } from './nginx/index.ts';
 import { redactSecrets } from './redact.ts';
-import { checkTls, tlsPairs, type CertificateInfo } from './tls.ts';
+import { checkTls, tlsPairs, type CertificateInfo } from './tls/index.ts';
 import { ConfigError } from '../config/error.ts';
 import { parseChecksConfig, parseHotcycleConfig, selectConfigFile } from '../config/load.ts';
 import type { ChecksConfig, NginxRootContext, SchemaMapping } from '../config/types.ts';

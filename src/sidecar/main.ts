@@ -5,7 +5,7 @@
 // or SIGINT closes everything and exits 0.
 import { mkdir } from 'node:fs/promises';
 import type { CheckOptions, SidecarDriver } from '../checks/gate.ts';
-import type { CertificateInfo } from '../checks/tls.ts';
+import type { CertificateInfo } from '../checks/tls/index.ts';
 import type { SchemaMapping } from '../config/types.ts';
 import { shortHash } from '../configset/fileset.ts';
 import { secretModes, secretPrefixes, withNamedSources, type Source } from '../configset/sources.ts';

@@ -3,7 +3,7 @@
 // series), one Warning log line per certificate that expires within the warning window, and —
 // once per certificate (file and expiry), not per version — a report (in a cluster, a Warning
 // Event CertificateExpiring on the Pod).
-import type { CertificateInfo } from '../../checks/tls.ts';
+import type { CertificateInfo } from '../../checks/tls/index.ts';
 import type { Logger } from '../../log.ts';
 import type { CertificateExpiringReport } from '../kube/types.ts';
 import type { SidecarMetrics } from './metrics.ts';

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { checkTls, tlsPairs } from '../../src/checks/tls.ts';
-import { fileSetFrom } from '../../src/configset/fileset.ts';
-import { TestCa, truncated, type Issued } from '../fixtures/tls/pki.ts';
+import { checkFileSet } from '../../../src/checks/gate.ts';
+import { checkTls, tlsPairs } from '../../../src/checks/tls/index.ts';
+import { fileSetFrom } from '../../../src/configset/fileset.ts';
+import { TestCa, truncated, type Issued } from '../../fixtures/tls/pki.ts';
 
 let ca: TestCa;
 let good: Issued;
@@ -18,12 +19,15 @@ before(async () => {
 });
 after(() => ca?.close());
 
+const root = (issued: Issued): string => issued.chain.slice(issued.cert.length);
 const check = (files: Record<string, string>, nginx: string[] = []) => {
   const set = fileSetFrom(files);
   return checkTls(set, tlsPairs(set, nginx));
 };
+// Issue 24: a leaf without its issuer in the file (these leaves, signed by the test root) or an
+// extra certificate is a notice, which rejects nothing; these tests are about errors.
 const messages = (files: Record<string, string>, nginx: string[] = []) =>
-  check(files, nginx).diagnostics.map((d) => `${d.file}: ${d.message}`);
+  check(files, nginx).diagnostics.filter((d) => d.severity !== 'notice').map((d) => `${d.file}: ${d.message}`);
 
 test('a matching, valid pair (leaf then CA) passes and reports its expiry', () => {
   const result = check({ 'tls/tls.crt': good.chain, 'tls/tls.key': good.key });
@@ -42,7 +46,8 @@ test('each failure names the file and the reason, never the content', () => {
     ['truncated key', { 'tls/tls.crt': good.cert, 'tls/tls.key': truncated(good.key) }, /^tls\/tls\.key: truncated PEM/],
     ['no certificate', { 'tls/tls.crt': 'hello\n', 'tls/tls.key': good.key }, /^tls\/tls\.crt: no PEM certificate/],
     ['no key', { 'tls/tls.crt': good.cert, 'tls/tls.key': good.cert }, /^tls\/tls\.key: no PEM private key/],
-    ['chain out of order', { 'tls/tls.crt': good.cert + other.cert, 'tls/tls.key': good.key }, /^tls\/tls\.crt: certificate 1 of the chain was not issued by certificate 2/],
+    // Issue 24: an out-of-order chain is one that starts with an issuer (two unrelated leaves: below).
+    ['chain out of order', { 'tls/tls.crt': root(good) + good.cert, 'tls/tls.key': good.key }, /^tls\/tls\.crt: certificate 2 was issued by certificate 1: the leaf must come first/],
   ];
   for (const [name, files, expected] of table) {
     const found = messages(files);
@@ -52,6 +57,14 @@ test('each failure names the file and the reason, never the content', () => {
     const body = key.split('\n')[1] ?? '';
     assert.ok(!found[0]?.includes(body), `${name}: no key content`);
   }
+});
+
+test('issue 24: a certificate on no path from the leaf is a notice, not a refusal', () => {
+  const found = check({ 'tls/tls.crt': good.cert + other.cert, 'tls/tls.key': good.key }).diagnostics;
+  assert.deepEqual(found.map((d) => [d.severity, d.message]), [
+    ['notice', "the leaf's issuer is not in the file: clients without that intermediate will fail"],
+    ['notice', 'certificate 2 is on no path from the leaf: nginx sends it, clients ignore it'],
+  ]);
 });
 
 test('a damaged body inside complete PEM armour is rejected', () => {
@@ -79,4 +92,31 @@ test("nginx's ssl_certificate/ssl_certificate_key pairs by position, inner block
 test('a tls.crt without tls.key is still checked alone; unrelated files are not', () => {
   assert.deepEqual(messages({ 'ca/tls.crt': expired.cert, 'notes.txt': 'x' }), ['ca/tls.crt: certificate expired on 2020-01-02T00:00:00.000Z']);
   assert.deepEqual(messages({ 'server.crt': 'junk' }), []);
+});
+
+test('issue 24: the gate reports notices and still accepts the version (its certificates reach onAccepted)', async () => {
+  const accepted: string[] = [];
+  const found = await checkFileSet(fileSetFrom({ 'tls/tls.crt': good.cert, 'tls/tls.key': good.key }), {
+    driver: 'nginx', onAccepted: (certificates) => accepted.push(...certificates.map((c) => c.file)),
+  });
+  assert.deepEqual(found.map((d) => [d.file, d.severity]), [['tls/tls.crt', 'notice']]);
+  assert.deepEqual(accepted, ['tls/tls.crt']);
+  // An error beside the notice rejects it as before.
+  const rejected = await checkFileSet(fileSetFrom({ 'tls/tls.crt': good.cert, 'tls/tls.key': other.key }), { driver: 'nginx', onAccepted: () => accepted.push('no') });
+  assert.deepEqual(rejected.map((d) => d.severity ?? 'error'), ['notice', 'error']);
+  assert.deepEqual(accepted, ['tls/tls.crt']);
+});
+
+test('issue 24: each server carries the ssl_password_file and @SECLEVEL it inherits, through includes', () => {
+  const set = fileSetFrom({
+    'nginx.conf': 'http { ssl_ciphers HIGH:@SECLEVEL=1; ssl_password_file keys/pass; include sites/*.conf; server { ssl_certificate a.crt; ssl_certificate_key a.key; ssl_password_file /run/pass; ssl_ciphers HIGH; } }',
+    'sites/b.conf': 'server { ssl_certificate b.crt; ssl_certificate_key b.key; }',
+    'snippet.conf': 'ssl_certificate c.crt; ssl_certificate_key c.key;',
+    'a.crt': '', 'a.key': '', 'b.crt': '', 'b.key': '', 'c.crt': '', 'c.key': '', 'keys/pass': '',
+  });
+  assert.deepEqual(tlsPairs(set, ['nginx.conf', 'sites/b.conf', 'snippet.conf']), [
+    { cert: 'a.crt', key: 'a.key', passwordOutside: '/run/pass' },
+    { cert: 'b.crt', key: 'b.key', passwordFile: 'keys/pass', ciphers: 'HIGH:@SECLEVEL=1' },
+    { cert: 'c.crt', key: 'c.key' },
+  ]);
 });
