@@ -117,6 +117,9 @@ class Watcher implements ConfigMapWatch {
     const list = await core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` }, options);
     this.#error = undefined;
     const item = list.items[0];
+    this.#options.logger.info(`configmap watch: listed ${namespace}/${name}; watching from resourceVersion ${list.metadata?.resourceVersion ?? '?'}`, {
+      event: 'configmap-watch', name, resourceVersion: list.metadata?.resourceVersion, found: item !== undefined,
+    });
     // Watch from the list's resourceVersion, not the item's: the list's is the newer point.
     if (item) return this.#publish(item, list.metadata?.resourceVersion);
     this.#rv = list.metadata?.resourceVersion;
