@@ -7,6 +7,10 @@ ensure_build
 # once, cached in .tools/cluster) and real helm/kubectl.
 source scripts/lib/cluster.sh; ensure_cluster
 source scripts/lib/k8s-tools.sh; ensure_k8s_tools
+# The edit-to-serving suite runs the chart's pods under a real kubelet (as
+# test/cluster/kubelet-pod.test.ts does): the images and the node's runtime.
+source scripts/lib/containers.sh; ensure_containers; ensure_base_images; ensure_images
+source scripts/lib/kubelet.sh; ensure_kubelet_runtime
 # PM2, for the side-by-side comparison only: into the gitignored .tools/, never package.json.
 if [ ! -f .tools/pm2/node_modules/pm2/bin/pm2 ]; then
   log "installing pm2 into .tools/pm2 (bench only)"

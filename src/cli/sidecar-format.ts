@@ -35,7 +35,8 @@ export function formatSidecarStatus(status: SidecarStatus): string {
     `source ${status.sourceDir} (${watch.kind}, watch ${watch.healthy ? 'ok' : 'NOT RUNNING'}, ${watch.events} events, ${watch.missedChanges} missed)`,
     ...(status.sources ?? []).map((s) => `  + ${s.name}/ from ${s.dir}${s.secret ? ' (secret)' : ''}`),
     `live   ${status.liveDir} · published ${short(status.publishedHash)} · master runs ${short(status.appliedHash)}`,
-    `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}`,
+    ...(status.runningSource ? [formatRunningSource(status)] : []),
+    `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}${status.kube.configMapError ? ` FAILING: ${status.kube.configMapError}` : ''}`,
   ];
   const lastGood = status.lastGood;
   const stored = lastGood.stored ? ` · stored ${short(lastGood.stored.configHash)} (generation ${lastGood.stored.generation}, ${lastGood.stored.storedAt})` : '';
@@ -57,4 +58,11 @@ export function formatSidecarStatus(status: SidecarStatus): string {
   lines.push('');
   lines.push(status.master ? formatStatus(status.master) : `master: unreachable — ${status.masterError ? formatError(status.masterError) : 'unknown'}`);
   return lines.join('\n');
+}
+
+/** `running config from: api (volume 41 s behind)`: the origin that brought what the master runs (sync/arrivals.ts). */
+export function formatRunningSource(status: Pick<SidecarStatus, 'runningSource' | 'volumeLagMs' | 'volumeCaughtUp'>): string {
+  if (status.runningSource !== 'api') return `running config from: ${status.runningSource ?? '?'}`;
+  const seconds = Math.round((status.volumeLagMs ?? 0) / 1000);
+  return `running config from: api (${status.volumeCaughtUp ? `the volume caught up ${seconds} s later` : `volume ${seconds} s behind`})`;
 }

@@ -109,8 +109,13 @@ export interface SidecarStatus {
   failedHashes: string[];
   /** The newest version's checks could not run; it is retried with backoff until they do. */
   checkError?: CheckError;
+  /** Which origin brought the version the master runs, and how far the volume lags (sync/arrivals.ts). */
+  runningSource?: SyncOrigin;
+  volumeLagMs?: number;
+  volumeCaughtUp?: boolean;
   watch: WatchHealth;
-  kube: { reporting: boolean; detail: string; configMap?: string; resourceVersion?: string };
+  /** configMapError: why the fast path's watch of configMap is failing (403: the Role lacks it). */
+  kube: { reporting: boolean; detail: string; configMap?: string; resourceVersion?: string; configMapError?: string };
   lastGood: LastGoodStatus;
   lastResults: SyncResult[];
   master?: MasterStatus;
@@ -204,6 +209,9 @@ const sidecarStatus = {
       properties: { configHash: { type: 'string' }, error: errorInfoSchema, attempts: { type: 'integer' }, retryInMs: { type: 'number' } },
       additionalProperties: false,
     },
+    runningSource: { enum: SYNC_ORIGINS },
+    volumeLagMs: { type: 'number' },
+    volumeCaughtUp: { type: 'boolean' },
     watch: {
       type: 'object',
       required: ['healthy', 'kind', 'events', 'missedChanges'],
@@ -215,7 +223,9 @@ const sidecarStatus = {
     kube: {
       type: 'object',
       required: ['reporting', 'detail'],
-      properties: { reporting: { type: 'boolean' }, detail: { type: 'string' }, configMap: { type: 'string' }, resourceVersion: { type: 'string' } },
+      properties: {
+        reporting: { type: 'boolean' }, detail: { type: 'string' }, configMap: { type: 'string' }, resourceVersion: { type: 'string' }, configMapError: { type: 'string' },
+      },
     },
     lastGood: lastGoodStatus,
     lastResults: { type: 'array', items: syncResult },

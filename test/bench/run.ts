@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/master.ts';
+import { editToServingSuite } from './edit-to-serving.ts';
 import { engineSuite } from './engine.ts';
 import { fastPathSuite } from './fastpath.ts';
 import { footprintSuite } from './footprint.ts';
@@ -25,6 +26,8 @@ const suites: [string, () => Promise<SuiteResult>][] = [
   ['sidecar', () => sidecarSuite({ runs: quick ? 3 : 20, updates: quick ? 20 : 100 })],
   ['report', () => reportSuite({ reloads: quick ? 2 : 10, edits: quick ? 3 : 10, settleMs: quick ? 1000 : 5000, idleWindowMs: quick ? 2000 : 10_000 })],
   ['fast path', () => fastPathSuite({ edits: quick ? 5 : 20, settleMs: quick ? 3000 : 10_000 })],
+  // A real kubelet with its default 1 min sync period: about a minute per edit, ~15 min in all.
+  ['edit to serving', () => editToServingSuite({ edits: quick ? 3 : 10 })],
   ['scale', () => scaleSuite({ runs: quick ? 2 : 10, workerRuns: quick ? 1 : 3, workers: quick ? 8 : 64, listeners: 50, connections: quick ? 1000 : 10_000 })],
   ['footprint', () => footprintSuite({ settleMs: quick ? 3000 : 10_000, windowMs: quick ? 5000 : 10_000, cliRuns: quick ? 10 : 30, reloads: quick ? 200 : 1000 })],
 ];

@@ -12,7 +12,7 @@ describe('helm lint --strict and helm template', () => {
 
   test('at least the five required combinations exist besides the defaults', () => {
     const names = all.map((c) => c.name);
-    for (const required of ['native-custom-image', 'existing-configmap', 'fast-path', 'metrics', 'pdb']) {
+    for (const required of ['native-custom-image', 'existing-configmap', 'volume-only', 'metrics', 'pdb']) {
       assert.ok(names.includes(required), `charts/hotcycle/ci/${required}-values.yaml is missing`);
     }
   });

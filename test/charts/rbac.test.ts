@@ -82,10 +82,11 @@ describe('RBAC derived from the sidecar\'s calls', () => {
 
   const fullname = 'hotcycle';
   for (const { on, args, configMap } of [
-    { on: ['lastGood'], args: [], configMap: 'hotcycle' },
-    { on: [], args: ['--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
-    { on: ['fastPath', 'lastGood'], args: ['--set', 'fastPath.enabled=true'], configMap: 'hotcycle' },
-    { on: ['fastPath', 'lastGood'], args: ['--set', 'fastPath.enabled=true', '--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
+    { on: ['fastPath', 'lastGood'], args: [], configMap: 'hotcycle' },
+    { on: ['fastPath'], args: ['--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
+    { on: ['lastGood'], args: ['--set', 'fastPath.enabled=false'], configMap: 'hotcycle' },
+    { on: [], args: ['--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood'], args: ['--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
   ]) {
     test(`features ${on.join(', ') || 'none'}${on.includes('fastPath') ? ` (ConfigMap ${configMap})` : ''}: the Role grants exactly the calls`, async () => {
       const role = findObject(await renderChart(args), 'Role') as Role;

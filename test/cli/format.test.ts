@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReload, formatStatus } from '../../src/cli/format.ts';
+import { formatRunningSource } from '../../src/cli/sidecar-format.ts';
 import type { ErrorCode } from '../../src/errors.ts';
 import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../../src/protocol/types.ts';
 
@@ -32,4 +33,10 @@ test('status: a hash, an unknown config once serving, none before the first gene
   assert.match(formatStatus(status(2, HASH)), /^generation 2 · config abababababab · /m);
   assert.match(formatStatus(status(2, '')), /^generation 2 · config unknown until the next reload succeeds · /m);
   assert.match(formatStatus(status(0, '')), /^generation 0 · config \(none\) · /m);
+});
+
+test('status: the origin that brought the running config, and how far the volume lags', () => {
+  assert.equal(formatRunningSource({ runningSource: 'api', volumeLagMs: 41_400, volumeCaughtUp: false }), 'running config from: api (volume 41 s behind)');
+  assert.equal(formatRunningSource({ runningSource: 'api', volumeLagMs: 62_600, volumeCaughtUp: true }), 'running config from: api (the volume caught up 63 s later)');
+  assert.equal(formatRunningSource({ runningSource: 'volume' }), 'running config from: volume');
 });

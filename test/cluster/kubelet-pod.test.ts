@@ -4,7 +4,8 @@
 // `helm install` with the default values, the images pointed at the local builds: kubelet
 // starts the native sidecar, its startup probe gates the app container, both become Ready, and
 // nginx serves on the pod's own loopback. A `kubectl apply` of an edited ConfigMap reaches the
-// pod's volume through kubelet's atomic ..data swap, and the sidecar publishes and reloads it.
+// sidecar through the default fast path (its API watch, once the Service relay lets it list), and
+// the sidecar publishes and reloads it; kubelet's ..data swap confirms it later.
 //
 // The control plane is this file's own, not the run's shared one: a kubelet registered there
 // would be handed every other test's pods (images nobody built, from registries nobody reaches).
@@ -115,7 +116,7 @@ test('kubelet runs the chart\'s pods: Running and Ready on node localhost, servi
   assert.ok(containers.length >= 6, `containerd holds the pods' containers: ${containers.join(', ')}`);
 });
 
-test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume, the sidecar reloads it and reports it on the Pod', async () => {
+test('a ConfigMap edit (kubectl apply) reaches the pod through the default fast path, the sidecar reloads it and reports it on the Pod', async () => {
   const { cluster: c } = ready();
   assert.ok(release, 'the first test installed the release');
   const { namespace, pods } = release;
@@ -123,6 +124,9 @@ test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume
   const configMap = await c.json<{ metadata: { name: string; namespace: string }; data: Record<string, string> }>(['get', 'configmap', 'hotcycle', '-n', namespace]);
   const nginxConf = configMap.data['nginx.conf'] ?? '';
   assert.ok(nginxConf.includes('hello from hotcycle'), `the default nginx.conf: ${nginxConf}`);
+  // The watch lists once the first test's Service relay lets the sidecar reach the API server.
+  const watching = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle']);
+  await watching.waitForLog((l) => l.event === 'configmap-watch' && /^configmap watch: listed/.test(l.message)).finally(() => watching.stop());
   const since = new Date(Date.now() - 1000).toISOString();
   // The sidecar's log, followed from before the edit: its reload.ok line is the event waited for.
   const logs = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle', `--since-time=${since}`]);
@@ -134,8 +138,10 @@ test('a ConfigMap edit (kubectl apply) reaches the pod through kubelet\'s volume
     await c.must(['apply', '-f', '-'], JSON.stringify(edited));
     const published = await logs.waitForLog((l) => l.event === 'config.published' && l.changed === true && Date.parse(String(l.timestamp)) >= applied - 1000);
     const reloaded = await logs.waitForLog((l) => l.event === 'reload.ok' && l.configHash === published.configHash);
-    process.stderr.write(`[kubelet] kubectl apply to reload.ok: ${Date.parse(String(reloaded.timestamp)) - applied} ms (kubelet's volume sync, then the sidecar)\n`);
+    process.stderr.write(`[kubelet] kubectl apply to reload.ok: ${Date.parse(String(reloaded.timestamp)) - applied} ms (the fast path: the API watch, then the sidecar)\n`);
     assert.equal(await getOnPodLoopback(c, namespace, pod), '200 hello again from hotcycle\n');
+    const status = JSON.parse(await c.must(['exec', '-n', namespace, pod, '-c', 'hotcycle', '--', 'hotcycle', 'status', '--json'])) as { sidecar: { runningSource?: string } };
+    assert.equal(status.sidecar.runningSource, 'api', 'brought by the watch, not the volume');
     // Reported with the token kubelet projected into the pod: the annotation, and the Event.
     const hash = String(reloaded.configHash);
     await c.must(['wait', `pod/${pod}`, '-n', namespace, `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/config-hash}=${hash}`, '--timeout=60s']);

@@ -1,9 +1,12 @@
 // Issue 10, acceptance 4, against the real kube-apiserver: with the fast path on
-// (`--watch-configmap`, the chart's fast-path values, so the sidecar's bound token has exactly the
+// (`--watch-configmap`, the chart's default values, so the sidecar's bound token has exactly the
 // chart's list/watch on that one ConfigMap), `kubectl apply` of an edited ConfigMap is published and
 // reloaded without waiting for the volume, which lags behind and never wins. The watch survives
 // its kube-apiserver being stopped and started again on the same port, and a 410 Gone that a real
-// etcd compaction produced.
+// etcd compaction produced. Issue 21: `hotcycle status` says the API brought the running version
+// and how far the volume lags, until the volume confirms it (no second reload); a release
+// installed with rbac.create=false (no Role: the installer's own must grant the watch) gets a
+// clear `configmap watch forbidden` error and status, and edits still come through the volume.
 //
 // The sidecar talks to a private kube-apiserver on the run's etcd (Cluster.extraApiServer), so
 // stopping it disturbs no other test file; edits made while it is down go through the shared one.
@@ -16,7 +19,9 @@
 // Compaction goes through etcd's HTTP gateway, as kube-apiserver's own periodic compaction does
 // through the client (a routine event for every other user of the shared etcd).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { fileSetFrom, hashFileSet, readFileSet } from '../../src/configset/fileset.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
@@ -24,7 +29,7 @@ import type { ApiServer } from '../helpers/cluster/components.ts';
 import { compactEtcd } from '../helpers/cluster/etcd.ts';
 import { installRelease, startReleasePod, type Release } from '../helpers/cluster/release.ts';
 import { fetchText } from '../helpers/load.ts';
-import { demoConfig } from '../helpers/master.ts';
+import { CLI, demoConfig } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 import { Pod, type HotcycleProcess } from '../helpers/sidecar.ts';
 
@@ -39,6 +44,12 @@ let yaml: string;
 const files = (message: string) => ({ 'hotcycle.yaml': yaml, 'message.txt': message });
 const hashOf = (message: string) => hashFileSet(fileSetFrom(files(message)));
 const relisted = (l: { event?: string; message: string }) => l.event === 'configmap-watch' && /listing again/.test(l.message);
+const run = promisify(execFile);
+
+/** `hotcycle status` as an operator runs it in the pod (the text, not the JSON). */
+async function statusText(of: Pod): Promise<string> {
+  return (await run(process.execPath, [CLI, 'status', '--sidecar-socket', of.sidecarSocket])).stdout;
+}
 
 /** `kubectl apply` (or `replace`) of the release's ConfigMap with `message`, through the shared API server. */
 async function apply(message: string, verb: 'apply' | 'replace' = 'apply'): Promise<void> {
@@ -54,7 +65,7 @@ async function served(message: string): Promise<void> {
 
 before(async () => {
   const c = await cluster();
-  release = await installRelease(c, 'fast', ['--values', 'charts/hotcycle/ci/fast-path-values.yaml']);
+  release = await installRelease(c, 'fast'); // the defaults: the fast path is on
   apiServer = await c.extraApiServer(undefined, { watchCache: false });
   port = await freePort();
   yaml = stringify(demoConfig(port, { count: 1 }));
@@ -67,18 +78,31 @@ after(async () => {
   await apiServer?.process.stop();
 });
 
-test('kubectl apply is published and reloaded at once; the lagging volume never wins', { timeout: 60_000 }, async (t) => {
+test('kubectl apply is published and reloaded at once; the lagging volume never wins, and status says how far it lags', { timeout: 60_000 }, async (t) => {
   const start = await pod.masterStatus();
   const applied = performance.now();
   await apply('v1');
   await served('v1');
-  t.diagnostic(`kubectl apply → reloaded and served: ${Math.round(performance.now() - applied)} ms (the volume unchanged)`);
+  const servedAt = performance.now();
+  t.diagnostic(`kubectl apply → reloaded and served: ${Math.round(servedAt - applied)} ms (the volume unchanged)`);
   assert.equal((await pod.sync()).outcome, 'stale', 'the volume still shows v0, which the API superseded: skipped');
+  const behind = await pod.sidecarStatus();
+  assert.equal(behind.appliedHash, hashOf('v1'));
+  assert.deepEqual([behind.runningSource, behind.volumeCaughtUp], ['api', false], 'brought by the API; the volume does not show it yet');
+  assert.match(await statusText(pod), /^running config from: api \(volume \d+ s behind\)$/m);
+  const updated = performance.now();
   await pod.update(files('v1'));
   assert.equal((await pod.sync()).outcome, 'unchanged', 'kubelet caught up with the same version: same hash, nothing');
+  const confirmed = performance.now();
+  const caughtUp = await pod.sidecarStatus();
+  assert.deepEqual([caughtUp.runningSource, caughtUp.volumeCaughtUp], ['api', true]);
+  const lag = caughtUp.volumeLagMs ?? -1;
+  assert.ok(lag >= updated - servedAt && lag <= confirmed - applied, `the lag ${lag} ms runs from the API's delivery to the volume showing it`);
+  assert.match(await statusText(pod), /^running config from: api \(the volume caught up \d+ s later\)$/m);
   const status = await pod.masterStatus();
   assert.equal(status.generation, start.generation + 1, 'one cycle for the edit, none for the volume');
   assert.equal(status.configHash, hashFileSet(await readFileSet(pod.liveDir)));
+  assert.equal((await pod.sidecarStatus()).volumeLagMs, lag, 'confirmed: the figure no longer grows');
 });
 
 test('the watch survives its API server stopped and started again: it resumes and replays what changed meanwhile', { timeout: 120_000 }, async () => {
@@ -102,4 +126,28 @@ test('a 410 Gone from a real etcd compaction makes the watch list again, and the
   await pod.update(files('v3')); // kubelet, behind, projects v3, which the API already superseded
   assert.equal((await pod.sync()).outcome, 'stale');
   assert.match((await fetchText(port)).body, /v4/);
+});
+
+test('rbac.create=false and no Role of the installer\'s: the watch is forbidden, said once as an error and in status; the volume still brings edits', { timeout: 120_000 }, async () => {
+  const c = await cluster();
+  const bare = await installRelease(c, 'norbac', ['--set', 'rbac.create=false']);
+  const volumePort = await freePort();
+  const config = (message: string) => ({ 'hotcycle.yaml': stringify(demoConfig(volumePort, { count: 1 })), 'message.txt': message });
+  const other = await Pod.create(config('w0'));
+  try {
+    const watching = await startReleasePod(c, bare, other, { args: ['--watch-configmap', 'hotcycle'] });
+    const forbidden = await watching.waitForLog((l) => l.event === 'configmap-watch' && l.level === 'error');
+    assert.match(forbidden.message, /configmap watch forbidden: grant list and watch on configmaps \S+\/hotcycle \(resourceNames: \[hotcycle\]/);
+    assert.match(forbidden.message, /fastPath\.enabled=false/, 'names the way out');
+    const status = await other.sidecarStatus();
+    assert.match(status.kube.configMapError ?? '', /^forbidden: the ServiceAccount may not list and watch configmaps\/hotcycle$/);
+    assert.match(await statusText(other), /fast path hotcycle@\? FAILING: forbidden/);
+    await other.update(config('w1'));
+    await watching.waitForLog((l) => l.event === 'reload.ok' && l.configHash === hashFileSet(fileSetFrom(config('w1'))));
+    assert.match((await fetchText(volumePort)).body, /w1/);
+    assert.equal((await other.sidecarStatus()).runningSource, 'volume');
+    assert.equal(watching.logs.filter((l) => l.event === 'configmap-watch' && l.level === 'error').length, 1, 'retried quietly: said once');
+  } finally {
+    await other.cleanup();
+  }
 });

@@ -14,7 +14,8 @@ export const statusCommand: Command = {
   help: `Usage: hotcycle status [options]
 
 Shows the sidecar's state (source and live directories, the published version, what the
-master runs, watch health, the last syncs and their outcomes) together with the master's:
+master runs and which origin brought it — the fast path's API watch or the volume, and how far
+the volume lags —, watch health, the last syncs and their outcomes) together with the master's:
 the current generation and its config hash, the listeners, every generation still running
 (current, draining) with its workers' pids and states, and the last reload results.
 

@@ -14,6 +14,9 @@
 //       resourceVersion (list failures retry the list). A watch that ends at once without a
 //       single event counts as a failure, so a misbehaving server cannot spin us.
 //   (6) close() aborts the request in flight and stops the loop; it is idempotent.
+//   (7) 403 Forbidden (a Role without the watch: rbac.create=false and the installer's own Role)
+//       is retried like (5) — a grant takes effect without a restart — but said once, as an
+//       error naming the missing rule, and kept in `error` (status) until the server answers.
 // Needs RBAC: core configmaps `list`, `watch` in the Pod's namespace.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -38,6 +41,8 @@ export interface ConfigMapWatchOptions {
 export interface ConfigMapWatch {
   /** The last resourceVersion seen, if any. */
   readonly resourceVersion: string | undefined;
+  /** Why the watch is failing (7); undefined while it works. */
+  readonly error: string | undefined;
   close(): Promise<void>;
 }
 
@@ -58,6 +63,7 @@ class Watcher implements ConfigMapWatch {
   #delivery: Promise<void> = Promise.resolve();
   #loop: Promise<void>;
   #rv: string | undefined;
+  #error: string | undefined;
   #delayMs: number;
 
   constructor(options: ConfigMapWatchOptions, client: KubeClient) {
@@ -69,6 +75,10 @@ class Watcher implements ConfigMapWatch {
 
   get resourceVersion(): string | undefined {
     return this.#rv;
+  }
+
+  get error(): string | undefined {
+    return this.#error;
   }
 
   async close(): Promise<void> {
@@ -93,7 +103,8 @@ class Watcher implements ConfigMapWatch {
         if (end === 'ended' && !this.#abort.signal.aborted) logger.debug('configmap watch ended; resuming', { event: 'configmap-watch', name, resourceVersion: this.#rv });
       } catch (error) {
         if (this.#abort.signal.aborted) break;
-        logger.warn('configmap watch failed', { event: 'configmap-watch', name, error: errorMessage(error), retryInMs: this.#delayMs });
+        if (statusCode(error) === 403) this.#forbidden(); // (7)
+        else logger.warn('configmap watch failed', { event: 'configmap-watch', name, error: errorMessage(error), retryInMs: this.#delayMs });
         await this.#backoff(); // (5)
       }
     }
@@ -104,7 +115,11 @@ class Watcher implements ConfigMapWatch {
     const { namespace, name } = this.#options;
     const options = callOptions(k8s, { timeoutMs: this.#options.requestTimeoutMs ?? 10_000, signal: this.#abort.signal });
     const list = await core.listNamespacedConfigMap({ namespace, fieldSelector: `metadata.name=${name}` }, options);
+    this.#error = undefined;
     const item = list.items[0];
+    this.#options.logger.info(`configmap watch: listed ${namespace}/${name}; watching from resourceVersion ${list.metadata?.resourceVersion ?? '?'}`, {
+      event: 'configmap-watch', name, resourceVersion: list.metadata?.resourceVersion, found: item !== undefined,
+    });
     // Watch from the list's resourceVersion, not the item's: the list's is the newer point.
     if (item) return this.#publish(item, list.metadata?.resourceVersion);
     this.#rv = list.metadata?.resourceVersion;
@@ -120,6 +135,7 @@ class Watcher implements ConfigMapWatch {
     return new Promise<WatchEnd>((resolve, reject) => {
       const onEvent = (type: string, object: WatchedObject): void => {
         events++;
+        this.#error = undefined;
         if (type === 'ERROR') {
           gone = object.code === 410;
           if (!gone) reject(new Error(`watch error ${object.code ?? '?'}: ${object.message ?? ''}`));
@@ -154,6 +170,15 @@ class Watcher implements ConfigMapWatch {
       .catch((error: unknown) => {
         this.#options.logger.error('configmap watch: onData failed', { event: 'configmap-watch', error: errorMessage(error) });
       });
+  }
+
+  /** (7) Said once per streak of refusals: retried quietly, since only a new grant ends it. */
+  #forbidden(): void {
+    const { logger, namespace, name } = this.#options;
+    if (this.#error) return;
+    this.#error = `forbidden: the ServiceAccount may not list and watch configmaps/${name}`;
+    logger.error(`configmap watch forbidden: grant list and watch on configmaps ${namespace}/${name} (resourceNames: [${name}]; the chart's Role does with rbac.create) `
+      + 'or drop --watch-configmap (fastPath.enabled=false); until then only the volume brings edits, after kubelet refreshes it', { event: 'configmap-watch', name, code: 403 });
   }
 
   async #backoff(): Promise<void> {

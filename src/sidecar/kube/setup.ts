@@ -64,6 +64,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
       reporting: true, detail,
       ...(configMap ? { configMap } : {}),
       ...(watch?.resourceVersion ? { resourceVersion: watch.resourceVersion } : {}),
+      ...(watch?.error ? { configMapError: watch.error } : {}),
     }),
     close: () => (closed ??= (async () => {
       await watch?.close();

@@ -40,6 +40,7 @@ import type { ReloadResult } from '../../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../../queue.ts';
 import type { Version } from '../publish/publisher.ts';
 import { SourceArbiter } from './arbiter.ts';
+import { Arrivals, type RunningArrival } from './arrivals.ts';
 import { SyncBatch, type SyncRequestOptions } from './batch.ts';
 import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './decision.ts';
 import type { LastGood } from './last-good.ts';
@@ -91,6 +92,7 @@ export class Syncer {
   readonly #options: SyncerOptions;
   readonly #queue = new SerialQueue();
   readonly #arbiter = new SourceArbiter();
+  readonly #arrivals = new Arrivals();
   readonly #reconciler: Reconciler;
   readonly #history: SyncResult[] = [];
   readonly #syncs = new Coalescer(this.#queue, () => new SyncBatch(), (batch: SyncBatch) => this.#runBatch(batch));
@@ -116,11 +118,13 @@ export class Syncer {
     return result;
   }
 
-  state(): { sourceHash: string; appliedHash: string; publishedHash: string; failedHashes: string[]; lastResults: SyncResult[]; checkError?: CheckError } {
+  state(): { sourceHash: string; appliedHash: string; publishedHash: string; failedHashes: string[]; lastResults: SyncResult[]; checkError?: CheckError } & Partial<RunningArrival> {
+    const appliedHash = this.#reconciler.appliedHash;
     return {
-      sourceHash: this.#checkError?.configHash ?? this.#seen.last, appliedHash: this.#reconciler.appliedHash,
+      sourceHash: this.#checkError?.configHash ?? this.#seen.last, appliedHash,
       publishedHash: this.#options.publisher.current()?.hash ?? '', failedHashes: this.#reconciler.failedHashes,
       lastResults: [...this.#history], ...(this.#checkError ? { checkError: this.#checkError } : {}),
+      ...this.#arrivals.of(appliedHash),
     };
   }
 
@@ -187,6 +191,7 @@ export class Syncer {
     // Read after a version whose checks could not run, another version supersedes it.
     if (this.#checkError && this.#checkError.configHash !== hash) this.#clearCheckError();
     if (origin === 'api') this.#arbiter.noteApi(hash);
+    this.#arrivals.note(origin, hash);
     const decision = decideVersion(this.#seen, { ...ctx, hash, superseded: this.#arbiter.isStaleVolume(hash) }); // (2)
     if (decision.kind === 'stale') {
       this.#seen = noteSeen(this.#seen, origin, hash, false);
