@@ -10,6 +10,7 @@ import { engineSuite } from './engine.ts';
 import { fastPathSuite } from './fastpath.ts';
 import { footprintSuite } from './footprint.ts';
 import { nginxSuite } from './nginx.ts';
+import { nginxCheckSuite } from './nginx-check.ts';
 import { reportSuite } from './report.ts';
 import { scaleSuite } from './scale.ts';
 import { sidecarSuite } from './sidecar.ts';
@@ -23,6 +24,7 @@ const reloads = quick ? 5 : 20;
 const suites: [string, () => Promise<SuiteResult>][] = [
   ['engine', () => engineSuite({ runs, reloads })],
   ['nginx', () => nginxSuite({ runs, reloads })],
+  ['nginx check', () => nginxCheckSuite({ runs })],
   ['sidecar', () => sidecarSuite({ runs: quick ? 3 : 20, updates: quick ? 20 : 100 })],
   ['report', () => reportSuite({ reloads: quick ? 2 : 10, edits: quick ? 3 : 10, settleMs: quick ? 1000 : 5000, idleWindowMs: quick ? 2000 : 10_000 })],
   ['fast path', () => fastPathSuite({ edits: quick ? 5 : 20, settleMs: quick ? 3000 : 10_000 })],

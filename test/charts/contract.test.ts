@@ -174,3 +174,22 @@ describe('the default nginx.conf', async () => {
     }
   });
 });
+
+// Issue 25: the sidecar checks the file the master runs nginx with, or, without one, a conf.d.
+describe('the sidecar\'s nginx check reads what nginx runs', () => {
+  test('default: --nginx-conf names the file after the app\'s -c', async () => {
+    const { app, sidecar } = parts(await renderChart());
+    const conf = flag(app.command!, '-c');
+    assert.equal(conf, `${LIVE}/${flag(sidecar.command!, '--nginx-conf')}`);
+    assert.equal(flag(sidecar.command!, '--include-root'), undefined);
+  });
+
+  test('app.nginx.configFile "": the image\'s nginx.conf, the ConfigMap a conf.d of config.files', async () => {
+    const objects = await renderChart(['--set', 'app.nginx.configFile=', '--set-string', 'config.files.default\\.conf=server { listen 8080; }']);
+    const { app, sidecar } = parts(objects);
+    assert.equal(flag(app.command!, '-c'), undefined);
+    assert.equal(flag(sidecar.command!, '--nginx-conf'), undefined);
+    assert.equal(flag(sidecar.command!, '--include-root'), '/etc/nginx/conf.d');
+    assert.deepEqual(Object.keys(findObject(objects, 'ConfigMap').data as Record<string, string>), ['default.conf']);
+  });
+});

@@ -41,8 +41,8 @@ published or reloaded. What is checked, and with what:
 Findings are printed as file:line:col: message. A notice (an include left to nginx -t, a
 *.conf that nothing includes, the conf.d reading) is printed as file:line:col: notice: …
 and refuses nothing.
-Exit status: 0 valid (notices allowed), 1 invalid (at least one finding that is not a
-notice), 2 usage error or the directory could not be read.
+Exit status: 0 valid (notices allowed); 1 invalid (at least one finding that is not a
+notice) or the directory could not be read; 2 usage error.
 
 Options:
 ${describe(SETTINGS.configDir, 'DIR')}
