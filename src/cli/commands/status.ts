@@ -14,9 +14,11 @@ export const statusCommand: Command = {
   help: `Usage: hotcycle status [options]
 
 Shows the sidecar's state (source and live directories, the published version, what the
-master runs, watch health, the last syncs and their outcomes) together with the master's:
-the current generation and its config hash, the listeners, every generation still running
-(current, draining) with its workers' pids and states, and the last reload results.
+master runs, watch health, the last syncs and their outcomes; under each version not run,
+why, in one line: its first finding as file:line:col: message (+N more), or the phase that
+failed and the error) together with the master's: the current generation and its config
+hash, the listeners, every generation still running (current, draining) with its workers'
+pids and states, and the last reload results.
 
 When no sidecar answers on its socket, or --socket names a master socket, the master's
 state is shown alone, with a note.
@@ -25,7 +27,8 @@ Options:
 ${describe(SETTINGS.sidecarSocket)}
 ${describe(SETTINGS.masterSocket)}
                              (given: ask that master only)
-  --json                     print {sidecar, master, note?} as JSON
+  --json                     print {sidecar, master, note?} as JSON (each of sidecar.lastResults
+                             with that line as \`why\`)
   -h, --help                 this help
 `,
   async run(argv) {
