@@ -19,8 +19,8 @@ describe('why a version does not run, in one line', () => {
     ['the first finding and how many more', { rejected: [DUPLICATE, finding('nginx.conf', 3, 5, 'unexpected "}"', 'nginx'), finding('a.json', 0, 0, 'x')] },
       'hotcycle.yaml:11:1: duplicate key "workers" (+2 more)'],
     ['a check command that failed: its command and exit, its stderr on one line',
-      { rejected: [finding('hotcycle.yaml', 0, 0, 'check command `sh -c exit 3` failed (exit code 3): first\nsecond\n  third', 'command')] },
-      'hotcycle.yaml: check command `sh -c exit 3` failed (exit code 3): first second third'],
+      { rejected: [finding('hotcycle.yaml', 0, 0, 'check command `sh -c exit 3` failed (exited with code 3): first\nsecond\n  third', 'command')] },
+      'hotcycle.yaml: check command `sh -c exit 3` failed (exited with code 3): first second third'],
     ['a reload the master refused: the phase and the error', {
       outcome: 'reload-failed', reload: {
         ok: false, generation: 2, configHash: HASH, durationMs: 9, phases: [], reason: 'r', startedAt: 't', requests: 1,
