@@ -22,6 +22,7 @@ import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import type { SidecarStatus } from '../../src/protocol/sidecar.ts';
+import { errorWhy, failureLine, WHY_LIMIT } from '../../src/sidecar/report/why.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { installRelease, podEvents, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
 import { CLI, type LogLine } from '../helpers/master.ts';
@@ -135,17 +136,21 @@ test('a certificate path that is the secret, which only nginx -t resolves: [secr
   assert.ok(String(failed.message).includes(where), String(failed.message));
 
   const status = JSON.parse((await run(process.execPath, [CLI, 'status', '--sidecar-socket', tls.pod.sidecarSocket, '--json'])).stdout) as { sidecar: SidecarStatus };
-  const why = status.sidecar.lastResults.find((r) => r.configHash === failed.configHash)?.why ?? '';
+  const result = status.sidecar.lastResults.find((r) => r.configHash === failed.configHash);
+  const why = result?.why ?? '';
   assert.ok(why.startsWith(`failed in phase check: ${where}`) && why.endsWith(' [ENGINXCHECK]'), why);
   const text = (await run(process.execPath, [CLI, 'status', '--sidecar-socket', tls.pod.sidecarSocket])).stdout;
   assert.ok(text.includes(`\n      ${why}\n`), text);
   const c = await cluster();
-  await c.must(['wait', `pod/${release.pods[0]!.name}`, '-n', release.namespace, '--timeout=30s',
-    `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/last-failure}=reload-failed ${String(failed.configHash).slice(0, 12)}: ${why}`]);
+  // The same line after `reload-failed <hash>: `, cut to WHY_LIMIT as a whole.
+  const line = failureLine('reload-failed', String(failed.configHash), errorWhy(result!.reload!.error!));
+  assert.ok(line.includes(where) && line.endsWith(' [ENGINXCHECK]') && [...line].length <= WHY_LIMIT, line);
+  await c.must(['wait', `pod/${release.pods[0]!.name}`, '-n', release.namespace, '--timeout=30s', `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/last-failure}=${line}`]);
   const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event ReloadFailed ');
   await tls.pod.sidecar.waitForLog((l) => delivered(l) && tls.pod.sidecar.logs.filter(delivered).length >= 2);
   const api = await fromApi();
   assert.ok(api.events.some((e) => e.reason === 'ReloadFailed' && (e.message ?? '').includes(where)), 'the Event has the place');
+  assert.equal(api.annotations?.['hotcycle.dev/last-failure'], line, 'so has the annotation');
 
   const places = { ...(await everyOutput()), 'hotcycle status': text };
   assertNowhere(places, [token, MARKER]);

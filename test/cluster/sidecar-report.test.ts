@@ -96,6 +96,7 @@ test('after a rejected edit, hotcycle status (text and --json) and the Pod\'s ho
   const line = `rejected ${hash.slice(0, 12)}: ${why}`;
   await c.must(['wait', `pod/${self.name}`, '-n', release.namespace, '--timeout=30s', `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/last-failure}=${line}`]);
   const annotations = (await c.json<{ metadata: { annotations: Record<string, string> } }>(['get', 'pod', self.name, '-n', release.namespace])).metadata.annotations;
+  assert.equal(annotations['hotcycle.dev/last-failure'], line);
   assert.ok(Date.parse(annotations['hotcycle.dev/last-failure-at'] ?? '') >= Date.parse(result?.startedAt ?? ''), 'when: at or after the sync began');
 });
 
