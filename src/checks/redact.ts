@@ -33,7 +33,7 @@ interface SecretContent {
 }
 
 export function redactSecrets(diagnostics: readonly Diagnostic[], set: ReadonlyMap<string, Buffer>, prefixes: readonly string[]): Diagnostic[] {
-  if (prefixes.length === 0) return [...diagnostics];
+  if (prefixes.length === 0 || diagnostics.length === 0) return [...diagnostics];
   const isSecret = (file: string): boolean => prefixes.some((p) => file.startsWith(p));
   const secret = secretContent(set, isSecret);
   return diagnostics.map((d) => {
