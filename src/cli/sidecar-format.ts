@@ -53,7 +53,8 @@ export function formatSidecarStatus(status: SidecarStatus): string {
   if (status.failedHashes.length) lines.push(`rejected by the master, not retried: ${status.failedHashes.map(short).join(', ')}`);
   if (status.lastResults.length) lines.push('last syncs:');
   for (const r of status.lastResults.slice(0, 5)) {
-    lines.push(`  ${r.startedAt} ${r.origin.padEnd(6)} ${short(r.configHash)} ${r.outcome}${r.error ? ` (${r.error.message})` : ''} — ${r.reason}`);
+    lines.push(`  ${r.startedAt} ${r.origin.padEnd(6)} ${short(r.configHash)} ${r.outcome} — ${r.reason}`);
+    if (r.why) lines.push(`      ${r.why}`);
   }
   lines.push('');
   lines.push(status.master ? formatStatus(status.master) : `master: unreachable — ${status.masterError ? formatError(status.masterError) : 'unknown'}`);

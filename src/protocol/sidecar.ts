@@ -77,6 +77,8 @@ export interface SyncResult {
   origin: SyncOrigin;
   startedAt: string;
   durationMs: number;
+  /** In `GET /v1/status` only: why the version does not run, in one line (sidecar/report/why.ts). */
+  why?: string;
 }
 
 export interface WatchHealth {
@@ -177,6 +179,7 @@ const syncResult = {
     origin: { enum: SYNC_ORIGINS },
     startedAt: { type: 'string' },
     durationMs: { type: 'number' },
+    why: { type: 'string' },
   },
   additionalProperties: false,
 } as const;

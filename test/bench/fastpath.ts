@@ -49,7 +49,8 @@ export async function fastPathSuite(options: FastPathOptions): Promise<SuiteResu
   const kubeRoot = await mkdtemp(join(tmpdir(), 'hotcycle-bench-kube-'));
   let pod: BenchPod | undefined;
   try {
-    const release = await installRelease(cluster, 'bench-fast', ['--values', 'charts/hotcycle/ci/fast-path-values.yaml']);
+    // The chart's defaults: the fast path is on unless fastPath.enabled=false.
+    const release = await installRelease(cluster, 'bench-fast', []);
     const port = await freePort();
     const config = demoConfig(port, { count: 1 });
     const files = (message: string) => ({ 'hotcycle.yaml': stringify(config), 'message.txt': message });

@@ -1,10 +1,12 @@
 // What `hotcycle reload` and `hotcycle status` print for the outcomes an operator must not
-// misread: a rejected config, a reload nginx never confirmed, a master with no config yet.
+// misread: a rejected config, a reload nginx never confirmed, a master with no config yet, and
+// why a version the sidecar read does not run.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReload, formatStatus } from '../../src/cli/format.ts';
-import { formatRunningSource } from '../../src/cli/sidecar-format.ts';
+import { formatRunningSource, formatSidecarStatus } from '../../src/cli/sidecar-format.ts';
 import type { ErrorCode } from '../../src/errors.ts';
+import type { SidecarStatus, SyncResult } from '../../src/protocol/sidecar.ts';
 import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../../src/protocol/types.ts';
 
 const HASH = 'ab'.repeat(32);
@@ -39,4 +41,24 @@ test('status: the origin that brought the running config, and how far the volume
   assert.equal(formatRunningSource({ runningSource: 'api', volumeLagMs: 41_400, volumeCaughtUp: false }), 'running config from: api (volume 41 s behind)');
   assert.equal(formatRunningSource({ runningSource: 'api', volumeLagMs: 62_600, volumeCaughtUp: true }), 'running config from: api (the volume caught up 63 s later)');
   assert.equal(formatRunningSource({ runningSource: 'volume' }), 'running config from: volume');
+});
+
+test('sidecar status: under each version not run, why (its first finding, or the phase and error); nothing under the others', () => {
+  const sync = (outcome: SyncResult['outcome'], why?: string): SyncResult => ({
+    published: false, configHash: HASH, outcome, reason: 'source changed', origin: 'volume', startedAt: '2026-11-21T16:00:00.000Z', durationMs: 2, ...(why ? { why } : {}),
+  });
+  const sidecar: SidecarStatus = {
+    pid: 11, startedAt: '2026-11-21T16:00:00.000Z', driver: 'native', sourceDir: '/src', liveDir: '/live', masterSocket: '/m.sock',
+    publishedHash: HASH, appliedHash: HASH, sourceHash: HASH, failedHashes: [], watch: { healthy: true, kind: 'kubelet', events: 1, missedChanges: 0 },
+    kube: { reporting: false, detail: 'not in a cluster' }, lastGood: { enabled: false, detail: 'off' },
+    lastResults: [sync('rejected', 'hotcycle.yaml:11:1: duplicate key "workers" (+1 more)'), sync('reloaded')],
+    master: status(2, HASH),
+  };
+  const lines = formatSidecarStatus(sidecar).split('\n');
+  const at = lines.indexOf('last syncs:');
+  assert.deepEqual(lines.slice(at + 1, at + 4), [
+    '  2026-11-21T16:00:00.000Z volume abababababab rejected — source changed',
+    '      hotcycle.yaml:11:1: duplicate key "workers" (+1 more)',
+    '  2026-11-21T16:00:00.000Z volume abababababab reloaded — source changed',
+  ]);
 });

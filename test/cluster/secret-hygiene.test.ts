@@ -9,20 +9,29 @@
 // metrics, or any Event or patch sent to the API. The certificate, valid for a day, is reported
 // as expiring (log line, metric, one Warning Event). In the live directory Secret files keep
 // their mode without bits for others (0644 → 0640, 0440 stays).
+// Issue 20, item 3: then the Secret file names a certificate path made of a second token, which
+// only nginx -t resolves and reports without a line: the path becomes [secret] and the finding is
+// placed at the Secret file's line:column — in the logs, the ReloadFailed Event, `hotcycle status`
+// (text and JSON) and the hotcycle.dev/last-failure annotation — and the token is nowhere.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { SidecarStatus } from '../../src/protocol/sidecar.ts';
+import { errorWhy, failureLine, WHY_LIMIT } from '../../src/sidecar/report/why.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { installRelease, podEvents, sidecarEnv, type Release } from '../helpers/cluster/release.ts';
-import type { LogLine } from '../helpers/master.ts';
+import { CLI, type LogLine } from '../helpers/master.ts';
 import { probe } from '../helpers/sidecar.ts';
 import { TlsPod } from '../fixtures/tls/nginx-pod.ts';
 import { truncated, type Issued } from '../fixtures/tls/pki.ts';
 
 const MARKER = `s3cr3t-${randomBytes(8).toString('hex')}`;
+const run = promisify(execFile);
 const cluster = useCluster();
 let release: Release;
 let kubeDir: string;
@@ -109,18 +118,60 @@ test('a syntax error in a Secret file and a damaged key: rejected by file (and l
   assert.ok(afterNginx.events.some((e) => e.reason === 'ReloadFailed' && (e.message ?? '').includes('auth/auth.conf:1')));
 
   const secrets = [MARKER, ...good.key.split('\n').filter((l) => l.length >= 8 && !l.startsWith('-----'))];
-  const places: Record<string, string> = {
+  const places = await everyOutput();
+  assert.ok(places['sidecar output']?.includes('auth/auth.conf:2:1'), 'the finding itself is in the output');
+  assert.ok(afterNginx.events.length >= 3, 'Events were delivered');
+  assertNowhere(places, secrets);
+});
+
+test('a certificate path that is the secret, which only nginx -t resolves: [secret] in its place everywhere, its file:line:col kept', async () => {
+  // The tls check leaves absolute paths (and any not in the set) to nginx -t: the checks accept this.
+  const token = `t0k3n-${randomBytes(8).toString('hex')}`;
+  const path = (ext: string) => join(tls.live, 'tls', `${token}.${ext}`);
+  const masterRejected = tls.pod.sidecar.nextLog((l) => l.event === 'reload.failed');
+  await tls.pod.volumes.auth?.update({ 'auth.conf': `ssl_certificate ${path('crt')};\nssl_certificate_key ${path('key')};\n` });
+  const failed = await masterRejected;
+  assert.equal(failed.code, 'ENGINXCHECK');
+  const where = 'auth/auth.conf:1:17: cannot load certificate "[secret]": BIO_new_file() failed';
+  assert.ok(String(failed.message).includes(where), String(failed.message));
+
+  const status = JSON.parse((await run(process.execPath, [CLI, 'status', '--sidecar-socket', tls.pod.sidecarSocket, '--json'])).stdout) as { sidecar: SidecarStatus };
+  const result = status.sidecar.lastResults.find((r) => r.configHash === failed.configHash);
+  const why = result?.why ?? '';
+  assert.ok(why.startsWith(`failed in phase check: ${where}`) && why.endsWith(' [ENGINXCHECK]'), why);
+  const text = (await run(process.execPath, [CLI, 'status', '--sidecar-socket', tls.pod.sidecarSocket])).stdout;
+  assert.ok(text.includes(`\n      ${why}\n`), text);
+  const c = await cluster();
+  // The same line after `reload-failed <hash>: `, cut to WHY_LIMIT as a whole.
+  const line = failureLine('reload-failed', String(failed.configHash), errorWhy(result!.reload!.error!));
+  assert.ok(line.includes(where) && line.endsWith(' [ENGINXCHECK]') && [...line].length <= WHY_LIMIT, line);
+  await c.must(['wait', `pod/${release.pods[0]!.name}`, '-n', release.namespace, '--timeout=30s', `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/last-failure}=${line}`]);
+  const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).startsWith('Event ReloadFailed ');
+  await tls.pod.sidecar.waitForLog((l) => delivered(l) && tls.pod.sidecar.logs.filter(delivered).length >= 2);
+  const api = await fromApi();
+  assert.ok(api.events.some((e) => e.reason === 'ReloadFailed' && (e.message ?? '').includes(where)), 'the Event has the place');
+  assert.equal(api.annotations?.['hotcycle.dev/last-failure'], line, 'so has the annotation');
+
+  const places = { ...(await everyOutput()), 'hotcycle status': text };
+  assertNowhere(places, [token, MARKER]);
+});
+
+/** Everything the pod and the API server show: logs, nginx's error log, both statuses (as the CLI prints them too), metrics, Events and annotations. */
+async function everyOutput(): Promise<Record<string, string>> {
+  return {
     'sidecar output': tls.pod.sidecar.output.join('\n'),
     'master output': tls.pod.master.output.join('\n'),
     "nginx's error log": await readFile(join(tls.prefix, 'error.log'), 'utf8').catch(() => ''),
     'sidecar status': JSON.stringify(await tls.pod.sidecarStatus()),
     'master status': JSON.stringify(await tls.pod.masterStatus()),
+    'hotcycle status --json': (await run(process.execPath, [CLI, 'status', '--sidecar-socket', tls.pod.sidecarSocket, '--json'])).stdout,
     metrics: (await probe(tls.pod.metricsPort, '/metrics')).body,
-    'the API server (Events, annotations)': JSON.stringify(afterNginx),
+    'the API server (Events, annotations)': JSON.stringify(await fromApi()),
   };
-  assert.ok(places['sidecar output']?.includes('auth/auth.conf:2:1'), 'the finding itself is in the output');
-  assert.ok(afterNginx.events.length >= 3, 'Events were delivered');
+}
+
+function assertNowhere(places: Record<string, string>, secrets: readonly string[]): void {
   for (const [place, text] of Object.entries(places)) {
     for (const secret of secrets) assert.ok(!text.includes(secret), `${place} shows Secret content: ${secret}`);
   }
-});
+}

@@ -1,15 +1,19 @@
-// Issue 10, acceptances 2, 3 and 6, against the real kube-apiserver. The chart is installed for
-// real; a real sidecar process (the CLI from source) runs as one of the chart's Pods would:
-// in-cluster settings, the cluster's CA, a token that the TokenRequest API bound to that Pod for
-// the chart's ServiceAccount — so it has exactly the chart's permissions, narrowed by the chart's
-// ValidatingAdmissionPolicy — and no POD_UID (the uid comes from the token's pod claim).
+// Issue 10, acceptances 2, 3 and 6, and issue 20's status that says why (item 2), against the
+// real kube-apiserver. The chart is installed for real; a real sidecar process (the CLI from
+// source) runs as one of the chart's Pods would: in-cluster settings, the cluster's CA, a token
+// that the TokenRequest API bound to that Pod for the chart's ServiceAccount — so it has exactly
+// the chart's permissions, narrowed by the chart's ValidatingAdmissionPolicy — and no POD_UID
+// (the uid comes from the token's pod claim).
 // The app container's processes run on this machine (test/helpers/sidecar.ts): no kubelet runs
 // the Pod here, the API server only holds it.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import type { SidecarStatus } from '../../src/protocol/sidecar.ts';
 import { apiAs, boundToken, installRelease, podEvents, sidecarEnv, type ApiAnswer, type Release } from '../helpers/cluster/release.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
-import { demoConfig, fixture, type LogLine } from '../helpers/master.ts';
+import { CLI, demoConfig, fixture, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 import { Pod } from '../helpers/sidecar.ts';
 
@@ -26,6 +30,7 @@ before(async () => {
 }, { timeout: 180_000 });
 after(() => pod?.cleanup());
 
+const run = promisify(execFile);
 const delivered = (l: LogLine) => l.event === 'kube-report' && l.result === 'ok';
 
 test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; the annotations match hotcycle status', async () => {
@@ -46,9 +51,10 @@ test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; th
   const failed = sidecar.nextLog((l) => l.event === 'reload.failed');
   await pod.update({ 'message.txt': 'three' }, demoConfig(port, { count: 1, command: ['node', fixture('crash-on-start.ts')] }));
   await failed;
-  // Three Events and one annotation patch, each delivered (the sidecar's debug line per delivery).
-  await sidecar.waitForLog((l) => delivered(l) && sidecar.logs.filter(delivered).length >= 4);
-  assert.deepEqual(sidecar.logs.filter((l) => l.event === 'kube-report' && l.result !== 'ok'), [], 'no report failed');
+  // Three Events, each delivered (the sidecar's debug line per delivery); the annotation patches
+  // (the reload's, then hotcycle.dev/last-failure's) are awaited below, on the Pod itself.
+  const event = (l: LogLine) => delivered(l) && String(l.what).startsWith('Event ');
+  await sidecar.waitForLog((l) => event(l) && sidecar.logs.filter(event).length >= 3);
 
   const described = await c.must(['describe', 'pod', self.name, '-n', release.namespace]);
   const events = described.slice(described.indexOf('Events:'));
@@ -59,10 +65,39 @@ test('Reloaded, ConfigRejected and ReloadFailed show in kubectl describe pod; th
   assert.deepEqual(listed.map((e) => e.reason).sort(), ['ConfigRejected', 'ReloadFailed', 'Reloaded']);
 
   const status = await pod.masterStatus();
+  await c.must(['wait', `pod/${self.name}`, '-n', release.namespace, '--timeout=30s', `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/config-hash}=${status.configHash}`]);
+  assert.deepEqual(sidecar.logs.filter((l) => l.event === 'kube-report' && l.result !== 'ok'), [], 'no report failed');
   const annotations = (await c.json<{ metadata: { annotations: Record<string, string> } }>(['get', 'pod', self.name, '-n', release.namespace])).metadata.annotations;
   assert.equal(annotations['hotcycle.dev/generation'], String(status.generation));
   assert.equal(annotations['hotcycle.dev/config-hash'], status.configHash);
   assert.match(annotations['hotcycle.dev/reloaded-at']!, /^\d{4}-\d{2}-\d{2}T/);
+});
+
+test('after a rejected edit, hotcycle status (text and --json) and the Pod\'s hotcycle.dev/last-failure annotation say why: file:line:col and the message', async () => {
+  const c = await cluster();
+  const self = release.pods[0]!;
+  const sidecar = pod.sidecar!;
+  const rejected = sidecar.nextLog((l) => l.event === 'config.rejected');
+  await pod.update({ 'message.txt': 'four' }, 'workers:\n  count: two\n  command: [node]\n  restart: {backoffMs: -1}\n');
+  const hash = String((await rejected).configHash);
+  const why = 'hotcycle.yaml:2:10: workers.count: expected an integer between 1 and 1024, got "two" (+1 more)';
+
+  const text = await run(process.execPath, [CLI, 'status', '--sidecar-socket', pod.sidecarSocket]);
+  const lines = text.stdout.split('\n');
+  const synced = lines.findIndex((l) => new RegExp(`^  \\S+ volume ${hash.slice(0, 12)} rejected — `).test(l));
+  assert.ok(synced > 0, `a last sync of ${hash.slice(0, 12)} rejected:\n${text.stdout}`);
+  assert.equal(lines[synced + 1], `      ${why}`);
+  const json = JSON.parse((await run(process.execPath, [CLI, 'status', '--sidecar-socket', pod.sidecarSocket, '--json'])).stdout) as { sidecar: SidecarStatus };
+  const result = json.sidecar.lastResults.find((r) => r.configHash === hash);
+  assert.equal(result?.why, why);
+  assert.equal(result?.rejected?.length, 2, 'and every finding, in full');
+
+  // kubectl wait watches the Pod until the annotation holds exactly this line.
+  const line = `rejected ${hash.slice(0, 12)}: ${why}`;
+  await c.must(['wait', `pod/${self.name}`, '-n', release.namespace, '--timeout=30s', `--for=jsonpath={.metadata.annotations.hotcycle\\.dev/last-failure}=${line}`]);
+  const annotations = (await c.json<{ metadata: { annotations: Record<string, string> } }>(['get', 'pod', self.name, '-n', release.namespace])).metadata.annotations;
+  assert.equal(annotations['hotcycle.dev/last-failure'], line);
+  assert.ok(Date.parse(annotations['hotcycle.dev/last-failure-at'] ?? '') >= Date.parse(result?.startedAt ?? ''), 'when: at or after the sync began');
 });
 
 test('least privilege: the sidecar\'s token patches only its own Pod\'s hotcycle.dev/* annotations, and reads no Secret', async () => {

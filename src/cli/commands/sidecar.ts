@@ -64,7 +64,9 @@ LastGoodNotStored, the metric hotcycle_last_good_not_stored_total).
 In a cluster (KUBERNETES_SERVICE_HOST, a service-account token and POD_NAME from the
 Downward API), every outcome also becomes an Event on the Pod (Reloaded, ReloadFailed,
 ConfigRejected) and a reload sets the Pod annotations hotcycle.dev/generation,
-hotcycle.dev/config-hash and hotcycle.dev/reloaded-at. Outside one, this is off (one log line).
+hotcycle.dev/config-hash and hotcycle.dev/reloaded-at; a version not run (rejected, its checks
+unable to run, refused by the master) sets hotcycle.dev/last-failure to why, in one line, and
+hotcycle.dev/last-failure-at. Outside one, this is off (one log line).
 
 Options:
 ${describe(SETTINGS.sourceDir, 'DIR')}

@@ -15,9 +15,11 @@ export const statusCommand: Command = {
 
 Shows the sidecar's state (source and live directories, the published version, what the
 master runs and which origin brought it — the fast path's API watch or the volume, and how far
-the volume lags —, watch health, the last syncs and their outcomes) together with the master's:
-the current generation and its config hash, the listeners, every generation still running
-(current, draining) with its workers' pids and states, and the last reload results.
+the volume lags —, watch health, the last syncs and their outcomes; under each version not
+run, why, in one line: its first finding as file:line:col: message (+N more), or the phase
+that failed and the error) together with the master's: the current generation and its config
+hash, the listeners, every generation still running (current, draining) with its workers'
+pids and states, and the last reload results.
 
 When no sidecar answers on its socket, or --socket names a master socket, the master's
 state is shown alone, with a note.
@@ -26,7 +28,8 @@ Options:
 ${describe(SETTINGS.sidecarSocket)}
 ${describe(SETTINGS.masterSocket)}
                              (given: ask that master only)
-  --json                     print {sidecar, master, note?} as JSON
+  --json                     print {sidecar, master, note?} as JSON (each of sidecar.lastResults
+                             with that line as \`why\`)
   -h, --help                 this help
 `,
   async run(argv) {

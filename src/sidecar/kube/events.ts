@@ -19,6 +19,8 @@ export const ANNOTATION_GENERATION = 'hotcycle.dev/generation';
 export const ANNOTATION_CONFIG_HASH = 'hotcycle.dev/config-hash';
 export const ANNOTATION_RELOADED_AT = 'hotcycle.dev/reloaded-at';
 export const ANNOTATION_RUNNING_LAST_GOOD = 'hotcycle.dev/running-last-good';
+export const ANNOTATION_LAST_FAILURE = 'hotcycle.dev/last-failure';
+export const ANNOTATION_LAST_FAILURE_AT = 'hotcycle.dev/last-failure-at';
 
 const ELLIPSIS = '…';
 
@@ -145,4 +147,12 @@ export function annotationPatch(r: ReloadedReport, now: Date): AnnotationPatch {
 /** `hotcycle.dev/running-last-good`: "true" while the pod serves the stored last good config. */
 export function runningLastGoodPatch(running: boolean): AnnotationPatch {
   return { metadata: { annotations: { [ANNOTATION_RUNNING_LAST_GOOD]: String(running) } } };
+}
+
+/**
+ * `hotcycle.dev/last-failure`: the newest version not run and why, in one line (report/why.ts),
+ * and when. History, not state: a later version that runs leaves it (compare with reloaded-at).
+ */
+export function lastFailurePatch(line: string, now: Date): AnnotationPatch {
+  return { metadata: { annotations: { [ANNOTATION_LAST_FAILURE]: line, [ANNOTATION_LAST_FAILURE_AT]: now.toISOString() } } };
 }

@@ -5,13 +5,13 @@
 // a reload: Events only enqueue (report-queue.ts), and the annotations are desired state that a
 // reconciler applies until they hold (desired-patch.ts); every end is logged and counted.
 // The annotations it keeps include `hotcycle.dev/running-last-good` once the pod has served the
-// stored last good config. Needs RBAC: events.k8s.io events `create`; core pods `patch`.
+// stored last good config, and `hotcycle.dev/last-failure(-at)` once a version was not run. Needs RBAC: events.k8s.io events `create`; core pods `patch`.
 import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
-  annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastGoodNotStoredEvent, reloadedEvent, reloadFailedEvent,
-  runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
+  annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, lastGoodNotStoredEvent, reloadedEvent,
+  reloadFailedEvent, runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
 import { PatchReconciler } from './desired-patch.ts';
 import { ReportQueue } from './report-queue.ts';
@@ -29,6 +29,8 @@ export interface KubeReporter {
   runningLastGood(report: RunningLastGoodReport): void;
   leftLastGood(): void;
   lastGoodNotStored(report: LastGoodNotStoredReport): void;
+  /** A version was not run (rejected, its checks could not run, the master refused it): `line` says why. */
+  lastFailure(line: string): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
   /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
@@ -108,6 +110,10 @@ class Reporter implements KubeReporter {
 
   reloadFailed(report: ReloadFailedReport): void {
     this.#event(reloadFailedEvent(report));
+  }
+
+  lastFailure(line: string): void {
+    this.#annotate(lastFailurePatch(line, this.#now()), 'annotation last-failure');
   }
 
   configRejected(report: ConfigRejectedReport): void {

@@ -13,6 +13,7 @@ import { SECRET_LIMIT_BYTES, type LastGood, type LastGoodEvents } from '../sync/
 import type { SidecarMetrics } from './metrics.ts';
 import type { Rollback } from '../sync/decision.ts';
 import type { SyncEvents } from '../sync/syncer.ts';
+import { errorWhy, failureLine, findingsWhy } from './why.ts';
 
 export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
   readonly #logger: Logger;
@@ -38,6 +39,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
       event: 'config.rejected', configHash: hash, phase: 'check', findings: diagnostics.length, diagnostics: diagnostics.map(formatDiagnostic),
     });
     this.#reporter?.configRejected({ configHash: hash, diagnostics });
+    this.#reporter?.lastFailure(failureLine('rejected', hash, findingsWhy(diagnostics)));
   }
 
   checkFailed({ configHash, error, attempts, retryInMs }: CheckError): void {
@@ -46,6 +48,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
       event: 'config.check-failed', configHash, phase: 'check', code: error.code, detail: error.detail, attempts, retryInMs,
     });
     this.#reporter?.checkFailed({ configHash, code: error.code, message: error.message, retryInMs });
+    this.#reporter?.lastFailure(failureLine('check-failed', configHash, errorWhy(error)));
   }
 
   published(hash: string, changed: boolean): void {
@@ -82,6 +85,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
       phase: error.phase, code: error.code, detail: error.detail, restored: after.kind === 'restored' ? after.hash : null, retry: after.kind === 'retry',
     });
     this.#reporter?.reloadFailed({ phase: error.phase, message: error.detail ? `${error.message}: ${error.detail}` : error.message, configHash: result.configHash });
+    this.#reporter?.lastFailure(failureLine('reload-failed', result.configHash, errorWhy(error)));
   }
 
   missed(hash: string): void {

@@ -5,6 +5,7 @@ import type { Source } from '../../configset/sources.ts';
 import type { MasterLink } from '../sync/drive.ts';
 import type { Syncer } from '../sync/syncer.ts';
 import type { SourceWatcher } from '../sync/watch.ts';
+import { withWhy } from './why.ts';
 
 export interface StatusParts {
   startedAt: Date;
@@ -19,6 +20,7 @@ export interface StatusParts {
 }
 
 export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> {
+  const synced = parts.syncer.state();
   const base: SidecarStatus = {
     pid: process.pid,
     startedAt: parts.startedAt.toISOString(),
@@ -27,7 +29,8 @@ export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> 
     sources: parts.sources.slice(1).map((s) => ({ name: s.name, dir: s.dir, secret: s.secret })),
     liveDir: parts.liveDir,
     masterSocket: parts.link.socketPath,
-    ...parts.syncer.state(),
+    ...synced,
+    lastResults: synced.lastResults.map(withWhy),
     watch: parts.watcher.health(),
     kube: parts.kube(),
     lastGood: parts.lastGood(),

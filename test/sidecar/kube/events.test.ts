@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V1MicroTime } from '@kubernetes/client-node';
 import {
-  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, NOTE_LIMIT_BYTES, reloadedEvent, truncateNote,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, NOTE_LIMIT_BYTES, reloadedEvent, truncateNote,
 } from '../../../src/sidecar/kube/events.ts';
 
 describe('truncateNote', () => {
@@ -59,6 +59,12 @@ describe('event specs', () => {
     const patch = annotationPatch({ generation: 12, configHash: 'h', durationMs: 1 }, new Date(0));
     assert.deepEqual(patch, { metadata: { annotations: {
       'hotcycle.dev/generation': '12', 'hotcycle.dev/config-hash': 'h', 'hotcycle.dev/reloaded-at': '1970-01-01T00:00:00.000Z',
+    } } });
+  });
+
+  test('the last-failure patch: the one line and when', () => {
+    assert.deepEqual(lastFailurePatch('rejected 5d966fd1aa39: hotcycle.yaml:11:1: duplicate key "workers"', new Date(0)), { metadata: { annotations: {
+      'hotcycle.dev/last-failure': 'rejected 5d966fd1aa39: hotcycle.yaml:11:1: duplicate key "workers"', 'hotcycle.dev/last-failure-at': '1970-01-01T00:00:00.000Z',
     } } });
   });
 });

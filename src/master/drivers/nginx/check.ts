@@ -1,6 +1,7 @@
 // The check phase: the real `nginx -t -q` with nginx's own argv (same prefix, main file and
-// -g globals), its `[emerg]` lines turned into `file:line` diagnostics — without the content of
-// Secret files, which nginx quotes (`unknown directive "…"`, `host not found in upstream "…"`).
+// -g globals), its `[emerg]` and `[warn]` lines turned into `file:line` diagnostics — without the
+// content of Secret files, which nginx quotes (`unknown directive "…"`, `host not found in
+// upstream "…"`, `cannot load certificate "…"`): checks/redact.ts, as the sidecar's checks.
 //
 // Safe for live traffic: kubernetes/kubernetes#48358 saw `nginx -t` with `reuseport` bind a
 // second listening socket beside the live one, take a share of new connections, and reset
@@ -23,17 +24,17 @@ export interface TestOutcome {
   ok: boolean;
   diagnostics: Diagnostic[];
   /** `[warn]` lines: not failures, worth a log line (e.g. a conflicting server name). */
-  warnings: string[];
+  warnings: Diagnostic[];
 }
 
 /** nginx -t's stderr → diagnostics, paths relative to the config dir when inside it. */
 export function parseTestOutput(stderr: string, exitCode: number, configDir: string, confPath: string): TestOutcome {
   const diagnostics: Diagnostic[] = [];
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
   for (const raw of stderr.split('\n')) {
     const line = parseLogLine(raw);
     if (!line) continue;
-    if (line.level === 'warn') warnings.push(line.message);
+    if (line.level === 'warn') warnings.push(toDiagnostic(line.message, configDir, confPath));
     else if (['emerg', 'alert', 'crit', 'error'].includes(line.level)) diagnostics.push(toDiagnostic(line.message, configDir, confPath));
   }
   if (exitCode !== 0 && diagnostics.length === 0) {
@@ -50,9 +51,11 @@ export interface TestedSet {
 
 export async function runNginxTest(command: NginxCommand, configDir: string, confPath: string, timeoutMs: number, tested: TestedSet): Promise<TestOutcome> {
   const { code, stderr } = await execNginx(command.binary, testArgs(command), timeoutMs);
-  const outcome = parseTestOutput(stderr, code, configDir, confPath);
+  const parsed = parseTestOutput(stderr, code, configDir, confPath);
+  const redact = (found: Diagnostic[]): Diagnostic[] => redactSecrets(found, tested.files, tested.secretFiles);
+  const outcome = { ...parsed, diagnostics: redact(parsed.diagnostics), warnings: redact(parsed.warnings) };
   if (outcome.ok) return outcome;
-  const diagnostics = redactSecrets(outcome.diagnostics, tested.files, tested.secretFiles);
+  const { diagnostics } = outcome;
   const first = diagnostics[0];
   throw new HotcycleError('check', 'ENGINXCHECK', first ? formatDiagnostic(first) : 'nginx -t failed', {
     detail: [...diagnostics.map(formatDiagnostic), `(${[command.binary, ...testArgs(command)].map(quote).join(' ')})`].join('\n'),

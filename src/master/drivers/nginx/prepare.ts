@@ -5,9 +5,11 @@
 //   (2) read nginx's main-level directives: refuse what would take nginx out of hotcycle's
 //       hands (daemon on, master_process off) and learn where its error logs go;
 //   (3) run the real `nginx -t` on the live files (safe under live traffic: see check.ts); its
-//       findings never quote a Secret file (one the live directory holds unreadable by others);
+//       findings and warnings never quote a Secret file (one the live directory holds unreadable
+//       by others);
 //   (4) hash again: a set swapped in during the test is not what was tested.
 import { readFile } from 'node:fs/promises';
+import { formatDiagnostic } from '../../../diagnostic.ts';
 import { HotcycleError } from '../../../errors.ts';
 import type { Logger } from '../../../log.ts';
 import { readConfigSet, refuseUnexpected, type ConfigVersion } from '../../../configset/snapshot.ts';
@@ -47,7 +49,7 @@ export async function prepareCycle(ctx: PrepareContext): Promise<Prepared> {
   if (refused) throw new HotcycleError('check', 'ENGINXCONF', refused, { detail: `main file: ${ctx.layout.confPath}` });
   // (3)
   const outcome = await runNginxTest(ctx.command, ctx.configDir, ctx.layout.confPath, ctx.timeoutMs, { files, secretFiles: await secretFilesIn(ctx.configDir, files) });
-  for (const warning of outcome.warnings) ctx.logger.warn(`nginx -t: ${warning}`, { event: 'nginx.check.warning' });
+  for (const warning of outcome.warnings) ctx.logger.warn(`nginx -t: ${formatDiagnostic(warning)}`, { event: 'nginx.check.warning' });
   // (4)
   const after = await readConfigSet(ctx.configDir);
   if (after.hash !== hash) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileSetFrom, type FileSet } from '../../../../src/configset/fileset.ts';
+import { formatDiagnostic } from '../../../../src/diagnostic.ts';
 import { secretFilesIn } from '../../../../src/configset/sources.ts';
 import { parseTestOutput, readBuildDefaults, runNginxTest } from '../../../../src/master/drivers/nginx/check.ts';
 import { parseNginxCommand } from '../../../../src/master/drivers/nginx/command.ts';
@@ -16,7 +17,7 @@ describe('parseTestOutput', () => {
     assert.deepEqual(parseTestOutput(stderr, 1, '/live', '/live/nginx.conf'), {
       ok: false,
       diagnostics: [{ file: 'conf.d/app.conf', line: 7, column: 0, message: 'unknown directive "foo"', source: 'nginx' }],
-      warnings: ['conflicting server name "a" on 0.0.0.0:80, ignored'],
+      warnings: [{ file: 'nginx.conf', line: 0, column: 0, message: 'conflicting server name "a" on 0.0.0.0:80, ignored', source: 'nginx' }],
     });
   });
   test('a failure without a location names the main file; outside paths stay absolute', () => {
@@ -68,6 +69,28 @@ describe('runNginxTest (real nginx)', () => {
     await chmod(join(dir, 'auth', 'auth.conf'), 0o644);
     const plain = await run(`http {\n  include ${dir}/auth/auth.conf;\n}`, { files, secretFiles: await secretFilesIn(dir, files) }).then(() => assert.fail('nginx -t must fail'), (e: Error) => e);
     assert.equal(plain.message, `auth/auth.conf:1:1: unknown directive "${marker}"`);
+  });
+  /** A Secret file (mode 0640, as the publisher writes one) at `name` holding `text`. */
+  const secretFile = async (name: string, text: string): Promise<{ files: FileSet; secretFiles: string[] }> => {
+    await mkdir(join(dir, 'tls'), { recursive: true });
+    await writeFile(join(dir, name), text);
+    await chmod(join(dir, name), 0o640);
+    const files = fileSetFrom({ [name]: text });
+    return { files, secretFiles: await secretFilesIn(dir, files) };
+  };
+  test('a certificate path from a Secret file that nginx cannot load: [secret] in place of the path, placed at the Secret file\'s line', async () => {
+    const token = 'tok3n4f9c2e71b0d';
+    const tested = await secretFile('tls/snippet.conf', `ssl_certificate ${dir}/tls/${token}.crt;\nssl_certificate_key ${dir}/tls/${token}.key;\n`);
+    const failure = await run(`http {\n  server {\n    include ${dir}/tls/snippet.conf;\n  }\n}`, tested).then(() => assert.fail('nginx -t must fail'), (e: Error & { detail?: string }) => e);
+    assert.match(failure.message, /^tls\/snippet\.conf:1:17: cannot load certificate "\[secret\]": BIO_new_file\(\) failed/);
+    assert.ok(!`${failure.message}\n${failure.detail}`.includes(token), 'the path nginx quotes (twice: its own words, OpenSSL\'s) is replaced');
+  });
+  test('warnings quoting a Secret value are redacted too (they become log lines)', async () => {
+    const host = 'tok3n-host.example';
+    const tested = await secretFile('tls/names.conf', `server_name ${host};\n`);
+    const server = `server { listen 127.0.0.1:1; include ${dir}/tls/names.conf; }`;
+    const { warnings } = await run(`http {\n  ${server}\n  ${server}\n}`, tested);
+    assert.deepEqual(warnings.map(formatDiagnostic), ['tls/names.conf:1:13: conflicting server name "[secret]" on 127.0.0.1:1, ignored']);
   });
   test("nginx -V gives Debian's compiled-in paths", async () => {
     assert.deepEqual(await readBuildDefaults(NGINX), { prefix: '/usr/share/nginx', confPath: '/etc/nginx/nginx.conf', errorLogPath: 'stderr' });
