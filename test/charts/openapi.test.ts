@@ -20,11 +20,15 @@ describe('rendered objects against the Kubernetes 1.30 API', () => {
     broken.spec.template.spec.restartPolicyy = 'Always';
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ name: 'http' }] } };
     const monitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: 'm' }, spec: { selector: {}, endpoints: [{ interval: 'often' }] } };
-    const findings = validateObjects([broken, service as K8sObject, monitor as K8sObject]).map((f) => `${f.object}: ${f.message}`).join('\n');
+    const podMonitor = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PodMonitor', metadata: { name: 'p' }, spec: { selector: {}, podMetricsEndpoints: [{ interval: 'often' }] } };
+    const rule = { apiVersion: 'monitoring.coreos.com/v1', kind: 'PrometheusRule', metadata: { name: 'r' }, spec: { groups: [{ rules: [{ alert: 'A', expr: 'up' }] }] } };
+    const findings = validateObjects([broken, service as K8sObject, monitor as K8sObject, podMonitor as K8sObject, rule as K8sObject]).map((f) => `${f.object}: ${f.message}`).join('\n');
     assert.match(findings, /Deployment\/hotcycle: .*'string' is not assignable to type 'number'/);
     assert.match(findings, /Deployment\/hotcycle: .*'"?restartPolicyy"?' does not exist in type 'PodSpec'/);
     assert.match(findings, /Service\/s: .*'port' is missing/);
     assert.match(findings, /ServiceMonitor\/m: .*interval must match pattern/);
+    assert.match(findings, /PodMonitor\/p: .*interval must match pattern/);
+    assert.match(findings, /PrometheusRule\/r: .*groups\/0 must have required property '?name'?/);
   });
 
   for (const { name, args } of combinations()) {

@@ -3,10 +3,13 @@
 // its type, required fields, apiVersion/kind literals); the TypeScript compiler checks each
 // object as a typed literal, so an unknown or misspelt field, a missing required one or a wrong
 // type is an error with the object's path. (kubernetes-models' validators accept unknown fields,
-// so they would not do.) ServiceMonitor is not a Kubernetes type: it is checked
-// with the prometheus-operator CRD schema from @kubernetes-models/prometheus-operator.
+// so they would not do.) ServiceMonitor, PodMonitor and PrometheusRule are not Kubernetes types:
+// they are checked with the prometheus-operator CRD schemas from @kubernetes-models/prometheus-operator
+// (and by the real kube-apiserver with the operator's CRDs in test/cluster/chart-monitoring.test.ts).
 import { join } from 'node:path';
 import ts from 'typescript';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { ROOT, type K8sObject } from './k8s-tools.ts';
 
@@ -37,13 +40,16 @@ function label(o: K8sObject): string {
 /** Every finding for every object; an empty list means all of them are valid. */
 export function validateObjects(objects: K8sObject[]): Finding[] {
   const builtIn = objects.filter((o) => o.apiVersion !== 'monitoring.coreos.com/v1');
-  return [...checkTypes(builtIn), ...objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').flatMap(checkServiceMonitor)];
+  return [...checkTypes(builtIn), ...objects.filter((o) => o.apiVersion === 'monitoring.coreos.com/v1').flatMap(checkMonitoring)];
 }
 
-function checkServiceMonitor(o: K8sObject): Finding[] {
-  if (o.kind !== 'ServiceMonitor') return [{ object: label(o), message: 'no schema for this kind' }];
+const MONITORING_MODELS: Record<string, new (data: never) => { validate(): void }> = { ServiceMonitor, PodMonitor, PrometheusRule };
+
+function checkMonitoring(o: K8sObject): Finding[] {
+  const Model = MONITORING_MODELS[o.kind];
+  if (!Model) return [{ object: label(o), message: 'no schema for this kind' }];
   try {
-    new ServiceMonitor(o as unknown as ConstructorParameters<typeof ServiceMonitor>[0]).validate();
+    new Model(o as never).validate();
     return [];
   } catch (error) {
     return [{ object: label(o), message: error instanceof Error ? error.message : String(error) }];

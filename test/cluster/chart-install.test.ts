@@ -9,31 +9,17 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { combinations, ROOT } from '../charts/k8s-tools.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
+import { installMonitoringCrds } from '../helpers/cluster/monitoring-crds.ts';
 import { installRelease, podsCreated } from '../helpers/cluster/release.ts';
 
 const cluster = useCluster();
 
-// The prometheus-operator's CRD is not a Kubernetes type: a minimal CRD that accepts any spec
-// stands in for it, so the chart's ServiceMonitor can be created. Its fields are checked against
-// the operator's own schema in test/charts/openapi.test.ts.
-const SERVICE_MONITOR_CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: { name: servicemonitors.monitoring.coreos.com }
-spec:
-  group: monitoring.coreos.com
-  scope: Namespaced
-  names: { kind: ServiceMonitor, plural: servicemonitors, singular: servicemonitor, listKind: ServiceMonitorList }
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema: { openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true } }
-`;
+// The prometheus-operator's CRDs (ServiceMonitor, PodMonitor, PrometheusRule: not Kubernetes types)
+// are the operator's own (test/fixtures/crds/), so the chart's monitoring objects meet their schemas.
 
 test('the chart installs with every values set into a restricted namespace, and its pods pass admission', async (t) => {
   const c = await cluster();
-  await c.must(['apply', '-f', '-'], SERVICE_MONITOR_CRD);
-  await c.must(['wait', '--for=condition=Established', 'crd/servicemonitors.monitoring.coreos.com', '--timeout=60s']);
+  await installMonitoringCrds(c);
   for (const combination of combinations()) {
     await t.test(combination.name, async () => {
       // helm install, then every Pod created: installRelease fails with helm's or admission's words.

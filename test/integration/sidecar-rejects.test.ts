@@ -53,6 +53,14 @@ test('each checker keeps its invalid version out of the live directory; the next
     assert.equal((await pod.masterStatus()).generation, generation, `${bad.name}: no cycle`);
     const metrics = (await probe(pod.metricsPort, '/metrics')).body;
     assert.match(metrics, new RegExp(`^hotcycle_config_rejected_total ${i + 1}$`, 'm'));
+    // What the chart's HotcycleConfigRejected alert reads; the master runs an older version.
+    assert.match(metrics, /^hotcycle_config_source_rejected 1$/m, bad.name);
+    assert.match(metrics, /^hotcycle_config_behind_source 1$/m, bad.name);
+  }
+  const byCheck = (await probe(pod.metricsPort, '/metrics')).body;
+  // YAML syntax and schema violation: hotcycle.yaml's own check; three nginx; one user JSON Schema.
+  for (const [check, count] of [['hotcycle', 2], ['nginx', 3], ['schema', 1]] as const) {
+    assert.match(byCheck, new RegExp(`^hotcycle_config_rejected_by_check_total\\{check="${check}"\\} ${count}$`, 'm'), byCheck);
   }
   const status = await pod.sidecarStatus();
   assert.equal(status.lastResults[0]?.outcome, 'rejected');
@@ -63,4 +71,7 @@ test('each checker keeps its invalid version out of the live directory; the next
   await reloaded;
   assert.equal((await pod.masterStatus()).generation, generation + 1);
   assert.match((await fetchText(port)).body, /valid again/);
+  const fixed = (await probe(pod.metricsPort, '/metrics')).body;
+  assert.match(fixed, /^hotcycle_config_source_rejected 0$/m);
+  assert.match(fixed, /^hotcycle_config_behind_source 0$/m);
 });

@@ -7,7 +7,17 @@ import Counter from 'prom-client/lib/counter.js';
 import Gauge from 'prom-client/lib/gauge.js';
 import Histogram from 'prom-client/lib/histogram.js';
 import Registry from 'prom-client/lib/registry.js';
-import type { ReportOutcome } from '../kube/types.ts';
+import type { ReportCall, ReportOutcome } from '../kube/types.ts';
+
+/** What the sync loop says of the newest version, read at each scrape (Syncer.lag). */
+export interface SyncLag {
+  /** The checks rejected the newest version judged. */
+  sourceRejected: boolean;
+  /** The master does not run the newest version read from the source (or its checks could not run). */
+  behindSource: boolean;
+}
+
+const REPORT_CALLS: readonly ReportCall[] = ['event', 'annotations', 'last-good'];
 
 export class SidecarMetrics {
   readonly registry = new Registry();
@@ -24,6 +34,20 @@ export class SidecarMetrics {
   });
   readonly rejected = new Counter({
     name: 'hotcycle_config_rejected_total', help: "Config versions the sidecar's checks rejected (never published).", registers: [this.registry],
+  });
+  readonly rejectedByCheck = new Counter({
+    name: 'hotcycle_config_rejected_by_check_total',
+    help: 'Config versions rejected, by the check that found errors in them (hotcycle, schema, nginx, tls, command, fileset): a version two checks refuse counts under both.',
+    labelNames: ['check'] as const, registers: [this.registry],
+  });
+  readonly sourceRejected = new Gauge({
+    name: 'hotcycle_config_source_rejected', help: "1 while the checks reject the newest version read from the source (it is not published; the pod serves an older one, or nothing).",
+    registers: [this.registry], collect: () => this.#collectLag(),
+  });
+  readonly behindSource = new Gauge({
+    name: 'hotcycle_config_behind_source',
+    help: '1 while the master does not run the newest version read from the source: rejected by the checks or the master, checks that cannot run, a publish or reload not done yet.',
+    registers: [this.registry], collect: () => this.#collectLag(),
   });
   readonly checkErrors = new Counter({
     name: 'hotcycle_check_errors_total', help: 'Attempts to check a version that failed to run the checks at all (retried with backoff).', registers: [this.registry],
@@ -57,6 +81,33 @@ export class SidecarMetrics {
     name: 'hotcycle_kube_reports_total', help: 'Kubernetes calls: Events, annotation patches and last-good Secret writes, by call (event, annotations, last-good) and outcome (ok, retry, failed, dropped).',
     labelNames: ['call', 'result'] as const, registers: [this.registry],
   });
+
+  #lag: (() => SyncLag) | null = null;
+
+  constructor() {
+    // Exported at 0 from the start: a rate or increase() sees the first failure, and a dashboard
+    // shows 0 rather than no data.
+    for (const result of ['ok', 'failed'] as const) this.reloads.inc({ result }, 0);
+    for (const call of REPORT_CALLS) this.kubeReports.inc({ call, result: 'dropped' }, 0);
+  }
+
+  /** The sync loop's state behind hotcycle_config_source_rejected and hotcycle_config_behind_source. */
+  watchLag(lag: () => SyncLag): void {
+    this.#lag = lag;
+  }
+
+  /** A version the checks rejected: once under each check that found errors in it. */
+  rejectedBy(checks: Iterable<string>): void {
+    this.rejected.inc();
+    for (const check of new Set(checks)) this.rejectedByCheck.inc({ check });
+  }
+
+  #collectLag(): void {
+    const lag = this.#lag?.();
+    if (!lag) return;
+    this.sourceRejected.set(lag.sourceRejected ? 1 : 0);
+    this.behindSource.set(lag.behindSource ? 1 : 0);
+  }
 
   kubeOutcome(outcome: ReportOutcome): void {
     this.kubeReports.inc({ call: outcome.call, result: outcome.result });

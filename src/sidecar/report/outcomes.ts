@@ -33,7 +33,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
   }
 
   rejected(hash: string, diagnostics: Diagnostic[]): void {
-    this.#metrics.rejected.inc();
+    this.#metrics.rejectedBy(diagnostics.map((d) => d.source));
     const first = diagnostics.slice(0, 5).map(formatDiagnostic);
     this.#logger.error(`config ${shortHash(hash) || '(unreadable)'} rejected: ${first.join('; ')}${diagnostics.length > 5 ? ` (+${diagnostics.length - 5} more)` : ''}`, {
       event: 'config.rejected', configHash: hash, phase: 'check', findings: diagnostics.length, diagnostics: diagnostics.map(formatDiagnostic),

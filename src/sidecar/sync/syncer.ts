@@ -128,6 +128,15 @@ export class Syncer {
     };
   }
 
+  /**
+   * For the metrics (report/metrics.ts): the checks rejected the newest version judged; the master
+   * does not run the newest version read (the one whose checks could not run, else the last judged).
+   */
+  lag(): { sourceRejected: boolean; behindSource: boolean } {
+    const newest = this.#checkError?.configHash ?? this.#seen.last;
+    return { sourceRejected: this.#rejected !== null, behindSource: newest !== '' && newest !== this.#reconciler.appliedHash };
+  }
+
   /** The master was last seen running what the live directory holds. */
   applied(): boolean {
     const applied = this.#reconciler.appliedHash;

@@ -162,7 +162,7 @@ async function run(syncs: Sync[], store?: FakeStore) {
     assert.deepEqual(link.answers, [], `every answer of the ${sync.version} sync was used`);
   }
   await syncer.close();
-  return { outcomes, log, state: syncer.state(), live: label(publisher.current()?.hash ?? ''), lastGood: lastGood?.state() };
+  return { outcomes, log, state: syncer.state(), lag: syncer.lag(), live: label(publisher.current()?.hash ?? ''), lastGood: lastGood?.state() };
 }
 
 const cases: { name: string; syncs: Sync[]; outcomes: SyncOutcome[]; log: string[]; live: string }[] = [
@@ -228,6 +228,33 @@ test('Syncer: a version whose checks could not run shows in status until its che
   assert.equal(passed.state.checkError, undefined);
   const superseded = await run([{ version: 'v1', answers: ['ok'] }, { version: 'v2', checks: 'throw' }, { version: 'v1' }]);
   assert.equal(superseded.state.checkError, undefined, 'no retry of v2 is pending');
+});
+
+// lag(): what hotcycle_config_source_rejected and hotcycle_config_behind_source export (the chart's
+// HotcycleConfigRejected and HotcycleConfigBehindSource alerts).
+const lagCases: { name: string; syncs: Sync[]; sourceRejected: boolean; behindSource: boolean }[] = [
+  { name: 'nothing read yet', syncs: [], sourceRejected: false, behindSource: false },
+  { name: 'the master runs the newest version', syncs: [{ version: 'v1', answers: ['ok'] }], sourceRejected: false, behindSource: false },
+  { name: 'the newest version rejected by the checks: the master runs an older one',
+    syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'bad', checks: 'findings' }], sourceRejected: true, behindSource: true },
+  { name: 'the source fixed after a rejection', syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'bad', checks: 'findings' }, { version: 'v2', answers: ['ok'] }],
+    sourceRejected: false, behindSource: false },
+  { name: 'the source back to the running version after a rejection', syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'bad', checks: 'findings' }, { version: 'v1' }],
+    sourceRejected: false, behindSource: false },
+  { name: 'the master rejected the newest version', syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'v2', answers: ['fail'] }],
+    sourceRejected: false, behindSource: true },
+  { name: 'the newest version published, the master away', syncs: [{ version: 'v1', answers: ['unreachable'] }], sourceRejected: false, behindSource: true },
+  { name: "the newest version's checks cannot run", syncs: [{ version: 'v1', answers: ['ok'] }, { version: 'v2', checks: 'throw' }],
+    sourceRejected: false, behindSource: true },
+];
+
+describe('Syncer.lag: the newest version rejected, the master behind it', () => {
+  for (const c of lagCases) {
+    test(c.name, async () => {
+      const { lag } = await run(c.syncs);
+      assert.deepEqual(lag, { sourceRejected: c.sourceRejected, behindSource: c.behindSource });
+    });
+  }
 });
 
 // Step (8). Each row is a pod's sidecar from its start: `held` is what the release's Secret holds
