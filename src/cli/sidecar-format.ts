@@ -38,6 +38,7 @@ export function formatSidecarStatus(status: SidecarStatus): string {
     ...(status.runningSource ? [formatRunningSource(status)] : []),
     `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}${status.kube.configMapError ? ` FAILING: ${status.kube.configMapError}` : ''}`,
   ];
+  if (status.rollout) lines.push(formatRollout(status.rollout));
   const lastGood = status.lastGood;
   const stored = lastGood.stored ? ` · stored ${short(lastGood.stored.configHash)} (generation ${lastGood.stored.generation}, ${lastGood.stored.storedAt})` : '';
   const tooLarge = lastGood.notStored ? ` · ${short(lastGood.notStored)} too large to store` : '';
@@ -58,6 +59,13 @@ export function formatSidecarStatus(status: SidecarStatus): string {
   lines.push('');
   lines.push(status.master ? formatStatus(status.master) : `master: unreachable — ${status.masterError ? formatError(status.masterError) : 'unknown'}`);
   return lines.join('\n');
+}
+
+/** `rollout: canary · baking config 1a2b3c4d5e6f (Lease ns/name)`, with the versions marked bad. */
+export function formatRollout(r: NonNullable<SidecarStatus['rollout']>): string {
+  const bad = r.bad.length ? ` · bad: ${r.bad.map((b) => `${short(b.hash)} (${b.reason})`).join(', ')}` : '';
+  const failing = r.error ? ` · FAILING: ${r.error}` : '';
+  return `rollout: ${r.role} · ${r.phase}${r.version ? ` config ${short(r.version)}` : ''}${r.paused ? ' · PAUSED' : ''} (Lease ${r.lease})${bad}${failing}`;
 }
 
 /** `running config from: api (volume 41 s behind)`: the origin that brought what the master runs (sync/arrivals.ts). */

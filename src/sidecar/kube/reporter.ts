@@ -11,13 +11,14 @@ import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
   annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastGoodNotStoredEvent, reloadedEvent, reloadFailedEvent,
-  runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
+  rolloutAbortedEvent, rolloutCompletedEvent, rolloutStartedEvent, runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
 import { PatchReconciler } from './desired-patch.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type {
-  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RolloutAbortedReport,
+  RolloutReport, RunningLastGoodReport,
 } from './types.ts';
 
 export interface KubeReporter {
@@ -29,6 +30,9 @@ export interface KubeReporter {
   runningLastGood(report: RunningLastGoodReport): void;
   leftLastGood(): void;
   lastGoodNotStored(report: LastGoodNotStoredReport): void;
+  rolloutStarted(report: RolloutReport): void;
+  rolloutCompleted(report: RolloutReport): void;
+  rolloutAborted(report: RolloutAbortedReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
   /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
@@ -108,6 +112,18 @@ class Reporter implements KubeReporter {
 
   reloadFailed(report: ReloadFailedReport): void {
     this.#event(reloadFailedEvent(report));
+  }
+
+  rolloutStarted(report: RolloutReport): void {
+    this.#event(rolloutStartedEvent(report));
+  }
+
+  rolloutCompleted(report: RolloutReport): void {
+    this.#event(rolloutCompletedEvent(report));
+  }
+
+  rolloutAborted(report: RolloutAbortedReport): void {
+    this.#event(rolloutAbortedEvent(report));
   }
 
   configRejected(report: ConfigRejectedReport): void {
