@@ -145,7 +145,8 @@ export class RolloutLoop implements RolloutGate {
     const running = this.#o.syncer.state().appliedHash;
     const master = this.#bake ? await this.#o.master.status().catch(() => null) : null;
     return {
-      pod: this.#o.pod, source: this.#source, running, previous: this.#o.syncer.previousHash(),
+      // A pod that runs nothing yet starts on its source's version (admit): no rollout of it.
+      pod: this.#o.pod, source: running === '' ? '' : this.#source, running, previous: this.#o.syncer.previousHash(),
       pending: this.#pending === running ? '' : this.#pending, judging: this.#bake?.hash ?? '', verdict: this.#bake?.verdict(master) ?? UNDECIDED,
     };
   }
@@ -172,11 +173,14 @@ export class RolloutLoop implements RolloutGate {
         this.#allowed = '';
         return this.#endBake();
       case 'release':
+        events.role('released its role, healthy', read.state.version);
         return this.#endBake();
       case 'done':
         return events.completed(read.state.version);
       case 'take-canary':
+        return events.role('took the canary role', read.state.version);
       case 'take-slot':
+        return events.role('took a wave slot', read.state.version);
       case 'renew':
       case 'wait':
         return;
@@ -190,7 +194,7 @@ export class RolloutLoop implements RolloutGate {
 
   #note(state: RolloutState): void {
     this.#state = state;
-    this.#o.events.phase(state.phase);
+    if (state.version) this.#o.events.phase(state.phase);
     const now = Date.now();
     const holders = [...(state.canary ? [state.canary] : []), ...state.slots, ...state.members];
     const keys = new Set(holders.map(key));

@@ -15,6 +15,8 @@ export interface RolloutEvents {
   completed(hash: string): void;
   aborted(hash: string, signal: HarmSignal, figures: string, rollBackTo: string): void;
   held(hash: string, why: string): void;
+  /** This pod took the canary role or a wave slot, or released its role healthy. */
+  role(change: 'took the canary role' | 'took a wave slot' | 'released its role, healthy', hash: string): void;
   failed(message: string): void;
 }
 
@@ -33,6 +35,7 @@ export class RolloutReporter implements RolloutEvents {
   phase(phase: RolloutPhase): void {
     if (phase === this.#phase) return;
     this.#phase = phase;
+    this.#logger.info(`rollout phase: ${phase}`, { event: 'rollout.phase', phase });
     for (const p of ROLLOUT_PHASES) this.#metrics.rolloutPhase.set({ phase: p }, p === phase ? 1 : 0);
   }
 
@@ -56,6 +59,10 @@ export class RolloutReporter implements RolloutEvents {
 
   held(hash: string, why: string): void {
     this.#logger.info(`config ${shortHash(hash)} held by the rollout: ${why}`, { event: 'rollout.held', configHash: hash, why });
+  }
+
+  role(change: 'took the canary role' | 'took a wave slot' | 'released its role, healthy', hash: string): void {
+    this.#logger.info(`rollout of config ${shortHash(hash)}: this pod ${change}`, { event: 'rollout.role', change, configHash: hash });
   }
 
   failed(message: string): void {
