@@ -100,8 +100,10 @@ export class RolloutLoop implements RolloutGate {
         this.#error = '';
       } catch (error) {
         if (this.#abort.signal.aborted) return;
-        this.#error = errorMessage(error);
-        this.#o.events.failed(this.#error);
+        // Versions stay held while the Lease cannot be used: said once per cause, and in status.
+        const message = errorMessage(error);
+        if (message !== this.#error) this.#o.events.failed(message);
+        this.#error = message;
       }
     });
   }

@@ -67,7 +67,8 @@ export class LeaseStore {
         const retry = signal.aborted ? { retry: false as const, why: 'stopped' } : decideRetry(failure, attempt, Date.now() - madeAt, ANNOTATION_RETRY_POLICY);
         if (!retry.retry) {
           const status = failure.status === undefined ? undefined : `HTTP ${failure.status}`;
-          throw new HotcycleError('publish', 'EROLLOUT', `cannot ${what} Lease ${this.name}: ${status ?? 'no answer'} ${failure.message}`, {
+          const hint = failure.status === 404 ? ' (the chart creates it with rollout.enabled; without the chart, create an empty Lease of that name)' : '';
+          throw new HotcycleError('publish', 'EROLLOUT', `cannot ${what} Lease ${this.name}: ${status ?? 'no answer'} ${failure.message}${hint}`, {
             cause: error, ...(status ? { detail: status } : {}),
           });
         }
