@@ -8,6 +8,7 @@
 //       time (maxInFlight 1), each after its own wave bake; the Lease ends `done`;
 //   (b) a version answering 500: applied by the canary alone, judged harmed within bake + 2 s,
 //       rolled back there, marked bad in the Lease, never applied by the others; RolloutAborted;
+//   (b2) a version whose workers crash 1 s after start: judged harmed by the signal `workers`;
 //   (c) the canary's sidecar killed mid-bake: another pod takes the role once it is not renewed
 //       within slotTimeout, and the rollout completes;
 //   (d) RBAC: the sidecar's token may get/update its Lease and nothing else.
@@ -43,8 +44,10 @@ const YAML = stringify({
     readiness: { mode: 'notify', timeoutMs: 10_000 }, shutdown: { signal: 'SIGTERM', timeoutMs: 5000 },
   },
 });
-const files = (message: string, status: number) => ({ 'hotcycle.yaml': YAML, 'message.txt': message, 'status.txt': String(status) });
-const hashOf = (message: string, status: number) => hashFileSet(fileSetFrom(files(message, status)));
+const files = (message: string, status: number, crashAfterMs = 0) => ({
+  'hotcycle.yaml': YAML, 'message.txt': message, 'status.txt': String(status), ...(crashAfterMs ? { 'crash-after-ms.txt': String(crashAfterMs) } : {}),
+});
+const hashOf = (message: string, status: number, crashAfterMs = 0) => hashFileSet(fileSetFrom(files(message, status, crashAfterMs)));
 const at = (line: LogLine): number => Date.parse(String(line.timestamp));
 const reloadOk = (hash: string) => (l: LogLine) => l.event === 'reload.ok' && l.configHash === hash;
 
@@ -60,9 +63,9 @@ async function leaseState(): Promise<LeaseState> {
 }
 
 /** Every live member's source swapped to `version` at once, as kubelet does on a ConfigMap edit. */
-async function edit(message: string, status: number, of: Member[] = members): Promise<number> {
+async function edit(message: string, status: number, crashAfterMs = 0, of: Member[] = members): Promise<number> {
   const editedAt = Date.now();
-  await Promise.all(of.map((m) => m.pod.update(files(message, status))));
+  await Promise.all(of.map((m) => m.pod.update(files(message, status, crashAfterMs))));
   return editedAt;
 }
 
@@ -137,6 +140,7 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     const started = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v3);
     const aborted = firstOf(members, (l) => l.event === 'rollout.aborted' && l.configHash === v3);
     const rolledBack = new Map(members.map((m) => [m, m.sidecar.nextLog(reloadOk(v2))]));
+    const sawAborted = new Map(members.map((m) => [m, m.sidecar.nextLog((l) => l.event === 'rollout.phase' && l.phase === 'aborted')]));
     await edit('three', 500);
     const { member: canary } = await started;
     const harmedAt = at((await aborted).line);
@@ -151,8 +155,9 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     const state = await leaseState();
     assert.equal(state.phase, 'aborted');
     assert.equal(state.bad.find((b) => b.hash === v3)?.reason.startsWith('probe: '), true, JSON.stringify(state.bad));
-    // The others hold it: a sync now reads it again and still holds it; their masters run v2.
+    // The others, once they read the abort, hold it: a sync now changes nothing; their masters run v2.
     for (const m of members.filter((x) => x !== canary)) {
+      await sawAborted.get(m);
       const sync = await m.pod.sync({ reason: 'test: after the abort' });
       assert.ok(['held', 'unchanged'].includes(sync.outcome), sync.outcome);
       assert.equal((await m.pod.masterStatus()).configHash, v2);
@@ -166,6 +171,27 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     assert.equal(event?.type, 'Warning');
     assert.match(event?.message ?? '', new RegExp(`config ${v3.slice(0, 12)} aborted: harmed this pod \\(probe: (5xx|success) ratio \\d\\.\\d\\d`));
     console.log(`measured (b): harmed ${harmedAt - appliedAt} ms after the canary's reload (bake ${BAKE_MS} ms); ${event?.message}`);
+  });
+
+  test('(b2) a version whose workers crash after start: harmed by the signal workers, rolled back, marked bad', async () => {
+    const v5 = hashOf('five', 200, 1000);
+    const started = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v5);
+    const aborted = firstOf(members, (l) => l.event === 'rollout.aborted' && l.configHash === v5);
+    const rolledBack = new Map(members.map((m) => [m, m.sidecar.nextLog(reloadOk(v2))]));
+    await edit('five', 200, 1000);
+    const { member: canary } = await started;
+    const { member: judge, line } = await aborted;
+    assert.equal(judge, canary);
+    assert.equal(line.signal, 'workers');
+    assert.match(String(line.figures), /^\d+ worker exits?(, crash loop)? in the new generation$/);
+    const appliedAt = at(await canary.sidecar.waitForLog(reloadOk(v5)));
+    assert.ok(at(line) - appliedAt <= BAKE_MS + 2000, `judged harmed ${at(line) - appliedAt} ms after its reload (bake ${BAKE_MS} ms + 2 s)`);
+    await rolledBack.get(canary)!;
+    assert.equal((await canary.pod.masterStatus()).configHash, v2);
+    assert.equal((await leaseState()).bad.find((b) => b.hash === v5)?.reason.startsWith('workers: '), true);
+    for (const m of members.filter((x) => x !== canary)) assert.equal(m.sidecar.logs.some(reloadOk(v5)), false, `${m.ref.name} never reloaded it`);
+    assert.match((await probe(canary.pod.metricsPort, '/metrics')).body, /^hotcycle_rollout_aborts_total\{signal="workers"\} 1$/m);
+    console.log(`measured (b2): harmed (workers) ${at(line) - appliedAt} ms after the canary's reload; ${String(line.figures)}`);
   });
 
   test('(c) the canary\'s sidecar killed mid-bake: another pod takes the role after slotTimeout; the rollout completes', async () => {

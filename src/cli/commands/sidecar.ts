@@ -79,7 +79,7 @@ of a release apply a new checked version one canary at a time, coordinated throu
 coordination.k8s.io Lease NAME (the chart creates <fullname>-rollout; get/update on it alone).
 A checked version is held until its turn. The first pod to hold it starts the rollout as its
 canary: it applies the version and bakes it for --rollout-bake-seconds while it judges it —
-the reload's result, restarts of the new generation's workers, and the optional HTTP probe
+the reload's result, exits of the new generation's workers, and the optional HTTP probe
 (--rollout-probe http[s]://:PORT/PATH[?minSuccess=0.95&max5xx=0.05&intervalMs=500], GET on
 127.0.0.1 every interval; harm is called as soon as the failures exceed what the minimum allows
 over the bake). Healthy: the others apply it in waves of --rollout-max-in-flight, each judged

@@ -27,7 +27,7 @@ export class Bake {
     this.#timer.unref();
   }
 
-  /** The verdict now; `master` (its status, when it answered) gives the new generation's restarts. */
+  /** The verdict now; `master` (its status, when it answered) gives the new generation's worker exits. */
   verdict(master: MasterStatus | null): Verdict {
     if (this.#verdict.kind !== 'undecided') return this.#verdict;
     const verdict = this.#judge(master);
@@ -41,8 +41,10 @@ export class Bake {
 
   #judge(master: MasterStatus | null): Verdict {
     const generation = master?.generations.find((g) => g.configHash === this.hash);
+    // A worker that died shows as `failed` until the master respawns it (after a backoff), then as a restart.
+    const exits = (generation?.restarts ?? 0) + (generation?.workers.filter((w) => w.state === 'failed').length ?? 0);
     return judgeBake({
-      reloadFailed: this.#reloadFailed, restarts: generation?.restarts ?? 0, crashLoop: generation?.crashLoop ?? false,
+      reloadFailed: this.#reloadFailed, exits, crashLoop: generation?.crashLoop ?? false,
       probe: this.#probe?.counts() ?? null, elapsedMs: Date.now() - this.#startedAt, bakeMs: this.bakeMs,
     }, this.#spec);
   }

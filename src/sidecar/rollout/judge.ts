@@ -1,5 +1,5 @@
 // Pure: the verdict on the version a pod bakes (DESIGN.md §13), from signals the sidecar has —
-// the reload's result, restarts of the new generation's workers (the master's status), and the
+// the reload's result, exits of the new generation's workers (the master's status), and the
 // optional HTTP probe's counts. Harm is called as soon as it is certain, not at the end of the
 // bake: like Argo Rollouts' `failureLimit` (a metric fails once `failed > failureLimit`, without
 // waiting for its `count`), the probe's limits become failure counts over the probes the bake
@@ -23,8 +23,8 @@ export interface ProbeCounts {
 export interface BakeSignals {
   /** The reload to the version failed (the master's message), or null. */
   reloadFailed: string | null;
-  /** Worker restarts (and crash loop) of the generation serving the version. */
-  restarts: number;
+  /** Worker exits of the generation serving the version: those respawned, and those awaiting it. */
+  exits: number;
   crashLoop: boolean;
   probe: ProbeCounts | null;
   elapsedMs: number;
@@ -43,8 +43,8 @@ export const UNDECIDED: Verdict = Object.freeze({ kind: 'undecided' });
 
 export function judgeBake(signals: BakeSignals, limits: ProbeLimits | null): Verdict {
   if (signals.reloadFailed !== null) return { kind: 'harmed', signal: 'reload', figures: signals.reloadFailed };
-  if (signals.restarts > 0 || signals.crashLoop) {
-    return { kind: 'harmed', signal: 'workers', figures: `${signals.restarts} worker restart${signals.restarts === 1 ? '' : 's'}${signals.crashLoop ? ', crash loop' : ''} in the new generation` };
+  if (signals.exits > 0 || signals.crashLoop) {
+    return { kind: 'harmed', signal: 'workers', figures: `${signals.exits} worker exit${signals.exits === 1 ? '' : 's'}${signals.crashLoop ? ', crash loop' : ''} in the new generation` };
   }
   const probe = signals.probe;
   const over = signals.elapsedMs >= signals.bakeMs;

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { expectedProbes, judgeBake, type BakeSignals, type ProbeLimits, type Verdict } from '../../../src/sidecar/rollout/judge.ts';
 
 const LIMITS: ProbeLimits = { minSuccessRatio: 0.9, max5xxRatio: 0.1, intervalMs: 500 };
-const quiet: BakeSignals = { reloadFailed: null, restarts: 0, crashLoop: false, probe: null, elapsedMs: 1000, bakeMs: 10_000 };
+const quiet: BakeSignals = { reloadFailed: null, exits: 0, crashLoop: false, probe: null, elapsedMs: 1000, bakeMs: 10_000 };
 const probe = (total: number, ok: number, status5xx: number) => ({ total, ok, status5xx });
 const undecided: Verdict = { kind: 'undecided' };
 const healthy: Verdict = { kind: 'healthy' };
@@ -15,8 +15,8 @@ const cases: Array<[string, BakeSignals, ProbeLimits | null, Verdict]> = [
   ['no probe, bake over', { ...quiet, elapsedMs: 10_000 }, null, healthy],
   ['the reload failed: harmed at once', { ...quiet, reloadFailed: 'reload failed in ready: worker exited' }, LIMITS,
     { kind: 'harmed', signal: 'reload', figures: 'reload failed in ready: worker exited' }],
-  ['a worker of the new generation restarted', { ...quiet, restarts: 1 }, null, { kind: 'harmed', signal: 'workers', figures: '1 worker restart in the new generation' }],
-  ['a crash loop', { ...quiet, restarts: 3, crashLoop: true }, null, { kind: 'harmed', signal: 'workers', figures: '3 worker restarts, crash loop in the new generation' }],
+  ['a worker of the new generation exited', { ...quiet, exits: 1 }, null, { kind: 'harmed', signal: 'workers', figures: '1 worker exit in the new generation' }],
+  ['a crash loop', { ...quiet, exits: 3, crashLoop: true }, null, { kind: 'harmed', signal: 'workers', figures: '3 worker exits, crash loop in the new generation' }],
   // 20 probes expected (10 s / 500 ms): 0.9 allows 2 failures, 0.1 allows 2 5xx.
   ['two failures mid-bake: still within the limit', { ...quiet, probe: probe(5, 3, 0) }, LIMITS, undecided],
   ['a third failure mid-bake: the minimum can no longer be reached', { ...quiet, probe: probe(5, 2, 0) }, LIMITS,
