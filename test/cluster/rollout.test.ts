@@ -9,6 +9,7 @@
 //   (b) a version answering 500: applied by the canary alone, judged harmed within bake + 2 s,
 //       rolled back there, marked bad in the Lease, never applied by the others; RolloutAborted;
 //   (b2) a version whose workers crash 1 s after start: judged harmed by the signal `workers`;
+//   (e) a second edit while the first is in flight supersedes it: every pod ends on the second;
 //   (c) the canary's sidecar killed mid-bake: another pod takes the role once it is not renewed
 //       within slotTimeout, and the rollout completes;
 //   (d) RBAC: the sidecar's token may get/update its Lease and nothing else.
@@ -192,6 +193,26 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     for (const m of members.filter((x) => x !== canary)) assert.equal(m.sidecar.logs.some(reloadOk(v5)), false, `${m.ref.name} never reloaded it`);
     assert.match((await probe(canary.pod.metricsPort, '/metrics')).body, /^hotcycle_rollout_aborts_total\{signal="workers"\} 1$/m);
     console.log(`measured (b2): harmed (workers) ${at(line) - appliedAt} ms after the canary's reload; ${String(line.figures)}`);
+  });
+
+  test('(e) a second edit while the first is in flight supersedes it: every pod ends on the second', async () => {
+    const v6 = hashOf('six', 200);
+    const v7 = hashOf('seven', 200);
+    const firstStarted = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v6);
+    const secondStarted = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v7);
+    const completed = firstOf(members, (l) => l.event === 'rollout.completed' && (l.configHash === v6 || l.configHash === v7));
+    const onV7 = members.map((m) => m.sidecar.nextLog(reloadOk(v7)));
+    await edit('six', 200);
+    await firstStarted;
+    await edit('seven', 200);
+    await secondStarted;
+    const done = await completed;
+    assert.equal(done.line.configHash, v7, 'the first rollout never completes');
+    await Promise.all(onV7);
+    for (const m of members) assert.equal((await m.pod.masterStatus()).configHash, v7);
+    const state = await leaseState();
+    assert.equal(state.version, v7);
+    assert.equal(state.phase, 'done');
   });
 
   test('(c) the canary\'s sidecar killed mid-bake: another pod takes the role after slotTimeout; the rollout completes', async () => {
