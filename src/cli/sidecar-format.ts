@@ -11,6 +11,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
 export function formatSync(result: SyncResult): string {
   const lines = [`sync: config ${short(result.configHash)} ${result.outcome}${result.published ? ' (published)' : ''}`];
   if (result.rejected?.length) lines.push(`rejected by the checks; the live directory is unchanged:\n${formatDiagnostics(result.rejected)}`);
+  if (result.outcome === 'held') lines.push("held by the fleet rollout: applied when its turn comes ('hotcycle status': rollout)");
   if (result.reload) lines.push(formatReload(result.reload));
   if (result.error) lines.push(formatError(result.error));
   const fallback = result.lastGood;

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReload, formatStatus } from '../../src/cli/format.ts';
-import { formatRunningSource } from '../../src/cli/sidecar-format.ts';
+import { formatRollout, formatRunningSource, formatSync } from '../../src/cli/sidecar-format.ts';
 import type { ErrorCode } from '../../src/errors.ts';
 import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../../src/protocol/types.ts';
 
@@ -39,4 +39,13 @@ test('status: the origin that brought the running config, and how far the volume
   assert.equal(formatRunningSource({ runningSource: 'api', volumeLagMs: 41_400, volumeCaughtUp: false }), 'running config from: api (volume 41 s behind)');
   assert.equal(formatRunningSource({ runningSource: 'api', volumeLagMs: 62_600, volumeCaughtUp: true }), 'running config from: api (the volume caught up 63 s later)');
   assert.equal(formatRunningSource({ runningSource: 'volume' }), 'running config from: volume');
+});
+
+test('status and reload under a fleet rollout: the role and phase in one line, a held version said so', () => {
+  const rollout = { lease: 'web/web-hotcycle-rollout', role: 'canary', phase: 'baking', version: HASH, paused: false, bad: [] };
+  assert.equal(formatRollout(rollout), 'rollout: canary · baking config abababababab (Lease web/web-hotcycle-rollout)');
+  assert.equal(formatRollout({ ...rollout, role: 'applied', phase: 'aborted', paused: true, bad: [{ hash: 'cd'.repeat(32), reason: 'probe: 5xx ratio 1.00 > 0.05' }], error: 'cannot read Lease' }),
+    'rollout: applied · aborted config abababababab · PAUSED (Lease web/web-hotcycle-rollout) · bad: cdcdcdcdcdcd (probe: 5xx ratio 1.00 > 0.05) · FAILING: cannot read Lease');
+  const held = formatSync({ outcome: 'held', published: false, configHash: HASH, reason: 'test', origin: 'api', startedAt: '', durationMs: 1 });
+  assert.equal(held, "sync: config abababababab held\nheld by the fleet rollout: applied when its turn comes ('hotcycle status': rollout)");
 });
