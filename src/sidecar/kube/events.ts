@@ -75,7 +75,7 @@ export function rolloutCompletedEvent(r: RolloutReport): EventSpec {
 
 /** The signal and its figures, e.g. `probe: success ratio 0.00 < 0.95 (0/3 probes ok, 3 5xx)`. */
 export function rolloutAbortedEvent(r: RolloutAbortedReport): EventSpec {
-  const note = `Rollout of config ${shortHash(r.configHash)} aborted: harmed this pod (${r.signal}: ${r.figures}); marked bad, rolling back to ${shortHash(r.rollBackTo) || '(nothing to roll back to)'}`;
+  const note = `Rollout of config ${shortHash(r.configHash)} aborted: harmed this pod (${r.signal}: ${r.figures}); marked bad, this pod back on ${shortHash(r.serving) || '(unknown)'}`;
   return { reason: 'RolloutAborted', type: 'Warning', action: 'Rollout', note: truncateNote(note) };
 }
 

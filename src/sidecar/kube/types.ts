@@ -66,11 +66,11 @@ export interface RolloutReport {
   configHash: string;
 }
 
-/** This pod judged the rollout's version harmful (judge.ts's signal and figures) and rolls back. */
+/** This pod judged the rollout's version harmful (judge.ts's signal and figures) and is back on `serving`. */
 export interface RolloutAbortedReport extends RolloutReport {
   signal: string;
   figures: string;
-  rollBackTo: string;
+  serving: string;
 }
 
 /** Which API call a report became: an Event on the Pod, the Pod's annotations, or the last-good Secret. */

@@ -171,7 +171,8 @@ export class RolloutLoop implements RolloutGate {
       case 'start-rollout':
         return events.started(action.hash);
       case 'mark-bad':
-        if (facts.verdict.kind === 'harmed') events.aborted(action.hash, facts.verdict.signal, facts.verdict.figures, facts.previous);
+        // Back on the version run before it, or (the master rejected it) still on the one it runs.
+        if (facts.verdict.kind === 'harmed') events.aborted(action.hash, facts.verdict.signal, facts.verdict.figures, facts.running === action.hash ? facts.previous : facts.running);
         this.#allowed = '';
         return this.#endBake();
       case 'release':

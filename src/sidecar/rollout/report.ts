@@ -13,7 +13,8 @@ export interface RolloutEvents {
   phase(phase: RolloutPhase): void;
   started(hash: string): void;
   completed(hash: string): void;
-  aborted(hash: string, signal: HarmSignal, figures: string, rollBackTo: string): void;
+  /** `serving`: the version this pod serves once it is back (the one it ran before), '' unknown. */
+  aborted(hash: string, signal: HarmSignal, figures: string, serving: string): void;
   held(hash: string, why: string): void;
   /** This pod took the canary role or a wave slot, or released its role healthy. */
   role(change: 'took the canary role' | 'took a wave slot' | 'released its role, healthy', hash: string): void;
@@ -49,12 +50,12 @@ export class RolloutReporter implements RolloutEvents {
     this.#kube()?.rolloutCompleted({ configHash: hash });
   }
 
-  aborted(hash: string, signal: HarmSignal, figures: string, rollBackTo: string): void {
+  aborted(hash: string, signal: HarmSignal, figures: string, serving: string): void {
     this.#metrics.rolloutAborts.inc({ signal });
-    this.#logger.error(`rollout of config ${shortHash(hash)} aborted: ${signal}: ${figures}; rolling back to ${shortHash(rollBackTo) || '(nothing)'}`, {
-      event: 'rollout.aborted', configHash: hash, signal, figures, rollBackTo,
+    this.#logger.error(`rollout of config ${shortHash(hash)} aborted: ${signal}: ${figures}; back on ${shortHash(serving) || '(unknown)'}`, {
+      event: 'rollout.aborted', configHash: hash, signal, figures, serving,
     });
-    this.#kube()?.rolloutAborted({ configHash: hash, signal, figures, rollBackTo });
+    this.#kube()?.rolloutAborted({ configHash: hash, signal, figures, serving });
   }
 
   held(hash: string, why: string): void {
