@@ -14,6 +14,10 @@ export class DeferredGate implements RolloutGate {
     return running === '' || running === hash;
   }
 
+  proven(hash: string): boolean {
+    return this.#target?.proven?.(hash) ?? true;
+  }
+
   attach(target: RolloutGate): void {
     this.#target = target;
     const offered = this.#offered;

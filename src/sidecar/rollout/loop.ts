@@ -79,6 +79,12 @@ export class RolloutLoop implements RolloutGate {
     return ok;
   }
 
+  /** The syncer's (8): a version still baking here, or marked bad, is not kept as the last good config. */
+  proven(hash: string): boolean {
+    if (hash === this.#pending || (this.#state && badVersion(this.#state, hash))) return false;
+    return this.#bake?.hash !== hash || this.#bake.verdict(null).kind === 'healthy';
+  }
+
   /** The master's answer to a version (reloaded, already running it, or failed). */
   reloaded(hash: string, failure: string | null): void {
     if (hash !== this.#pending || this.#closed) return;

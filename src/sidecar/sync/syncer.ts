@@ -26,7 +26,8 @@
 //       container's restart would start on it — and, if it is bad, fail to start, again and
 //       again. So put the previous version back (when the master ran it), wait for the master
 //       to come back on it, then publish the interrupted version again and reload it, once.
-//   (8) Last good (last-good.ts): a version the master is seen running is stored for the release.
+//   (8) Last good (last-good.ts): a version the master is seen running is stored for the release
+//       (with a rollout, once judged healthy: never one it still bakes, or marked bad).
 //       A pod with nothing good to serve — its source version rejected by the checks before
 //       anything was published, or rejected by the master while the master runs nothing —
 //       publishes the stored version instead, when it passes the checks, and says so. The next
@@ -91,6 +92,11 @@ export interface SyncerOptions {
 /** (4) Whether a checked version may be applied now; `running` is what the master was last seen running. */
 export interface RolloutGate {
   admit(hash: string, running: string): boolean;
+  /**
+   * (8) Whether a version the master runs may be kept as the release's last good config: not
+   * while the rollout still judges it, nor once it is marked bad. Absent: always.
+   */
+  proven?(hash: string): boolean;
 }
 
 interface Context extends Pass { origin: SyncOrigin }
@@ -312,7 +318,8 @@ export class Syncer {
         lastGood.leave();
         this.#options.events.leftLastGood(applied);
       }
-      await lastGood.remember(live, this.#reconciler.appliedGeneration);
+      // A version the rollout still bakes is kept by a later sync (the re-hash at the latest), once judged healthy.
+      if (this.#options.rollout?.proven?.(applied) !== false) await lastGood.remember(live, this.#reconciler.appliedGeneration);
       return step;
     }
     const instead = this.#unservable(live, applied);

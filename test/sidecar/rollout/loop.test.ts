@@ -101,11 +101,11 @@ class Events implements RolloutEvents {
   }
 }
 
-function start(lease: MemoryLease, master: Partial<MasterStatus> = { generations: [] }) {
+function start(lease: MemoryLease, master: Partial<MasterStatus> = { generations: [] }, bakeMs = 100) {
   const syncer = new FakeSyncer();
   const events = new Events();
   const loop = new RolloutLoop({
-    store: lease, pod: 'pod-a', bakeMs: 100, waveBakeMs: 50, probe: null, syncer, events, logger: silentLogger(),
+    store: lease, pod: 'pod-a', bakeMs, waveBakeMs: 50, probe: null, syncer, events, logger: silentLogger(),
     limits: { maxInFlight: 1, slotTimeoutMs: 3000, renewEveryMs: 1000 },
     master: { status: async () => master as MasterStatus },
   });
@@ -123,6 +123,7 @@ test('alone: a held version is started (this pod its canary), applied, baked, re
   assert.deepEqual(syncer.calls, ['apply v2']);
   assert.deepEqual(events.log, ['started v2', 'released its role, healthy v2', 'completed v2']);
   assert.equal(loop.admit('v2', 'v1'), true, 'the version it was told to apply passes the gate');
+  assert.equal(loop.proven('v2'), true, 'judged healthy: may be kept as the last good config');
   await loop.close();
   await loop.close();
 });
@@ -164,6 +165,7 @@ test('harmed (a worker of the new generation exited): marked bad, rolled back, n
   assert.equal(syncer.running, 'v1');
   assert.deepEqual(events.log, ['started v2', 'aborted v2 workers: 1 worker exit in the new generation; back to v1']);
   assert.equal(loop.admit('v2', 'v1'), false, 'a bad version never passes the gate');
+  assert.equal(loop.proven('v2'), false, 'nor is it kept as the last good config');
   await loop.close();
 });
 
@@ -176,5 +178,15 @@ test('a reload the master rejected is a harm: marked bad; nothing to roll back (
   assert.equal(aborted.bad[0]?.reason, 'reload: reload failed in ready: a worker exited');
   assert.deepEqual(syncer.calls, ['apply v2']);
   assert.equal(events.log[1], 'aborted v2 reload: reload failed in ready: a worker exited; back to v1');
+  await loop.close();
+});
+
+test('a version still baking here is not kept as the last good config', async () => {
+  const lease = new MemoryLease();
+  const { loop } = start(lease, { generations: [] }, 60_000);
+  loop.admit('v2', 'v1');
+  await lease.until((s) => s.phase === 'baking');
+  assert.equal(loop.proven('v2'), false);
+  assert.equal(loop.proven('v1'), true, 'what it ran before is not in question');
   await loop.close();
 });

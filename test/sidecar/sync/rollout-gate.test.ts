@@ -14,6 +14,7 @@ import type { Version } from '../../../src/sidecar/publish/publisher.ts';
 import { DeferredGate } from '../../../src/sidecar/rollout/gate.ts';
 import type { ApplyRequest, DriveOutcome } from '../../../src/sidecar/sync/drive.ts';
 import type { LivePublisher } from '../../../src/sidecar/sync/reconcile.ts';
+import { LastGood, type StoredRecord } from '../../../src/sidecar/sync/last-good.ts';
 import { Syncer, type RolloutGate, type SyncEvents } from '../../../src/sidecar/sync/syncer.ts';
 
 const dirs: string[] = [];
@@ -50,13 +51,14 @@ class Link {
 
 const quiet = new Proxy({}, { get: () => () => undefined }) as SyncEvents;
 
-async function setUp(gate: RolloutGate) {
+async function setUp(gate: RolloutGate, lastGood?: LastGood) {
   const dir = await mkdtemp(join(tmpdir(), 'hotcycle-gate-'));
   dirs.push(dir);
   const publisher = new Publisher();
   const link = new Link();
   const syncer = new Syncer({
     sources: [{ name: '', dir, secret: false }], publisher, link, check: { driver: 'nginx' }, events: quiet, runChecks: async () => [], rollout: gate,
+    ...(lastGood ? { lastGood } : {}),
   });
   const offer = (label: string) => syncer.request({ origin: 'api', files: set(label), reason: 'test' });
   return { syncer, publisher, link, offer };
@@ -110,14 +112,31 @@ test('rollBack() publishes and reloads the version the live directory held befor
   await syncer.close();
 });
 
+test('(8) with a rollout, a version is kept as the last good config only once the rollout says it is proven', async () => {
+  const stored: string[] = [];
+  const lastGood = new LastGood({ events: { notStored: () => undefined, unavailable: () => undefined } });
+  lastGood.attach({ name: 'test/last-good', read: async () => null, write: (record: StoredRecord) => void stored.push(record.configHash) });
+  const proven = new Set([hash('v1')]);
+  const { syncer, offer } = await setUp({ admit: () => true, proven: (h) => proven.has(h) }, lastGood);
+  await offer('v1');
+  await offer('v2');
+  assert.deepEqual(stored, [hash('v1')], 'v2 runs, but the rollout still judges it');
+  proven.add(hash('v2'));
+  assert.equal((await offer('v2')).outcome, 'unchanged', 'the same version again: any sync settles (8)');
+  assert.deepEqual(stored, [hash('v1'), hash('v2')], 'kept by the next sync once judged healthy');
+  await syncer.close();
+});
+
 test('DeferredGate: before the loop, only what starts the pod (or what it runs) passes; the newest held offer reaches the loop', () => {
   const gate = new DeferredGate();
+  assert.equal(gate.proven('v1'), true, 'no loop yet: nothing in question');
   assert.equal(gate.admit('v1', ''), true, 'nothing runs: the pod starts on it');
   assert.equal(gate.admit('v1', 'v1'), true);
   assert.equal(gate.admit('v2', 'v1'), false);
   assert.equal(gate.admit('v3', 'v1'), false);
   const seen: Array<[string, string]> = [];
-  gate.attach({ admit: (h, r) => (seen.push([h, r]), false) });
+  gate.attach({ admit: (h, r) => (seen.push([h, r]), false), proven: (h) => h === 'v1' });
+  assert.deepEqual([gate.proven('v1'), gate.proven('v2')], [true, false], 'then the loop answers');
   assert.deepEqual(seen, [['v3', 'v1']]);
   assert.equal(gate.admit('v4', 'v1'), false);
   assert.deepEqual(seen, [['v3', 'v1'], ['v4', 'v1']]);
