@@ -209,17 +209,25 @@ export class Syncer {
   #ordered(reason: string, pick: () => { version: Version; origin: SyncOrigin } | null): Promise<SyncResult> {
     if (this.#closed) return Promise.reject(new Error('the sidecar is shutting down'));
     return this.#queue.run(async () => {
-      const picked = pick();
-      const hash = picked?.version.hash ?? '';
-      const startedAt = new Date();
-      const ctx: Context = { reason, force: false, resync: false, signal: AbortSignal.timeout(60_000), origin: picked?.origin ?? 'volume' };
-      let step: Step = { outcome: 'unchanged', published: false };
-      if (picked) {
-        this.#reconciler.want(picked.version);
-        step = await this.#reconciler.run(ctx, true);
+      // As a batch's: a newer request, or the shutdown, stops the wait for a master that is not up.
+      const abort = new AbortController();
+      this.#waiting = abort;
+      if (this.#closed) abort.abort('shutting down');
+      try {
+        const picked = pick();
+        const hash = picked?.version.hash ?? '';
+        const startedAt = new Date();
+        const ctx: Context = { reason, force: false, resync: false, signal: abort.signal, origin: picked?.origin ?? 'volume' };
+        let step: Step = { outcome: 'unchanged', published: false };
+        if (picked) {
+          this.#reconciler.want(picked.version);
+          step = await this.#reconciler.run(ctx, true);
+        }
+        step = await this.#settle(ctx, step);
+        return this.#record({ ...step, configHash: hash, reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() });
+      } finally {
+        this.#waiting = null;
       }
-      step = await this.#settle(ctx, step);
-      return this.#record({ ...step, configHash: hash, reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() });
     });
   }
 
