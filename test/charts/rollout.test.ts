@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
+import { parseProbeSpec } from '../../src/sidecar/rollout/probe-spec.ts';
 import { findObject, renderChart, type K8sObject } from './k8s-tools.ts';
 
 function sidecar(objects: K8sObject[]): Container {
@@ -40,7 +41,9 @@ test('rollout.enabled: an empty Lease, its name and the settings given to the si
 
 test('rollout.probe.path: the probe spec the sidecar parses', async () => {
   const objects = await renderChart(['--set', 'rollout.enabled=true', '--set', 'rollout.probe.path=/healthz', '--set', 'rollout.probe.port=9000']);
-  assert.equal(flag(sidecar(objects), '--rollout-probe'), 'http://:9000/healthz?minSuccess=0.95&max5xx=0.05&intervalMs=500');
+  const spec = flag(sidecar(objects), '--rollout-probe');
+  assert.equal(spec, 'http://:9000/healthz?minSuccess=0.95&max5xx=0.05&intervalMs=500');
+  assert.deepEqual(parseProbeSpec(spec!), { scheme: 'http', port: 9000, path: '/healthz', minSuccessRatio: 0.95, max5xxRatio: 0.05, intervalMs: 500 }, 'what the sidecar reads from it');
 });
 
 test('values.schema.json refuses a probe path that is not a path, and a maxInFlight of 0', async () => {
