@@ -12,14 +12,20 @@
 //   (e) a second edit while the first is in flight supersedes it: every pod ends on the second;
 //   (c) the canary's sidecar killed mid-bake: another pod takes the role once it is not renewed
 //       within slotTimeout, and the rollout completes;
-//   (d) RBAC: the sidecar's token may get/update its Lease and nothing else.
+//   (d) RBAC: the sidecar's token may get/update its Lease and nothing else; the sidecar's own
+//       Lease store with that token: a compare-and-swap that lost is a conflict, another Lease a
+//       final 403.
 // Waits are on log lines (events) with the test's deadline, never sleeps.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { KubeConfig } from '@kubernetes/client-node';
 import { fileSetFrom, hashFileSet } from '../../src/configset/fileset.ts';
+import { HotcycleError } from '../../src/errors.ts';
+import { loadKubeClient } from '../../src/sidecar/kube/client.ts';
+import { LeaseStore } from '../../src/sidecar/rollout/store.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
 import { apiAs, boundToken, installRelease, podEvents, startReleasePod, type PodRef, type Release } from '../helpers/cluster/release.ts';
 import { CLI, fixture, type LogLine } from '../helpers/master.ts';
@@ -54,7 +60,7 @@ const reloadOk = (hash: string) => (l: LogLine) => l.event === 'reload.ok' && l.
 
 interface LeaseState {
   version: string; phase: string; canary: { pod: string } | null; slots: Array<{ pod: string }>; applied: string[];
-  bad: Array<{ hash: string; reason: string }>;
+  bad: Array<{ hash: string; reason: string }>; superseded: string[]; paused: boolean;
 }
 
 /** The rollout state as the Lease holds it, parsed here without the sidecar's decoder. */
@@ -267,5 +273,23 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
       const answer = await apiAs(c, token, method, path, body, method === 'PATCH' ? undefined : 'application/json');
       assert.equal(answer.status, 403, `${method} ${path}: ${answer.status} ${answer.body.message}`);
     }
+
+    // The sidecar's store, as the sidecar holds it: that token, the API server's CA.
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'c', server: c.info.server, caFile: c.info.pki.caCert }], users: [{ name: 'sidecar', token }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'sidecar' }], currentContext: 'x',
+    });
+    const client = await loadKubeClient(kubeConfig);
+    const signal = new AbortController().signal;
+    const store = new LeaseStore({ client, namespace: release.namespace, name: LEASE });
+    const [mine, theirs] = [await store.read(signal), await store.read(signal)];
+    const written = await store.write(mine, { ...mine.state, superseded: [...mine.state.superseded, 'rbac-test'] }, signal);
+    assert.notEqual(written, 'conflict');
+    assert.deepEqual((await leaseState()).superseded, [...mine.state.superseded, 'rbac-test']);
+    assert.equal(await store.write(theirs, { ...theirs.state, paused: true }, signal), 'conflict', 'the write read before the other one lost');
+    assert.equal((await leaseState()).paused, false);
+    const otherStore = new LeaseStore({ client, namespace: release.namespace, name: 'other' });
+    await assert.rejects(otherStore.read(signal), (e: unknown) => e instanceof HotcycleError && e.code === 'EROLLOUT' && / 403 /.test(e.message));
   });
 });
