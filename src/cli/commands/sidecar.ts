@@ -88,7 +88,7 @@ ordinary reload), marks the version bad in the Lease (no other pod applies it) a
 Warning Event RolloutAborted with the signal and its figures. A newer version replaces the one
 in flight and starts again with its own canary. A role not renewed within
 --rollout-slot-timeout-seconds (a killed pod) is free again. A pod that runs nothing yet starts
-on what its source holds. Events RolloutStarted/RolloutCompleted, metrics hotcycle_rollout_phase
+on what its source holds. While the Lease cannot be read or written, new versions stay held. Events RolloutStarted/RolloutCompleted, metrics hotcycle_rollout_phase
 and hotcycle_rollout_aborts_total{signal}, and 'hotcycle status' (rollout: role · phase) say
 where it stands.
 
