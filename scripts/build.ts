@@ -69,7 +69,7 @@ const builtinsByRequire: Plugin = {
 };
 
 /** The modules that declare hotcycle's own JSON Schemas (src/schema-compile.ts's declareSchema). */
-const SCHEMA_MODULES = ['src/protocol/schemas.ts', 'src/protocol/sidecar.ts', 'src/config/schema.ts'];
+const SCHEMA_MODULES = ['src/protocol/schemas.ts', 'src/protocol/sidecar.ts', 'src/config/schema.ts', 'src/sidecar/rollout/lease.ts'];
 
 /**
  * src/schema-compile.ts replaced by ajv's standalone code for every schema SCHEMA_MODULES declare,

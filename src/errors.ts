@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'EWRITE', 'EFINISH', 'ENOTARGET', 'EPAYLOAD', 'EHASH',
   // The release's last good config cannot be read, or is not a usable config set: no fallback.
   'ELASTGOOD',
+  // The release's rollout Lease is missing, unreadable, or holds state this version does not understand.
+  'EROLLOUT',
   // A control request was refused, or its answer was not understood.
   'EBADREQUEST', 'EMEDIATYPE', 'ETOOLARGE', 'EMETHOD', 'ENOTFOUND', 'ETIMEOUT', 'EPROTOCOL', 'ECONNECT',
   // The master cannot take a reload now (starting, busy, shutting down), or cut one short: no verdict.

@@ -11,6 +11,7 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
 export function formatSync(result: SyncResult): string {
   const lines = [`sync: config ${short(result.configHash)} ${result.outcome}${result.published ? ' (published)' : ''}`];
   if (result.rejected?.length) lines.push(`rejected by the checks; the live directory is unchanged:\n${formatDiagnostics(result.rejected)}`);
+  if (result.outcome === 'held') lines.push("held by the fleet rollout: applied when its turn comes ('hotcycle status': rollout)");
   if (result.reload) lines.push(formatReload(result.reload));
   if (result.error) lines.push(formatError(result.error));
   const fallback = result.lastGood;
@@ -38,6 +39,7 @@ export function formatSidecarStatus(status: SidecarStatus): string {
     ...(status.runningSource ? [formatRunningSource(status)] : []),
     `kubernetes: ${status.kube.reporting ? 'reporting on' : 'off'} (${status.kube.detail})${status.kube.configMap ? ` · fast path ${status.kube.configMap}@${status.kube.resourceVersion ?? '?'}` : ''}${status.kube.configMapError ? ` FAILING: ${status.kube.configMapError}` : ''}`,
   ];
+  if (status.rollout) lines.push(formatRollout(status.rollout));
   const lastGood = status.lastGood;
   const stored = lastGood.stored ? ` · stored ${short(lastGood.stored.configHash)} (generation ${lastGood.stored.generation}, ${lastGood.stored.storedAt})` : '';
   const tooLarge = lastGood.notStored ? ` · ${short(lastGood.notStored)} too large to store` : '';
@@ -59,6 +61,13 @@ export function formatSidecarStatus(status: SidecarStatus): string {
   lines.push('');
   lines.push(status.master ? formatStatus(status.master) : `master: unreachable — ${status.masterError ? formatError(status.masterError) : 'unknown'}`);
   return lines.join('\n');
+}
+
+/** `rollout: canary · baking config 1a2b3c4d5e6f (Lease ns/name)`, with the versions marked bad. */
+export function formatRollout(r: NonNullable<SidecarStatus['rollout']>): string {
+  const bad = r.bad.length ? ` · bad: ${r.bad.map((b) => `${short(b.hash)} (${b.reason})`).join(', ')}` : '';
+  const failing = r.error ? ` · FAILING: ${r.error}` : '';
+  return `rollout: ${r.role} · ${r.phase}${r.version ? ` config ${short(r.version)}` : ''}${r.paused ? ' · PAUSED' : ''} (Lease ${r.lease})${bad}${failing}`;
 }
 
 /** `running config from: api (volume 41 s behind)`: the origin that brought what the master runs (sync/arrivals.ts). */

@@ -19,11 +19,11 @@ export type SyncOrigin = (typeof SYNC_ORIGINS)[number];
 /**
  * What a sync did with the version it read: `unchanged` and `stale` (nothing new), `rejected` (the
  * checks found faults), `check-failed` (the checks could not run: retried), `not-retried` (the
- * master rejected it before), `published`, `applied` (the master already ran it), `reloaded`,
+ * master rejected it before), `held` (the fleet rollout has not admitted it yet), `published`, `applied` (the master already ran it), `reloaded`,
  * `reload-failed`, `interrupted` (the master died mid-cycle), `error` (reading or publishing).
  */
 export const SYNC_OUTCOMES = [
-  'unchanged', 'stale', 'rejected', 'check-failed', 'not-retried', 'published', 'applied', 'reloaded', 'reload-failed', 'interrupted', 'error',
+  'unchanged', 'stale', 'rejected', 'check-failed', 'not-retried', 'held', 'published', 'applied', 'reloaded', 'reload-failed', 'interrupted', 'error',
 ] as const;
 export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
 
@@ -119,10 +119,38 @@ export interface SidecarStatus {
   /** configMapError: why the fast path's watch of configMap is failing (403: the Role lacks it). */
   kube: { reporting: boolean; detail: string; configMap?: string; resourceVersion?: string; configMapError?: string };
   lastGood: LastGoodStatus;
+  /** The fleet rollout (--rollout-lease), when on. */
+  rollout?: RolloutStatus;
   lastResults: SyncResult[];
   master?: MasterStatus;
   masterError?: ErrorInfo;
 }
+
+/** This pod's part in the fleet rollout, as its loop last read and decided it (sidecar/rollout/loop.ts). */
+export interface RolloutStatus {
+  lease: string;
+  /** canary, slot (a wave's), applied, waiting, held (its source version waits for its turn) or idle. */
+  role: string;
+  phase: string;
+  version: string;
+  paused: boolean;
+  bad: Array<{ hash: string; reason: string }>;
+  error?: string;
+}
+
+const rolloutStatus = {
+  type: 'object',
+  required: ['lease', 'role', 'phase', 'version', 'paused', 'bad'],
+  properties: {
+    lease: { type: 'string' }, role: { type: 'string' }, phase: { type: 'string' }, version: { type: 'string' }, paused: { type: 'boolean' },
+    bad: {
+      type: 'array',
+      items: { type: 'object', required: ['hash', 'reason'], properties: { hash: { type: 'string' }, reason: { type: 'string' } }, additionalProperties: false },
+    },
+    error: { type: 'string' },
+  },
+  additionalProperties: false,
+} as const;
 
 export const syncRequestSchema = {
   type: 'object',
@@ -231,6 +259,7 @@ const sidecarStatus = {
       },
     },
     lastGood: lastGoodStatus,
+    rollout: rolloutStatus,
     lastResults: { type: 'array', items: syncResult },
     master: masterStatusSchema,
     masterError: errorInfoSchema,

@@ -12,7 +12,11 @@ import { secretModes, secretPrefixes, withNamedSources, type Source } from '../c
 import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
-import { setUpKube } from './kube/setup.ts';
+import { setUpKube, type KubeSetup } from './kube/setup.ts';
+import { DeferredGate } from './rollout/gate.ts';
+import { RolloutLoop } from './rollout/loop.ts';
+import type { ProbeSpec } from './rollout/probe-spec.ts';
+import { RolloutReporter } from './rollout/report.ts';
 import { Publisher } from './publish/publisher.ts';
 import { SidecarMetrics } from './report/metrics.ts';
 import { OutcomeRecorder } from './report/outcomes.ts';
@@ -45,9 +49,20 @@ export interface SidecarOptions {
   configMap: string;
   /** `--last-good-secret NAME`; '' for none. */
   lastGoodSecret: string;
+  /** `--rollout-lease NAME` and its settings; null: every checked version is applied at once. */
+  rollout: RolloutSettings | null;
   /** HOTCYCLE_KUBE_ROOT: where the service-account directory is rooted; '' is `/`. */
   kubeRoot: string;
   logger: Logger;
+}
+
+export interface RolloutSettings {
+  lease: string;
+  bakeMs: number;
+  waveBakeMs: number;
+  maxInFlight: number;
+  slotTimeoutMs: number;
+  probe: ProbeSpec | null;
 }
 
 export async function runSidecar(options: SidecarOptions): Promise<number> {
@@ -66,16 +81,18 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
     onAccepted: (certificates: CertificateInfo[]) => expiry.observe(certificates),
   };
   const lastGood = new LastGood({ events: recorder });
-  const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood });
+  const gate = options.rollout ? new DeferredGate() : null;
+  const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood, ...(gate ? { rollout: gate } : {}) });
   metrics.watchLag(() => syncer.lag());
   const kube = await setUpKube({
-    logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, onOutcome: (o) => metrics.kubeOutcome(o),
+    logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, rolloutLease: options.rollout?.lease ?? '', onOutcome: (o) => metrics.kubeOutcome(o),
     // The fast path brings the root ConfigMap only: the named sources come from their volumes.
     onData: async (files, rv) => syncer.request({ origin: 'api', files: await withNamedSources(files, sources), reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
   });
   if (kube.reporter) recorder.attach(kube.reporter);
   if (kube.lastGood) lastGood.attach(kube.lastGood);
   else lastGood.off(options.lastGoodSecret ? `not in a cluster: ${kube.status().detail}` : 'no --last-good-secret');
+  const rollout = startRollout(options, kube, { syncer, link, metrics, recorder, gate });
   const watcher = await SourceWatcher.start({
     dirs: sources.map((s) => s.dir), debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),
@@ -95,6 +112,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
       sync: (request) => syncer.request(request),
       status: () => collectStatus({
         startedAt, driver: options.driver, sources, liveDir, syncer, watcher, link, kube: () => kube.status(), lastGood: () => lastGood.state(),
+        ...(rollout ? { rollout: () => rollout.status() } : {}),
       }),
     }),
   });
@@ -110,10 +128,35 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const signal = await stopping;
   logger.info(`${signal}: closing`, { event: 'sidecar.shutdown', signal });
   await watcher.close();
+  await rollout?.close();
   await syncer.close();
   await Promise.all([control.close(), kube.close(), probes.close(), publisher.close()]);
   logger.info('sidecar exiting', { event: 'sidecar.exit', code: 0 });
   return 0;
+}
+
+/** The fleet rollout's loop, when --rollout-lease is given and the pod is in a cluster (else the gate admits all). */
+function startRollout(
+  options: SidecarOptions, kube: KubeSetup,
+  parts: { syncer: Syncer; link: MasterLink; metrics: SidecarMetrics; recorder: OutcomeRecorder; gate: DeferredGate | null },
+): RolloutLoop | null {
+  const settings = options.rollout;
+  const { gate } = parts;
+  if (!settings || !gate) return null;
+  if (!kube.rollout) {
+    gate.attach({ admit: () => true });
+    return null;
+  }
+  const slotTimeoutMs = settings.slotTimeoutMs;
+  const loop = new RolloutLoop({
+    store: kube.rollout.store, pod: kube.rollout.pod, bakeMs: settings.bakeMs, waveBakeMs: settings.waveBakeMs, probe: settings.probe,
+    limits: { maxInFlight: settings.maxInFlight, slotTimeoutMs, renewEveryMs: Math.max(100, Math.floor(slotTimeoutMs / 3)) },
+    syncer: parts.syncer, master: parts.link, logger: options.logger,
+    events: new RolloutReporter(options.logger, parts.metrics, () => kube.reporter),
+  });
+  parts.recorder.onReload = (hash, failure) => loop.reloaded(hash, failure);
+  gate.attach(loop);
+  return loop;
 }
 
 /** What each source is (warning about mounts that can never update); the kinds, root first. */

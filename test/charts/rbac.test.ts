@@ -1,27 +1,31 @@
 // Acceptance 3 (RBAC): the Role grants exactly what the sidecar's Kubernetes code calls. The
-// list of permissions is derived from the calls in src/sidecar/kube/*.ts — client methods
+// list of permissions is derived from the calls in src/sidecar/kube/*.ts and the rollout's
+// Lease store (src/sidecar/rollout/store.ts) — client methods
 // (`events.createNamespacedEvent(…)`) and watch paths (`.watch('/api/v1/namespaces/…/configmaps')`)
 // — through the small tables below; a call they do not know fails the test until it is added.
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, test } from 'node:test';
 import type { Role } from 'kubernetes-types/rbac/v1.js';
 import { findObject, renderChart, ROOT } from './k8s-tools.ts';
 
 const KUBE_DIR = join(ROOT, 'src', 'sidecar', 'kube');
+/** Files outside KUBE_DIR that call the API through its client. */
+const OTHER_FILES = [join(ROOT, 'src', 'sidecar', 'rollout', 'store.ts')];
 
 /** API client class (client.ts: `name: kc.makeApiClient(k8s.Class)`) → API group. */
-const API_GROUPS: Record<string, string> = { CoreV1Api: '', EventsV1Api: 'events.k8s.io' };
+const API_GROUPS: Record<string, string> = { CoreV1Api: '', EventsV1Api: 'events.k8s.io', CoordinationV1Api: 'coordination.k8s.io' };
 /** Generated method verb → RBAC verb. */
 const VERBS: Record<string, string> = { create: 'create', patch: 'patch', list: 'list', read: 'get', replace: 'update', delete: 'delete' };
-/** Files whose calls run only with one feature: the fast path (`--watch-configmap`), the last-good Secret. */
-const FEATURE_FILES: Record<string, Feature> = { 'configmap-watch.ts': 'fastPath', 'last-good-store.ts': 'lastGood' };
-type Feature = 'fastPath' | 'lastGood';
+/** Files whose calls run only with one feature: the fast path (`--watch-configmap`), the last-good Secret, the rollout Lease. */
+const FEATURE_FILES: Record<string, Feature> = { 'configmap-watch.ts': 'fastPath', 'last-good-store.ts': 'lastGood', 'store.ts': 'rollout' };
+type Feature = 'fastPath' | 'lastGood' | 'rollout';
 /** Resources a feature's calls name by resourceNames. */
 const NAMED: Record<string, (names: { configMap: string; fullname: string }) => string> = {
   configmaps: ({ configMap }) => configMap,
   secrets: ({ fullname }) => `${fullname}-last-good`,
+  leases: ({ fullname }) => `${fullname}-rollout`,
 };
 
 interface Permission { group: string; resource: string; verb: string; feature: Feature | null }
@@ -37,11 +41,12 @@ function resourceOf(kind: string): string {
 
 /** Every (group, resource, verb) the code calls, with whether only the fast path calls it. */
 function permissionsFromCode(): Permission[] {
-  const files = readdirSync(KUBE_DIR).filter((f) => f.endsWith('.ts'));
+  const files = [...readdirSync(KUBE_DIR).filter((f) => f.endsWith('.ts')).map((f) => join(KUBE_DIR, f)), ...OTHER_FILES];
   const clients = receivers(readFileSync(join(KUBE_DIR, 'client.ts'), 'utf8'));
   const out: Permission[] = [];
-  for (const file of files) {
-    const source = readFileSync(join(KUBE_DIR, file), 'utf8');
+  for (const path of files) {
+    const file = basename(path);
+    const source = readFileSync(path, 'utf8');
     const feature = FEATURE_FILES[file] ?? null;
     for (const [, receiver, method] of source.matchAll(/\b(\w+)\.(\w+Namespaced\w+)\(/g)) {
       const api = clients.get(receiver!);
@@ -73,6 +78,9 @@ describe('RBAC derived from the sidecar\'s calls', () => {
   test('the code makes the calls this test knows about (events, pod annotations, ConfigMap watch, last-good Secret)', () => {
     assert.ok(permissions.length >= 6, `found only ${JSON.stringify(permissions)}`);
     assert.deepEqual(permissions.filter((p) => p.feature === 'lastGood').map((p) => `${p.resource}/${p.verb}`).sort(), ['secrets/get', 'secrets/patch']);
+    // The rollout reads its Lease and writes it as a compare-and-swap (PUT): no patch, no create.
+    assert.deepEqual(permissions.filter((p) => p.feature === 'rollout').map((p) => `${p.group}/${p.resource}/${p.verb}`).sort(),
+      ['coordination.k8s.io/leases/get', 'coordination.k8s.io/leases/update']);
   });
 
   test('the fast path names its ConfigMap in a fieldSelector, which RBAC matches against resourceNames', () => {
@@ -87,6 +95,8 @@ describe('RBAC derived from the sidecar\'s calls', () => {
     { on: ['lastGood'], args: ['--set', 'fastPath.enabled=false'], configMap: 'hotcycle' },
     { on: [], args: ['--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
     { on: ['fastPath', 'lastGood'], args: ['--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
+    { on: ['fastPath', 'lastGood', 'rollout'], args: ['--set', 'rollout.enabled=true'], configMap: 'hotcycle' },
+    { on: ['rollout'], args: ['--set', 'rollout.enabled=true', '--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
   ]) {
     test(`features ${on.join(', ') || 'none'}${on.includes('fastPath') ? ` (ConfigMap ${configMap})` : ''}: the Role grants exactly the calls`, async () => {
       const role = findObject(await renderChart(args), 'Role') as Role;

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatReload, formatStatus } from '../../src/cli/format.ts';
-import { formatRunningSource, formatSidecarStatus } from '../../src/cli/sidecar-format.ts';
+import { formatRollout, formatRunningSource, formatSidecarStatus, formatSync } from '../../src/cli/sidecar-format.ts';
 import type { ErrorCode } from '../../src/errors.ts';
 import type { SidecarStatus, SyncResult } from '../../src/protocol/sidecar.ts';
 import { UNCONFIRMED, type MasterStatus, type ReloadResult } from '../../src/protocol/types.ts';
@@ -61,4 +61,13 @@ test('sidecar status: under each version not run, why (its first finding, or the
     '      hotcycle.yaml:11:1: duplicate key "workers" (+1 more)',
     '  2026-11-21T16:00:00.000Z volume abababababab reloaded — source changed',
   ]);
+});
+
+test('status and reload under a fleet rollout: the role and phase in one line, a held version said so', () => {
+  const rollout = { lease: 'web/web-hotcycle-rollout', role: 'canary', phase: 'baking', version: HASH, paused: false, bad: [] };
+  assert.equal(formatRollout(rollout), 'rollout: canary · baking config abababababab (Lease web/web-hotcycle-rollout)');
+  assert.equal(formatRollout({ ...rollout, role: 'applied', phase: 'aborted', paused: true, bad: [{ hash: 'cd'.repeat(32), reason: 'probe: 5xx ratio 1.00 > 0.05' }], error: 'cannot read Lease' }),
+    'rollout: applied · aborted config abababababab · PAUSED (Lease web/web-hotcycle-rollout) · bad: cdcdcdcdcdcd (probe: 5xx ratio 1.00 > 0.05) · FAILING: cannot read Lease');
+  const held = formatSync({ outcome: 'held', published: false, configHash: HASH, reason: 'test', origin: 'api', startedAt: '', durationMs: 1 });
+  assert.equal(held, "sync: config abababababab held\nheld by the fleet rollout: applied when its turn comes ('hotcycle status': rollout)");
 });

@@ -61,9 +61,9 @@ export class Pod {
     return sidecar;
   }
 
-  /** Starts the master on the live directory and waits until it serves (or `until` says). */
-  async startMaster(args: string[] = [], until: (line: LogLine) => boolean = (l) => l.event === 'master.ready'): Promise<HotcycleProcess> {
-    const master = new HotcycleProcess(['master', '--config-dir', this.liveDir, '--socket', this.masterSocket, '--state-dir', join(this.dir, 'state'), ...args]);
+  /** Starts the master on the live directory (with `env` over the test's) and waits until it serves (or `until` says). */
+  async startMaster(args: string[] = [], until: (line: LogLine) => boolean = (l) => l.event === 'master.ready', env: NodeJS.ProcessEnv = {}): Promise<HotcycleProcess> {
+    const master = new HotcycleProcess(['master', '--config-dir', this.liveDir, '--socket', this.masterSocket, '--state-dir', join(this.dir, 'state'), ...args], env);
     this.master = master;
     await master.waitForLog(until);
     return master;

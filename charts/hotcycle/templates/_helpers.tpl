@@ -67,6 +67,11 @@ runs under it.
 {{- printf "%s-last-good" (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
+{{/* The Lease the sidecars coordinate the fleet rollout through (rollout.enabled). */}}
+{{- define "hotcycle.rolloutLeaseName" -}}
+{{- printf "%s-rollout" (include "hotcycle.fullname" .) | trunc 253 }}
+{{- end }}
+
 {{/* The ConfigMap the sidecar watches: the user's, or the chart's. */}}
 {{- define "hotcycle.configMapName" -}}
 {{- default (include "hotcycle.fullname" .) .Values.config.existingConfigMap }}
@@ -116,6 +121,16 @@ not SIGKILL before both are over. */}}
 {{- end }}
 {{- if .Values.lastGood.enabled }}
 {{- $cmd = concat $cmd (list "--last-good-secret" (include "hotcycle.lastGoodSecretName" .)) }}
+{{- end }}
+{{- with .Values.rollout }}
+{{- if .enabled }}
+{{- $cmd = concat $cmd (list "--rollout-lease" (include "hotcycle.rolloutLeaseName" $) "--rollout-bake-seconds" (toString .bakeSeconds) "--rollout-wave-bake-seconds" (toString .waveBakeSeconds) "--rollout-max-in-flight" (toString .maxInFlight) "--rollout-slot-timeout-seconds" (toString .slotTimeoutSeconds)) }}
+{{- with .probe }}
+{{- if .path }}
+{{- $cmd = concat $cmd (list "--rollout-probe" (printf "%s://:%d%s?minSuccess=%v&max5xx=%v&intervalMs=%d" .scheme (int .port) .path .minSuccessRatio .max5xxRatio (int .intervalMs))) }}
+{{- end }}
+{{- end }}
+{{- end }}
 {{- end }}
 {{- range .Values.checks.schemas }}
 {{- $cmd = concat $cmd (list "--schema" (printf "%s=%s" .glob .schema)) }}

@@ -8,6 +8,14 @@ import path from 'node:path';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { NGINX_FLAGS, NGINX_FLAGS_HELP, nginxCheckFlags } from '../nginx-flags.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
+import { parseProbeSpec, type ProbeSpec } from '../../sidecar/rollout/probe-spec.ts';
+import type { RolloutSettings } from '../../sidecar/main.ts';
+
+const ROLLOUT_DEFAULTS = { bakeSeconds: 10, waveBakeSeconds: 5, maxInFlight: 1, slotTimeoutSeconds: 15 };
+const ROLLOUT_FLAGS = {
+  'rollout-lease': { type: 'string' }, 'rollout-bake-seconds': { type: 'string' }, 'rollout-wave-bake-seconds': { type: 'string' },
+  'rollout-max-in-flight': { type: 'string' }, 'rollout-slot-timeout-seconds': { type: 'string' }, 'rollout-probe': { type: 'string' },
+} as const;
 
 export const sidecarCommand: Command = {
   help: `Usage: hotcycle sidecar [options]
@@ -68,6 +76,24 @@ hotcycle.dev/config-hash and hotcycle.dev/reloaded-at; a version not run (reject
 unable to run, refused by the master) sets hotcycle.dev/last-failure to why, in one line, and
 hotcycle.dev/last-failure-at. Outside one, this is off (one log line).
 
+Fleet rollout (--rollout-lease NAME, in a cluster; in progress, off unless given): the replicas
+of a release apply a new checked version one canary at a time, coordinated through the one
+coordination.k8s.io Lease NAME (the chart creates <fullname>-rollout; get/update on it alone).
+A checked version is held until its turn. The first pod to hold it starts the rollout as its
+canary: it applies the version and bakes it for --rollout-bake-seconds while it judges it —
+the reload's result, exits of the new generation's workers, and the optional HTTP probe
+(--rollout-probe http[s]://:PORT/PATH[?minSuccess=0.95&max5xx=0.05&intervalMs=500], GET on
+127.0.0.1 every interval; harm is called as soon as the failures exceed what the minimum allows
+over the bake). Healthy: the others apply it in waves of --rollout-max-in-flight, each judged
+for --rollout-wave-bake-seconds. Harmed: that pod rolls back to the version it ran before (an
+ordinary reload), marks the version bad in the Lease (no other pod applies it) and emits a
+Warning Event RolloutAborted with the signal and its figures. A newer version replaces the one
+in flight and starts again with its own canary. A role not renewed within
+--rollout-slot-timeout-seconds (a killed pod) is free again. A pod that runs nothing yet starts
+on what its source holds. While the Lease cannot be read or written, new versions stay held. Events RolloutStarted/RolloutCompleted, metrics hotcycle_rollout_phase
+and hotcycle_rollout_aborts_total{signal}, and 'hotcycle status' (rollout: role · phase) say
+where it stands.
+
 Options:
 ${describe(SETTINGS.sourceDir, 'DIR')}
   --source NAME=DIR          add a source whose files appear under NAME/ (repeatable)
@@ -80,6 +106,14 @@ ${describe(SETTINGS.listen, 'ADDR')}
 ${describe(SETTINGS.driver, 'NAME')}
 ${describe(SETTINGS.watchConfigMap, 'NAME')}
 ${describe(SETTINGS.lastGoodSecret, 'NAME')}
+  --rollout-lease NAME       coordinate versions through this Lease (default: off)
+  --rollout-bake-seconds S   how long the canary is judged (default ${ROLLOUT_DEFAULTS.bakeSeconds})
+  --rollout-wave-bake-seconds S
+                             how long each later pod is judged (default ${ROLLOUT_DEFAULTS.waveBakeSeconds})
+  --rollout-max-in-flight N  pods applying at once in the waves (default ${ROLLOUT_DEFAULTS.maxInFlight})
+  --rollout-slot-timeout-seconds S
+                             a role not renewed this long is free (default ${ROLLOUT_DEFAULTS.slotTimeoutSeconds})
+  --rollout-probe SPEC       the bake's HTTP probe, as above (default: none)
 ${describe(SETTINGS.debounceMs, 'MS')}
 ${describe(SETTINGS.debounceMaxMs, 'MS')}
 ${describe(SETTINGS.resyncMs, 'MS')}
@@ -101,7 +135,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       source: { type: 'string', multiple: true }, 'secret-source': { type: 'string', multiple: true }, 'tls-expiry-warning-days': { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
       listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' }, 'last-good-secret': { type: 'string' },
       'debounce-ms': { type: 'string' }, 'debounce-max-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
-      'log-format': { type: 'string' }, 'log-level': { type: 'string' }, ...NGINX_FLAGS,
+      'log-format': { type: 'string' }, 'log-level': { type: 'string' }, ...NGINX_FLAGS, ...ROLLOUT_FLAGS,
     });
     if (values.help) return printHelp(this);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
@@ -135,11 +169,37 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       schemas: (values.schema ?? []).map((flag) => schemaFlag(flag)),
       configMap: resolve(SETTINGS.watchConfigMap, values['watch-configmap']),
       lastGoodSecret: resolve(SETTINGS.lastGoodSecret, values['last-good-secret']),
+      rollout: rolloutSettings(values),
       kubeRoot: process.env.HOTCYCLE_KUBE_ROOT ?? '',
       logger,
     });
   },
 };
+
+/** The rollout's settings, or null without --rollout-lease (then its other flags are refused: they would do nothing). */
+function rolloutSettings(values: Partial<Record<keyof typeof ROLLOUT_FLAGS, string>>): RolloutSettings | null {
+  const lease = values['rollout-lease'] ?? '';
+  if (!lease) {
+    const stray = Object.keys(ROLLOUT_FLAGS).find((flag) => flag !== 'rollout-lease' && values[flag as keyof typeof ROLLOUT_FLAGS] !== undefined);
+    if (stray) throw new UsageError(`--${stray} needs --rollout-lease NAME`);
+    return null;
+  }
+  const seconds = (flag: keyof typeof ROLLOUT_FLAGS, fallback: number, minimum: number): number =>
+    wholeNumber(values[flag] ?? String(fallback), `--${flag}`, minimum, 'seconds') * 1000;
+  let probe: ProbeSpec | null = null;
+  try {
+    probe = values['rollout-probe'] ? parseProbeSpec(values['rollout-probe']) : null;
+  } catch (error) {
+    throw new UsageError(errorMessage(error));
+  }
+  return {
+    lease, probe,
+    bakeMs: seconds('rollout-bake-seconds', ROLLOUT_DEFAULTS.bakeSeconds, 1),
+    waveBakeMs: seconds('rollout-wave-bake-seconds', ROLLOUT_DEFAULTS.waveBakeSeconds, 0),
+    slotTimeoutMs: seconds('rollout-slot-timeout-seconds', ROLLOUT_DEFAULTS.slotTimeoutSeconds, 3),
+    maxInFlight: wholeNumber(values['rollout-max-in-flight'] ?? String(ROLLOUT_DEFAULTS.maxInFlight), '--rollout-max-in-flight', 1, 'pods'),
+  };
+}
 
 function wholeNumber(value: string, flag: string, minimum: number, unit = 'milliseconds'): number {
   if (!/^\d+$/.test(value) || Number(value) < minimum) throw new UsageError(`${flag} must be a whole number of ${unit} ≥ ${minimum}, not "${value}"`);

@@ -10,6 +10,8 @@ export interface KubeClient {
   kubeConfig: K8s.KubeConfig;
   core: K8s.CoreV1Api;
   events: K8s.EventsV1Api;
+  /** The rollout Lease (sidecar/rollout/store.ts). */
+  coordination: K8s.CoordinationV1Api;
 }
 
 /** Loads the library; without `kubeConfig`, uses the in-cluster service account. */
@@ -20,7 +22,10 @@ export async function loadKubeClient(kubeConfig?: K8s.KubeConfig): Promise<KubeC
     kc = new k8s.KubeConfig();
     kc.loadFromCluster();
   }
-  return { k8s, kubeConfig: kc, core: kc.makeApiClient(k8s.CoreV1Api), events: kc.makeApiClient(k8s.EventsV1Api) };
+  return {
+    k8s, kubeConfig: kc, core: kc.makeApiClient(k8s.CoreV1Api), events: kc.makeApiClient(k8s.EventsV1Api),
+    coordination: kc.makeApiClient(k8s.CoordinationV1Api),
+  };
 }
 
 /**

@@ -6,7 +6,8 @@ import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
 import { formatDiagnostic } from '../../diagnostic.ts';
 import { shortHash } from '../../configset/fileset.ts';
 import type {
-  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RolloutAbortedReport, RolloutReport,
+  RunningLastGoodReport,
 } from './types.ts';
 
 /** A JSON merge patch of the Pod's annotations. */
@@ -25,12 +26,12 @@ export const ANNOTATION_LAST_FAILURE_AT = 'hotcycle.dev/last-failure-at';
 const ELLIPSIS = '…';
 
 export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed' | 'RunningLastGood' | 'LastGoodNotStored'
-  | 'CertificateExpiring';
+  | 'CertificateExpiring' | 'RolloutStarted' | 'RolloutCompleted' | 'RolloutAborted';
 
 export interface EventSpec {
   reason: EventReason;
   type: 'Normal' | 'Warning';
-  action: 'Reload' | 'Check';
+  action: 'Reload' | 'Check' | 'Rollout';
   note: string;
 }
 
@@ -64,6 +65,20 @@ export function runningLastGoodEvent(r: RunningLastGoodReport): EventSpec {
 export function lastGoodNotStoredEvent(r: LastGoodNotStoredReport): EventSpec {
   const note = `Config ${shortHash(r.configHash)} is not kept as the last good config: ${r.bytes} bytes compressed, over the Secret limit of ${r.limit}`;
   return { reason: 'LastGoodNotStored', type: 'Warning', action: 'Reload', note: truncateNote(note) };
+}
+
+export function rolloutStartedEvent(r: RolloutReport): EventSpec {
+  return { reason: 'RolloutStarted', type: 'Normal', action: 'Rollout', note: truncateNote(`Rollout of config ${shortHash(r.configHash)} started; this pod is its canary`) };
+}
+
+export function rolloutCompletedEvent(r: RolloutReport): EventSpec {
+  return { reason: 'RolloutCompleted', type: 'Normal', action: 'Rollout', note: truncateNote(`Rollout of config ${shortHash(r.configHash)} completed: every pod applied it`) };
+}
+
+/** The signal and its figures, e.g. `probe: success ratio 0.00 < 0.95 (0/3 probes ok, 3 5xx)`. */
+export function rolloutAbortedEvent(r: RolloutAbortedReport): EventSpec {
+  const note = `Rollout of config ${shortHash(r.configHash)} aborted: harmed this pod (${r.signal}: ${r.figures}); marked bad, this pod back on ${shortHash(r.serving) || '(unknown)'}`;
+  return { reason: 'RolloutAborted', type: 'Warning', action: 'Rollout', note: truncateNote(note) };
 }
 
 /** Lists as many `file:line:col: message` findings as fit, then how many were left out. */

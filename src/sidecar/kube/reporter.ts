@@ -11,13 +11,14 @@ import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
   annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, lastGoodNotStoredEvent, reloadedEvent,
-  reloadFailedEvent, runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
+  reloadFailedEvent, rolloutAbortedEvent, rolloutCompletedEvent, rolloutStartedEvent, runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
 import { PatchReconciler } from './desired-patch.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type {
-  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RolloutAbortedReport,
+  RolloutReport, RunningLastGoodReport,
 } from './types.ts';
 
 export interface KubeReporter {
@@ -31,6 +32,9 @@ export interface KubeReporter {
   lastGoodNotStored(report: LastGoodNotStoredReport): void;
   /** A version was not run (rejected, its checks could not run, the master refused it): `line` says why. */
   lastFailure(line: string): void;
+  rolloutStarted(report: RolloutReport): void;
+  rolloutCompleted(report: RolloutReport): void;
+  rolloutAborted(report: RolloutAbortedReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
   /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
@@ -114,6 +118,18 @@ class Reporter implements KubeReporter {
 
   lastFailure(line: string): void {
     this.#annotate(lastFailurePatch(line, this.#now()), 'annotation last-failure');
+  }
+
+  rolloutStarted(report: RolloutReport): void {
+    this.#event(rolloutStartedEvent(report));
+  }
+
+  rolloutCompleted(report: RolloutReport): void {
+    this.#event(rolloutCompletedEvent(report));
+  }
+
+  rolloutAborted(report: RolloutAbortedReport): void {
+    this.#event(rolloutAbortedEvent(report));
   }
 
   configRejected(report: ConfigRejectedReport): void {

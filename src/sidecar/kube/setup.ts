@@ -10,6 +10,7 @@ import { inClusterKubeConfig, loadKubeClient } from './client.ts';
 import { watchConfigMap, type ConfigMapWatch } from './configmap-watch.ts';
 import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './env.ts';
 import { SecretStore } from './last-good-store.ts';
+import { LeaseStore } from '../rollout/store.ts';
 import { createKubeReporter, type KubeReporter } from './reporter.ts';
 import type { ReportOutcome } from './types.ts';
 
@@ -21,6 +22,8 @@ export interface KubeSetupOptions {
   configMap: string;
   /** `--last-good-secret NAME`, or '' to keep no last good config. */
   lastGoodSecret: string;
+  /** `--rollout-lease NAME`, or '' for no fleet rollout. */
+  rolloutLease: string;
   onOutcome: (outcome: ReportOutcome) => void;
   /** ConfigMap data from the fast path; the next delivery waits for the returned promise. */
   onData: (files: FileSet, resourceVersion: string) => Promise<unknown>;
@@ -30,6 +33,8 @@ export interface KubeSetup {
   readonly reporter: KubeReporter | null;
   /** The release's last-good Secret; null outside a cluster or without --last-good-secret. */
   readonly lastGood: SecretStore | null;
+  /** The release's rollout Lease and this pod's name; null outside a cluster or without --rollout-lease. */
+  readonly rollout: { store: LeaseStore; pod: string } | null;
   status(): SidecarStatus['kube'];
   close(): Promise<void>;
 }
@@ -41,13 +46,21 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   if (!env.inCluster) {
     if (configMap) logger.warn(`--watch-configmap ${configMap} ignored: not in a cluster; the source directory is the only source`, { event: 'configmap-watch' });
     if (options.lastGoodSecret) logger.warn(`--last-good-secret ${options.lastGoodSecret} ignored: not in a cluster`, { event: 'last-good' });
-    return { reporter: null, lastGood: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
+    if (options.rolloutLease) logger.warn(`--rollout-lease ${options.rolloutLease} ignored: not in a cluster; every version is applied at once`, { event: 'rollout' });
+    return { reporter: null, lastGood: null, rollout: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
   }
   const client = await loadKubeClient(options.root ? await inClusterKubeConfig(options.root) : undefined);
   const kubeConfig = client.kubeConfig;
   const identity = env.identity;
   const reporter = await createKubeReporter({ logger, identity, onOutcome: options.onOutcome, kubeConfig });
   const lastGood = options.lastGoodSecret ? new SecretStore({ client, identity, secret: options.lastGoodSecret, logger, onOutcome: options.onOutcome }) : null;
+  const rollout = options.rolloutLease ? {
+    pod: identity.podName,
+    store: new LeaseStore({
+      client, namespace: identity.namespace, name: options.rolloutLease,
+      onRetry: (what, message, delayMs) => logger.warn(`${what} failed: ${message}; retrying in ${delayMs} ms`, { event: 'rollout.retry', delayMs }),
+    }),
+  } : null;
   let watch: ConfigMapWatch | null = null;
   if (configMap) {
     watch = await watchConfigMap({
@@ -60,6 +73,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   return {
     reporter,
     lastGood,
+    rollout,
     status: () => ({
       reporting: true, detail,
       ...(configMap ? { configMap } : {}),

@@ -61,6 +61,18 @@ export interface CertificateExpiringReport {
   days: number;
 }
 
+/** A fleet rollout of `configHash` started (this pod its canary) or completed. */
+export interface RolloutReport {
+  configHash: string;
+}
+
+/** This pod judged the rollout's version harmful (judge.ts's signal and figures) and is back on `serving`. */
+export interface RolloutAbortedReport extends RolloutReport {
+  signal: string;
+  figures: string;
+  serving: string;
+}
+
 /** Which API call a report became: an Event on the Pod, the Pod's annotations, or the last-good Secret. */
 export type ReportCall = 'event' | 'annotations' | 'last-good';
 

@@ -82,6 +82,14 @@ export class SidecarMetrics {
     labelNames: ['call', 'result'] as const, registers: [this.registry],
   });
 
+  readonly rolloutPhase = new Gauge({
+    name: 'hotcycle_rollout_phase', help: "The fleet rollout's phase as this pod last read it from the Lease: 1 for the current phase (canary, baking, waves, done, aborted), 0 for the others.",
+    labelNames: ['phase'] as const, registers: [this.registry],
+  });
+  readonly rolloutAborts = new Counter({
+    name: 'hotcycle_rollout_aborts_total', help: 'Rollouts this pod aborted: the version it baked harmed it, by signal (reload, workers, probe).',
+    labelNames: ['signal'] as const, registers: [this.registry],
+  });
   #lag: (() => SyncLag) | null = null;
 
   constructor() {

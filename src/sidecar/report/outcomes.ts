@@ -21,6 +21,8 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
   #reporter: KubeReporter | null = null;
   /** Also told about missed changes: the watcher counts them for its health. */
   onMissed: (() => void) | undefined;
+  /** Also told the master's answer to each version (failure: its message; null: it runs it): the rollout's judge. */
+  onReload: ((hash: string, failure: string | null) => void) | undefined;
 
   constructor(logger: Logger, metrics: SidecarMetrics) {
     this.#logger = logger;
@@ -59,6 +61,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
   }
 
   applied(hash: string): void {
+    this.onReload?.(hash, null);
     this.#logger.info(`master already runs config ${shortHash(hash)}: no reload needed`, { event: 'reload.skipped', configHash: hash });
   }
 
@@ -70,6 +73,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
       event: 'reload.ok', generation: result.generation, configHash: result.configHash, durationMs: result.durationMs,
     });
     this.#reporter?.reloaded({ generation: result.generation, configHash: result.configHash, durationMs: result.durationMs });
+    this.onReload?.(result.configHash, null);
   }
 
   reloadFailed(result: ReloadResult, after: Rollback): void {
@@ -86,6 +90,8 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     });
     this.#reporter?.reloadFailed({ phase: error.phase, message: error.detail ? `${error.message}: ${error.detail}` : error.message, configHash: result.configHash });
     this.#reporter?.lastFailure(failureLine('reload-failed', result.configHash, errorWhy(error)));
+    // A failure that says nothing against the version (retry) is no verdict on it.
+    if (after.kind !== 'retry') this.onReload?.(result.configHash, `reload failed in ${error.phase}: ${error.message}`);
   }
 
   missed(hash: string): void {

@@ -17,6 +17,7 @@ export interface StatusParts {
   link: MasterLink;
   kube: () => SidecarStatus['kube'];
   lastGood: () => SidecarStatus['lastGood'];
+  rollout?: () => NonNullable<SidecarStatus['rollout']>;
 }
 
 export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> {
@@ -34,6 +35,7 @@ export async function collectStatus(parts: StatusParts): Promise<SidecarStatus> 
     watch: parts.watcher.health(),
     kube: parts.kube(),
     lastGood: parts.lastGood(),
+    ...(parts.rollout ? { rollout: parts.rollout() } : {}),
   };
   try {
     return { ...base, master: await parts.link.status() };

@@ -7,7 +7,10 @@
 //   (3) Run the checks; findings reject it, and the live directory is not touched. Checks that
 //       cannot run (no scratch space, …) judge nothing: the version is reported and tried again
 //       with backoff, and by any later sync, until they run.
-//   (4) A version the master rejected before is not published again (unless forced).
+//   (4) A version the master rejected before is not published again (unless forced). With a
+//       fleet rollout (--rollout-lease), a version its gate has not admitted is held: not
+//       wanted, not published; the rollout's loop applies it when its turn comes (applyHeld),
+//       or orders the version run before back (rollBack) — both ordinary syncs through (5)–(8).
 //   (5) Publish it into the live directory (the atomic `..data` swap). A failed publish leaves
 //       live ≠ wanted: the next sync, the re-hash at the latest, publishes it again.
 //   (6) Make the master run what the live directory holds (drive.ts). When the master rejects
@@ -23,7 +26,8 @@
 //       container's restart would start on it — and, if it is bad, fail to start, again and
 //       again. So put the previous version back (when the master ran it), wait for the master
 //       to come back on it, then publish the interrupted version again and reload it, once.
-//   (8) Last good (last-good.ts): a version the master is seen running is stored for the release.
+//   (8) Last good (last-good.ts): a version the master is seen running is stored for the release
+//       (with a rollout, once judged healthy: never one it still bakes, or marked bad).
 //       A pod with nothing good to serve — its source version rejected by the checks before
 //       anything was published, or rejected by the master while the master runs nothing —
 //       publishes the stored version instead, when it passes the checks, and says so. The next
@@ -81,6 +85,18 @@ export interface SyncerOptions {
   checkRetry?: BackoffPolicy;
   /** (8) The release's last good config; without it, no fallback. */
   lastGood?: LastGood;
+  /** (4) The fleet rollout's admission (rollout/loop.ts); without it, every checked version is applied at once. */
+  rollout?: RolloutGate;
+}
+
+/** (4) Whether a checked version may be applied now; `running` is what the master was last seen running. */
+export interface RolloutGate {
+  admit(hash: string, running: string): boolean;
+  /**
+   * (8) Whether a version the master runs may be kept as the release's last good config: not
+   * while the rollout still judges it, nor once it is marked bad. Absent: always.
+   */
+  proven?(hash: string): boolean;
 }
 
 interface Context extends Pass { origin: SyncOrigin }
@@ -102,6 +118,8 @@ export class Syncer {
   #checkError: CheckError | null = null;
   #retryTimer: NodeJS.Timeout | undefined;
   #waiting: AbortController | null = null;
+  /** (4) The checked version the rollout holds back, until applyHeld(). */
+  #held: { version: Version; origin: SyncOrigin } | null = null;
   #closed: Promise<void> | undefined;
 
   constructor(options: SyncerOptions) {
@@ -143,6 +161,29 @@ export class Syncer {
     return applied !== '' && applied === this.#options.publisher.current()?.hash;
   }
 
+  /** The version the live directory held before the current one ('' none): what rollBack() can restore. */
+  previousHash(): string {
+    return this.#options.publisher.previous()?.hash ?? '';
+  }
+
+  /** (4) The rollout's turn for the held version `hash`: publish and reload it (nothing when another is held now). */
+  applyHeld(hash: string): Promise<SyncResult> {
+    return this.#ordered(`rollout: apply ${hash.slice(0, 12)}`, () => {
+      const held = this.#held;
+      if (held?.version.hash !== hash) return null;
+      this.#held = null;
+      return held;
+    });
+  }
+
+  /** (4) The rollout judged the running version harmful: publish and reload the previous one, `hash`. */
+  rollBack(hash: string): Promise<SyncResult> {
+    return this.#ordered(`rollout: roll back to ${hash.slice(0, 12)}`, () => {
+      const previous = this.#options.publisher.previous();
+      return previous?.hash === hash ? { version: previous, origin: 'volume' } : null;
+    });
+  }
+
   /**
    * No new syncs. Those already queued still run (a checked version may still be published, so a
    * restarted app finds the newest one) but no longer wait for the master; resolves when they
@@ -173,6 +214,38 @@ export class Syncer {
     }
   }
 
+  /** A version the rollout orders, through (5)–(8) in the loop's queue like any sync; `pick` runs when its turn comes. */
+  #ordered(reason: string, pick: () => { version: Version; origin: SyncOrigin } | null): Promise<SyncResult> {
+    if (this.#closed) return Promise.reject(new Error('the sidecar is shutting down'));
+    return this.#queue.run(async () => {
+      // As a batch's: a newer request, or the shutdown, stops the wait for a master that is not up.
+      const abort = new AbortController();
+      this.#waiting = abort;
+      if (this.#closed) abort.abort('shutting down');
+      try {
+        const picked = pick();
+        const hash = picked?.version.hash ?? '';
+        const startedAt = new Date();
+        const ctx: Context = { reason, force: false, resync: false, signal: abort.signal, origin: picked?.origin ?? 'volume' };
+        let step: Step = { outcome: 'unchanged', published: false };
+        if (picked) {
+          this.#reconciler.want(picked.version);
+          step = await this.#reconciler.run(ctx, true);
+        }
+        step = await this.#settle(ctx, step);
+        return this.#record({ ...step, configHash: hash, reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() });
+      } finally {
+        this.#waiting = null;
+      }
+    });
+  }
+
+  #record(result: SyncResult): SyncResult {
+    this.#history.unshift(result);
+    this.#history.length = Math.min(this.#history.length, HISTORY);
+    return result;
+  }
+
   async #sync(ctx: Context, read: () => Promise<{ files: FileSet; hash: string }>): Promise<SyncResult> {
     const startedAt = new Date();
     let hash = '';
@@ -187,12 +260,9 @@ export class Syncer {
       if (step.error) this.#options.events.failed(hash, step.error);
     }
     step = await this.#settle(ctx, step); // (8)
-    const result: SyncResult = {
+    return this.#record({
       ...step, configHash: hash, reason: ctx.reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
-    };
-    this.#history.unshift(result);
-    this.#history.length = Math.min(this.#history.length, HISTORY);
-    return result;
+    });
   }
 
   async #syncVersion(ctx: Context, files: FileSet, hash: string): Promise<Step> {
@@ -218,6 +288,11 @@ export class Syncer {
     const errors = errorsOf(checked.diagnostics);
     if (errors.length > 0) return this.#reject(hash, errors);
     this.#rejected = null;
+    if (this.#options.rollout && !this.#options.rollout.admit(hash, this.#reconciler.appliedHash)) { // (4)
+      this.#held = { version: { hash, set: files }, origin };
+      return { outcome: 'held', published: false };
+    }
+    this.#held = null;
     this.#reconciler.want({ hash, set: files });
     if (!ctx.force && this.#reconciler.hasFailed(hash)) return { outcome: 'not-retried', published: false }; // (4)
     return this.#reconciler.run(ctx, true); // (5)–(7)
@@ -260,7 +335,8 @@ export class Syncer {
         lastGood.leave();
         this.#options.events.leftLastGood(applied);
       }
-      await lastGood.remember(live, this.#reconciler.appliedGeneration);
+      // A version the rollout still bakes is kept by a later sync (the re-hash at the latest), once judged healthy.
+      if (this.#options.rollout?.proven?.(applied) !== false) await lastGood.remember(live, this.#reconciler.appliedGeneration);
       return step;
     }
     const instead = this.#unservable(live, applied);

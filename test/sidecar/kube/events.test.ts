@@ -3,7 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V1MicroTime } from '@kubernetes/client-node';
 import {
-  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, NOTE_LIMIT_BYTES, reloadedEvent, truncateNote,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, NOTE_LIMIT_BYTES, reloadedEvent, rolloutAbortedEvent,
+  rolloutCompletedEvent, rolloutStartedEvent, truncateNote,
 } from '../../../src/sidecar/kube/events.ts';
 
 describe('truncateNote', () => {
@@ -67,4 +68,19 @@ describe('event specs', () => {
       'hotcycle.dev/last-failure': 'rejected 5d966fd1aa39: hotcycle.yaml:11:1: duplicate key "workers"', 'hotcycle.dev/last-failure-at': '1970-01-01T00:00:00.000Z',
     } } });
   });
+});
+
+test('the rollout Events: started and completed are Normal, an abort is a Warning naming the signal, its figures and the version served', () => {
+  const configHash = 'ab'.repeat(32);
+  assert.deepEqual(rolloutStartedEvent({ configHash }), {
+    reason: 'RolloutStarted', type: 'Normal', action: 'Rollout', note: 'Rollout of config abababababab started; this pod is its canary',
+  });
+  assert.deepEqual(rolloutCompletedEvent({ configHash }), {
+    reason: 'RolloutCompleted', type: 'Normal', action: 'Rollout', note: 'Rollout of config abababababab completed: every pod applied it',
+  });
+  assert.deepEqual(rolloutAbortedEvent({ configHash, signal: 'probe', figures: '5xx ratio 1.00 > 0.05 (1/1 probes 5xx)', serving: 'cd'.repeat(32) }), {
+    reason: 'RolloutAborted', type: 'Warning', action: 'Rollout',
+    note: 'Rollout of config abababababab aborted: harmed this pod (probe: 5xx ratio 1.00 > 0.05 (1/1 probes 5xx)); marked bad, this pod back on cdcdcdcdcdcd',
+  });
+  assert.ok(Buffer.byteLength(rolloutAbortedEvent({ configHash, signal: 'reload', figures: 'x'.repeat(5000), serving: '' }).note) <= NOTE_LIMIT_BYTES);
 });
