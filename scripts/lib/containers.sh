@@ -187,15 +187,17 @@ ensure_images() { # [--force]
     log "images up to date: $HOTCYCLE_IMAGE $HOTCYCLE_NGINX_IMAGE $HOTCYCLE_PYTHON_IMAGE (stamp $stamp)"
     return
   fi
-  local common=(--layers --network host --label "dev.hotcycle.stamp=$stamp"
-    --build-arg "NODE_IMAGE=$HOTCYCLE_BASE_FULL" --build-arg "NODE_SLIM_IMAGE=$HOTCYCLE_BASE_SLIM")
+  local common=(--layers --network host --label "dev.hotcycle.stamp=$stamp")
+  # The two hotcycle images are FROM scratch, gathered in stages on the full base; the Python
+  # example runs on the slim one.
+  local full=(--build-arg "NODE_IMAGE=$HOTCYCLE_BASE_FULL") slim=(--build-arg "NODE_SLIM_IMAGE=$HOTCYCLE_BASE_SLIM")
   log "building $HOTCYCLE_IMAGE (deploy/Dockerfile)"
-  timed buildah bud "${common[@]}" -t "$HOTCYCLE_IMAGE" -f "$ROOT/deploy/Dockerfile" "$ROOT" >&2 || return 1
+  timed buildah bud "${common[@]}" "${full[@]}" -t "$HOTCYCLE_IMAGE" -f "$ROOT/deploy/Dockerfile" "$ROOT" >&2 || return 1
   log "building $HOTCYCLE_NGINX_IMAGE (deploy/nginx.Dockerfile)"
-  timed buildah bud "${common[@]}" --build-arg "HOTCYCLE_IMAGE=$HOTCYCLE_IMAGE" \
+  timed buildah bud "${common[@]}" "${full[@]}" --build-arg "HOTCYCLE_IMAGE=$HOTCYCLE_IMAGE" \
     -t "$HOTCYCLE_NGINX_IMAGE" -f "$ROOT/deploy/nginx.Dockerfile" "$ROOT" >&2 || return 1
   log "building $HOTCYCLE_PYTHON_IMAGE (examples/python/Dockerfile)"
-  timed buildah bud "${common[@]}" -t "$HOTCYCLE_PYTHON_IMAGE" -f "$ROOT/examples/python/Dockerfile" "$ROOT" >&2 || return 1
+  timed buildah bud "${common[@]}" "${slim[@]}" -t "$HOTCYCLE_PYTHON_IMAGE" -f "$ROOT/examples/python/Dockerfile" "$ROOT" >&2 || return 1
   local image
   for image in "$HOTCYCLE_IMAGE" "$HOTCYCLE_NGINX_IMAGE" "$HOTCYCLE_PYTHON_IMAGE"; do
     podman image inspect --format "$image {{.Size}}" "$image" |
