@@ -5,21 +5,27 @@
 #   docker build -f deploy/nginx.Dockerfile --build-arg HOTCYCLE_IMAGE=registry.example.com/hotcycle:0.1.0 \
 #     -t registry.example.com/hotcycle-nginx:0.1.0 .
 #
-# Base: the official node:24 slim image plus Debian's nginx package, rather than the nginx image
-# plus a copied node binary: Node's official build needs glibc and libstdc++ of its own
-# vintage, which its image guarantees, while Debian's nginx is one apt package with its
-# modules and security updates. Non-root and read-only root filesystem work because the
-# chart's nginx.conf writes only under /tmp (an emptyDir) and logs to stdout/stderr.
+# The hotcycle image (deploy/Dockerfile: node, tini, busybox, the CA bundle, /opt/hotcycle, FROM
+# scratch) plus Debian's nginx package with the shared libraries it loads (libssl, libpcre2, zlib,
+# libcrypt), gathered by scripts/images/rootfs.sh. Debian's nginx rather than a copied nginx
+# binary: one package with its modules and security updates, built for the same glibc that
+# Node's official build runs on. The layers of the hotcycle image are shared. Non-root and
+# read-only root filesystem work because the chart's nginx.conf writes only under /tmp (an
+# emptyDir) and logs to stdout/stderr.
 ARG HOTCYCLE_IMAGE=ghcr.io/hotcycle/hotcycle:0.1.0
-ARG NODE_SLIM_IMAGE=node:24-bookworm-slim
-FROM ${HOTCYCLE_IMAGE} AS hotcycle
+ARG NODE_IMAGE=node:24-bookworm
 
-FROM ${NODE_SLIM_IMAGE}
+# The same base as the hotcycle image's own root filesystem: the same glibc.
+FROM ${NODE_IMAGE} AS rootfs
 RUN apt-get update \
- && apt-get install -y --no-install-recommends nginx tini \
+ && apt-get install -y --no-install-recommends nginx \
  && rm -rf /var/lib/apt/lists/* /etc/nginx/sites-enabled/default
-COPY --from=hotcycle /opt/hotcycle/ /opt/hotcycle/
-RUN ln -s /opt/hotcycle/hotcycle.mjs /usr/local/bin/hotcycle
+COPY scripts/images/rootfs.sh /usr/local/sbin/rootfs.sh
+RUN rootfs.sh /rootfs /usr/sbin/nginx /etc/nginx /usr/share/nginx /var/lib/nginx /var/log/nginx \
+ && if [ -d /usr/lib/nginx ]; then rootfs.sh /rootfs /usr/lib/nginx; fi
+
+FROM ${HOTCYCLE_IMAGE}
+COPY --from=rootfs /rootfs/ /
 USER 1000:1000
 EXPOSE 8080
 # tini as PID 1 reaps orphans (a worker's own children): Node reaps only its own children.

@@ -19,8 +19,9 @@
 
 HOTCYCLE_NODE_VERSION="${HOTCYCLE_NODE_VERSION:-24.21.0}"
 HOTCYCLE_NPM_VERSION="${HOTCYCLE_NPM_VERSION:-11.19.1}"
-HOTCYCLE_BASE_SLIM="localhost/node:24-bookworm-slim"
-HOTCYCLE_BASE_FULL="localhost/node:24-bookworm"
+# Every tag can be overridden, to build an experiment beside the images the tests use.
+HOTCYCLE_BASE_SLIM="${HOTCYCLE_BASE_SLIM:-localhost/node:24-bookworm-slim}"
+HOTCYCLE_BASE_FULL="${HOTCYCLE_BASE_FULL:-localhost/node:24-bookworm}"
 HOTCYCLE_IMAGES_CACHE="${HOTCYCLE_IMAGES_CACHE:-/var/cache/hotcycle-images}"
 HOTCYCLE_CONTAINERS_CONF=/etc/containers/containers.conf
 
@@ -155,18 +156,24 @@ fetch_npm_package() { # name@version cache-dir
   return $rc
 }
 
-HOTCYCLE_IMAGE="localhost/hotcycle:dev"
-HOTCYCLE_NGINX_IMAGE="localhost/hotcycle-nginx:dev"
+HOTCYCLE_IMAGE="${HOTCYCLE_IMAGE:-localhost/hotcycle:dev}"
+HOTCYCLE_NGINX_IMAGE="${HOTCYCLE_NGINX_IMAGE:-localhost/hotcycle-nginx:dev}"
 # A non-Node server for the native driver's pod test (examples/python).
-HOTCYCLE_PYTHON_IMAGE="localhost/hotcycle-example-python:dev"
+HOTCYCLE_PYTHON_IMAGE="${HOTCYCLE_PYTHON_IMAGE:-localhost/hotcycle-example-python:dev}"
 
-# Everything the two images are built from: the bases' stamp and the tracked inputs.
+# The images' inputs, relative to $ROOT.
+HOTCYCLE_IMAGE_INPUTS=(deploy/Dockerfile deploy/nginx.Dockerfile package.json package-lock.json
+  binding.gyp native scripts/build.ts scripts/images src examples/python)
+
+# Everything the images are built from: the bases' stamp and the inputs' contents. find, not
+# git: a source tree without .git (a release tarball, `git archive`) builds too. What
+# .gitignore excludes is skipped (build output, dependencies, the local toolchain).
 images_stamp() {
   {
     base_images_stamp
-    git -C "$ROOT" ls-files -co --exclude-standard -- deploy/Dockerfile deploy/nginx.Dockerfile \
-      package.json package-lock.json binding.gyp native scripts/build.ts src examples/python |
-      sort | while read -r f; do [ -f "$ROOT/$f" ] && sha256sum "$ROOT/$f" | sed "s# $ROOT/# #"; done
+    (cd "$ROOT" && find "${HOTCYCLE_IMAGE_INPUTS[@]}" \
+      \( -name node_modules -o -name dist -o -name build -o -name .tools -o -name '.dist-*' \) -prune \
+      -o -type f ! -name '*.log' -print | LC_ALL=C sort | xargs -d '\n' sha256sum)
   } | sha256sum | cut -c1-16
 }
 
@@ -180,16 +187,22 @@ ensure_images() { # [--force]
     log "images up to date: $HOTCYCLE_IMAGE $HOTCYCLE_NGINX_IMAGE $HOTCYCLE_PYTHON_IMAGE (stamp $stamp)"
     return
   fi
-  local common=(--layers --network host --label "dev.hotcycle.stamp=$stamp"
-    --build-arg "NODE_IMAGE=$HOTCYCLE_BASE_FULL" --build-arg "NODE_SLIM_IMAGE=$HOTCYCLE_BASE_SLIM")
+  local common=(--layers --network host --label "dev.hotcycle.stamp=$stamp")
+  # The two hotcycle images are FROM scratch, gathered in stages on the full base; the Python
+  # example runs on the slim one.
+  local full=(--build-arg "NODE_IMAGE=$HOTCYCLE_BASE_FULL") slim=(--build-arg "NODE_SLIM_IMAGE=$HOTCYCLE_BASE_SLIM")
   log "building $HOTCYCLE_IMAGE (deploy/Dockerfile)"
-  timed buildah bud "${common[@]}" -t "$HOTCYCLE_IMAGE" -f "$ROOT/deploy/Dockerfile" "$ROOT" >&2 || return 1
+  timed buildah bud "${common[@]}" "${full[@]}" -t "$HOTCYCLE_IMAGE" -f "$ROOT/deploy/Dockerfile" "$ROOT" >&2 || return 1
   log "building $HOTCYCLE_NGINX_IMAGE (deploy/nginx.Dockerfile)"
-  timed buildah bud "${common[@]}" --build-arg "HOTCYCLE_IMAGE=$HOTCYCLE_IMAGE" \
+  timed buildah bud "${common[@]}" "${full[@]}" --build-arg "HOTCYCLE_IMAGE=$HOTCYCLE_IMAGE" \
     -t "$HOTCYCLE_NGINX_IMAGE" -f "$ROOT/deploy/nginx.Dockerfile" "$ROOT" >&2 || return 1
   log "building $HOTCYCLE_PYTHON_IMAGE (examples/python/Dockerfile)"
-  timed buildah bud "${common[@]}" -t "$HOTCYCLE_PYTHON_IMAGE" -f "$ROOT/examples/python/Dockerfile" "$ROOT" >&2 || return 1
-  podman images --format '{{.Repository}}:{{.Tag}} {{.Size}}' | grep -E '^localhost/hotcycle[a-z-]*:dev ' >&2
+  timed buildah bud "${common[@]}" "${slim[@]}" -t "$HOTCYCLE_PYTHON_IMAGE" -f "$ROOT/examples/python/Dockerfile" "$ROOT" >&2 || return 1
+  local image
+  for image in "$HOTCYCLE_IMAGE" "$HOTCYCLE_NGINX_IMAGE" "$HOTCYCLE_PYTHON_IMAGE"; do
+    podman image inspect --format "$image {{.Size}}" "$image" |
+      awk '{ printf "%s %.0f MB (%d bytes)\n", $1, $2 / 1e6, $2 }' >&2
+  done
 }
 
 timed() {

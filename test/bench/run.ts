@@ -13,6 +13,7 @@ import { nginxSuite } from './nginx.ts';
 import { nginxCheckSuite } from './nginx-check.ts';
 import { reportSuite } from './report.ts';
 import { scaleSuite } from './scale.ts';
+import { v8TuningSuite } from './v8-tuning.ts';
 import { sidecarSuite } from './sidecar.ts';
 import { machine, markdown, type SuiteResult } from './lib.ts';
 
@@ -32,6 +33,7 @@ const suites: [string, () => Promise<SuiteResult>][] = [
   ['edit to serving', () => editToServingSuite({ edits: quick ? 3 : 10 })],
   ['scale', () => scaleSuite({ runs: quick ? 2 : 10, workerRuns: quick ? 1 : 3, workers: quick ? 8 : 64, listeners: 50, connections: quick ? 1000 : 10_000 })],
   ['footprint', () => footprintSuite({ settleMs: quick ? 3000 : 10_000, windowMs: quick ? 5000 : 10_000, cliRuns: quick ? 10 : 30, reloads: quick ? 200 : 1000 })],
+  ['v8 tuning', () => v8TuningSuite({ settleMs: quick ? 3000 : 10_000, reloads: quick ? 200 : 1000, workers: quick ? 8 : 64, workerRuns: quick ? 1 : 3 })],
 ];
 const unknown = only.filter((name) => !suites.some(([suite]) => suite === name));
 if (unknown.length) throw new Error(`unknown suite ${unknown.join(', ')}: one of ${suites.map(([name]) => name).join(', ')}`);

@@ -36,7 +36,7 @@ const phase = (r: ReloadResult, name: string) => r.phases.find((p) => p.name ===
  * sends through Node's global agent, whose sockets time out after 5 s without a byte: a cycle of
  * 64 workers takes longer here, and that client gives up on it. The answer is checked by shape.
  */
-function reloadPatiently(socketPath: string, reason: string): Promise<ReloadResult> {
+export function reloadPatiently(socketPath: string, reason: string): Promise<ReloadResult> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ reason });
     const req = request({ socketPath, method: 'POST', path: '/v1/reload', agent: false,
