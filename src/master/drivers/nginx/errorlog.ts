@@ -50,7 +50,7 @@ export function reloadSign(line: LogLine, masterPid: number): ReloadSign | null 
   return { kind: 'emerg', message };
 }
 
-/** The logger's level (winston's levels, src/log.ts) for an nginx level, so forwarded lines keep their severity. */
+/** winston's level for an nginx level, so forwarded lines keep their severity. */
 export function loggerLevel(level: NginxLevel): 'error' | 'warn' | 'info' | 'debug' {
   switch (level) {
     case 'emerg': case 'alert': case 'crit': case 'error': return 'error';
