@@ -171,16 +171,16 @@ const NOTES = [
   + 'modules (its entry also loads its Pushgateway with TLS and zlib, cluster aggregation and default metrics: the sidecar '
   + '67 → 64 MiB); request deadlines on each connection\'s own timers instead of Node\'s connections-checking '
   + 'interval (it woke an idle master every second); V8 without its optimising compilers and with 1 MiB semi-spaces in the '
-  + 'master and the sidecar (src/v8-tuning.ts: 1000 reloads grew a master from 64 to 114 MiB with the defaults); winston replaced by '
-  + 'src/log.ts, which writes the same lines (issue 19: the master and the sidecar 3.5 MiB less).',
+  + 'master and the sidecar (src/v8-tuning.ts: 1000 reloads grew a master from 64 to 114 MiB with the defaults).',
   'Where the RSS misses come from: the floor (in the notes) is plain Node doing what every master does (an HTTP server on a Unix '
   + 'socket, a child process, a sha256), no hotcycle code; the rest is the code a master must run. Each chunk imported alone into '
   + 'a bare node (issue 19): the YAML parser with the config schema 4.8 MiB, the precompiled validators 1.4 MiB, node:v8 (for '
   + 'src/v8-tuning.ts) 0.8 MiB; in the sidecar also chokidar and prom-client. Tried (issue 19): V8\'s flags on node\'s command '
   + 'line rather than at run time — with --no-maglev from the start V8 never touches Maglev\'s code, 2.3 MiB of resident binary '
   + 'less (the master about 1.36×), but `hotcycle` runs through its shebang or as `node hotcycle.mjs`, which pass no flag, and '
-  + 'NODE_OPTIONS would reach the app\'s own Node workers: not shipped; winston\'s readable-stream swapped for node:stream: '
-  + '0.2 MiB, moot once winston went; --max-semi-space-size=1: nothing.',
+  + 'NODE_OPTIONS would reach the app\'s own Node workers: not shipped; a logger of its own writing winston\'s very lines: '
+  + '3.5 MiB less in the master and the sidecar, not shipped (winston is one of the project\'s required packages); '
+  + 'winston\'s readable-stream swapped for node:stream: 0.2 MiB; --max-semi-space-size=1: nothing.',
   'Where the CLI misses come from: `node -e 0` runs no module loader; any ESM entry that writes to stdout loads Node\'s '
   + 'streams, and `status` also loads node:http and makes two requests (CLI → sidecar → master). The floor in its note is that '
   + 'request alone, from a plain node: the ratio of `hotcycle status` to it is what hotcycle adds.',
