@@ -114,7 +114,7 @@ describe('monitoring: helm template renders the three objects', () => {
     assert.equal((JSON.parse(dashboard.data['hotcycle.json']!) as Dashboard).uid, 'hotcycle');
     const rule = findObject(objects, 'PrometheusRule', 'hotcycle') as K8sObject & { spec: RuleSpec };
     assert.deepEqual(rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert)),
-      ['HotcycleReloadFailing', 'HotcycleConfigRejected', 'HotcycleConfigBehindSource', 'HotcycleCertificateExpiring', 'HotcycleEventsDropped']);
+      ['HotcycleReloadFailing', 'HotcycleConfigRejected', 'HotcycleConfigBehindSource', 'HotcycleCertificateExpiring', 'HotcycleEventsDropped', 'HotcycleRolloutAborted']);
     assert.equal(rule.metadata.labels?.release, 'kube-prometheus-stack');
     const monitor = findObject(objects, 'PodMonitor', 'hotcycle') as K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string }[] } };
     assert.deepEqual(monitor.spec.selector.matchLabels, { 'app.kubernetes.io/name': 'hotcycle', 'app.kubernetes.io/instance': 'hotcycle' });
@@ -141,7 +141,7 @@ describe('monitoring: the alerts, with promtool', () => {
     temp.push(dir);
     await writeFile(join(dir, 'hotcycle-rules.yaml'), stringify(rule.spec));
     await copyFile(RULE_TESTS, join(dir, 'hotcycle-rules.test.yaml'));
-    assert.match(await promtool(['check', 'rules', join(dir, 'hotcycle-rules.yaml')]), /SUCCESS: 5 rules found/);
+    assert.match(await promtool(['check', 'rules', join(dir, 'hotcycle-rules.yaml')]), /SUCCESS: 6 rules found/);
     assert.match(await promtool(['test', 'rules', join(dir, 'hotcycle-rules.test.yaml')]), /SUCCESS/);
   });
 

@@ -8,6 +8,7 @@ import Gauge from 'prom-client/lib/gauge.js';
 import Histogram from 'prom-client/lib/histogram.js';
 import Registry from 'prom-client/lib/registry.js';
 import type { ReportCall, ReportOutcome } from '../kube/types.ts';
+import { HARM_SIGNALS } from '../rollout/judge.ts';
 
 /** What the sync loop says of the newest version, read at each scrape (Syncer.lag). */
 export interface SyncLag {
@@ -97,6 +98,7 @@ export class SidecarMetrics {
     // shows 0 rather than no data.
     for (const result of ['ok', 'failed'] as const) this.reloads.inc({ result }, 0);
     for (const call of REPORT_CALLS) this.kubeReports.inc({ call, result: 'dropped' }, 0);
+    for (const signal of HARM_SIGNALS) this.rolloutAborts.inc({ signal }, 0);
   }
 
   /** The sync loop's state behind hotcycle_config_source_rejected and hotcycle_config_behind_source. */
