@@ -20,7 +20,7 @@ export const SETTINGS = {
   sidecarMasterSocket: { flag: '--master-socket', env: 'HOTCYCLE_MASTER_SOCKET', fallback: '/run/hotcycle/master.sock', help: "the master's control socket" },
   sidecarOwnSocket: { flag: '--socket', env: 'HOTCYCLE_SIDECAR_SOCKET', fallback: '/run/hotcycle/sidecar.sock', help: "this sidecar's control socket" },
   listen: { flag: '--listen', env: 'HOTCYCLE_LISTEN', fallback: ':9090', help: '/metrics, /healthz, /readyz and /startupz' },
-  driver: { flag: '--driver', env: 'HOTCYCLE_DRIVER', fallback: 'native', help: 'native (hotcycle.yaml required) or nginx (*.conf syntax checks)' },
+  driver: { flag: '--driver', env: 'HOTCYCLE_DRIVER', fallback: 'native', help: 'native (hotcycle.yaml required) or nginx (the files nginx reads are checked)' },
   nginxConf: { flag: '--nginx-conf', env: 'HOTCYCLE_NGINX_CONF', fallback: '', help: 'the main config nginx is run with, relative to the set' },
   watchConfigMap: { flag: '--watch-configmap', env: 'HOTCYCLE_WATCH_CONFIGMAP', fallback: '', help: 'fast path: also follow this ConfigMap through the API (in a cluster)' },
   lastGoodSecret: {

@@ -36,7 +36,10 @@ published or reloaded. What is checked, and with what:
                     bodies are skipped as Lua. Semantics (unknown directives and variables,
                     host names, files outside the set) are nginx -t's, run by the master.
   certificates      each tls.crt with its tls.key, and what ssl_certificate and
-                    ssl_certificate_key name in the set: chain, key match, validity.
+                    ssl_certificate_key name in the set: PEM as OpenSSL reads it, the
+                    chain a client builds, the key (decrypted with ssl_password_file),
+                    every certificate on the path valid now, OpenSSL's security level
+                    (2, or @SECLEVEL=N in ssl_ciphers).
   check commands    checks.commands in hotcycle.yaml, each in a copy of the set, with a timeout.
 Findings are printed as file:line:col: message. A notice (an include left to nginx -t, a
 *.conf that nothing includes, the conf.d reading) is printed as file:line:col: notice: …
