@@ -4,6 +4,8 @@
 //                      command runs, so the master and the CLI never parse the Kubernetes client,
 //                      chokidar or prom-client (test/deploy/bundle.test.ts proves it)
 //   dist/worker.mjs    the `hotcycle/worker` helper for Node apps
+//   dist/kubectl-hotcycle.mjs  the kubectl plugin (`kubectl hotcycle`), one file, its own
+//                      license notices beside it (kubectl-hotcycle.mjs.LEGAL.txt)
 //   dist/hotcycle.node the N-API addon (listening sockets, SO_PEERCRED), built by node-gyp
 //   dist/*.LEGAL.txt   the license notices of what the bundle and the addon contain
 //   build/bundle-inputs.json  for the tests, not part of dist/: which sources each file of the CLI's
@@ -155,7 +157,8 @@ function bundleInputs(meta: Metafile): Record<string, { inputs: string[]; import
  */
 function mergeLegalNotices(dir: string, into: string): void {
   const HEADER = 'Bundled license information:';
-  const files = readdirSync(dir).filter((f) => f.endsWith('.mjs.LEGAL.txt') && f !== 'worker.mjs.LEGAL.txt');
+  const own = ['worker.mjs.LEGAL.txt', 'kubectl-hotcycle.mjs.LEGAL.txt'];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.mjs.LEGAL.txt') && !own.includes(f));
   const notices = new Set<string>();
   for (const file of files.sort()) {
     const text = readFileSync(join(dir, file), 'utf8').replace(HEADER, '');
@@ -176,6 +179,7 @@ try {
   copyFileSync(join(root, 'native', 'LEGAL.txt'), join(staging, 'hotcycle.node.LEGAL.txt'));
   const meta = await bundle('src/cli/main.ts', 'hotcycle', staging, true, [await precompiledSchemas()]);
   await bundle('src/worker/index.ts', 'worker', staging, false);
+  await bundle('src/kubectl/main.ts', 'kubectl-hotcycle', staging, false, [await precompiledSchemas()]);
   mergeLegalNotices(staging, 'hotcycle.mjs.LEGAL.txt');
   const built = readdirSync(staging);
   for (const file of built) renameSync(join(staging, file), join(dist, file));
