@@ -27,7 +27,7 @@ test('helm install with monitoring on: the dashboard, the PrometheusRule and the
   const rule = await c.json<Obj<{ groups: { rules: { alert: string; for?: string }[] }[] }>>(['get', 'prometheusrules.monitoring.coreos.com', 'hotcycle', ...ns]);
   assert.ok(rule.metadata.uid, 'stored by the server');
   assert.deepEqual(rule.spec.groups.flatMap((g) => g.rules.map((r) => r.alert)),
-    ['HotcycleReloadFailing', 'HotcycleConfigRejected', 'HotcycleConfigBehindSource', 'HotcycleCertificateExpiring', 'HotcycleEventsDropped']);
+    ['HotcycleReloadFailing', 'HotcycleConfigRejected', 'HotcycleConfigBehindSource', 'HotcycleCertificateExpiring', 'HotcycleEventsDropped', 'HotcycleRolloutAborted']);
 
   const monitor = await c.json<Obj<{ podMetricsEndpoints: { port: string; path: string }[] }>>(['get', 'podmonitors.monitoring.coreos.com', 'hotcycle', ...ns]);
   assert.deepEqual(monitor.spec.podMetricsEndpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
