@@ -11,11 +11,11 @@ import { waitForExit } from '../../src/process/exit.ts';
 import { forEachLine } from '../../src/process/lines.ts';
 import { fetchText } from '../helpers/load.ts';
 import { ROOT } from '../helpers/master.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePorts } from '../helpers/ports.ts';
 
 test('the demo pod serves, reloads on an edit, rejects a bad one, and stops on Ctrl-C', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'hotcycle-demo-'));
-  const [port, metrics] = [await freePort(), await freePort()];
+  const [port, metrics] = await freePorts(2);
   const demo = spawn(process.execPath, [join(ROOT, 'scripts/demo.ts')], {
     env: { ...process.env, HOTCYCLE_DEMO_DIR: dir, HOTCYCLE_DEMO_PORT: String(port), HOTCYCLE_DEMO_METRICS_PORT: String(metrics) },
     stdio: ['ignore', 'pipe', 'pipe'],

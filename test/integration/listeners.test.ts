@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { fetchText, Load } from '../helpers/load.ts';
 import { fixture, MasterProcess, type HotcycleYaml } from '../helpers/master.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePorts } from '../helpers/ports.ts';
 
 let master: MasterProcess;
 let kept: number, removed: number, added: number;
@@ -16,7 +16,7 @@ const config = (ports: Record<string, number>): HotcycleYaml => ({
 });
 
 before(async () => {
-  [kept, removed, added] = [await freePort(), await freePort(), await freePort()];
+  [kept, removed, added] = await freePorts(3);
   master = await MasterProcess.start(config({ kept, removed }));
 });
 after(() => master.cleanup());

@@ -13,7 +13,7 @@ import {
   type Listener, type ListenerSpec,
 } from '../../src/master/listeners.ts';
 import { closeFd, listenUnix } from '../../src/native.ts';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, freePorts } from '../helpers/ports.ts';
 
 /** A listener as the loader hands it over: parsed and keyed (config/address.ts). */
 function spec(name: string, address: string): ListenerSpec {
@@ -142,7 +142,7 @@ describe('openListeners and closeListeners (real sockets)', () => {
   });
 
   test('EADDRINUSE rolls back only what this call opened, never a reused socket', async () => {
-    const [keptPort, newPort, busyPort] = [await freePort(), await freePort(), await freePort()];
+    const [keptPort, newPort, busyPort] = await freePorts(3);
     const old = openListeners(planListeners([], [spec('kept', `127.0.0.1:${keptPort}`)]));
     const busy = await listenNode({ port: busyPort, host: '127.0.0.1' });
     const plan = planListeners(old, [

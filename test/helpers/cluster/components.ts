@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoggedProcess } from '../logged-process.ts';
 import { httpsRequest } from './https.ts';
-import { freePort } from '../ports.ts';
+import { freePort, freePorts } from '../ports.ts';
 import type { ClientCert, Pki } from './pki.ts';
 
 export const CLUSTER_SETUP_COMMAND = 'bash scripts/lib/cluster.sh';
@@ -29,7 +29,7 @@ export function clusterBinary(name: 'etcd' | 'kube-apiserver' | 'kube-controller
 export interface Etcd { url: string; process: LoggedProcess }
 
 export async function startEtcd(dataDir: string): Promise<Etcd> {
-  const [client, peer] = [await freePort(), await freePort()];
+  const [client, peer] = await freePorts(2);
   const url = `http://127.0.0.1:${client}`;
   const etcd = new LoggedProcess([clusterBinary('etcd'),
     '--name', 'test', '--data-dir', dataDir, '--listen-client-urls', url, '--advertise-client-urls', url,

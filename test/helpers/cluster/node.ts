@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ROOT } from '../../charts/k8s-tools.ts';
 import { LoggedProcess } from '../logged-process.ts';
-import { freePort } from '../ports.ts';
+import { freePorts } from '../ports.ts';
 import type { Cluster } from './cluster.ts';
 import { clusterBinary, probeHttp, waitReady } from './components.ts';
 import { clientCert, writeKubeconfig } from './pki.ts';
@@ -299,7 +299,7 @@ async function startKubelet(cluster: Cluster, node: KubeletNode, binary: string,
   const cert = await clientCert(pki, `kubelet-${NODE_NAME}`, `system:node:${NODE_NAME}`, ['system:nodes']);
   const kubeconfig = join(dir, 'kubelet.kubeconfig');
   await writeKubeconfig(kubeconfig, server, pki, cert);
-  const [port, healthzPort] = [await freePort(), await freePort()];
+  const [port, healthzPort] = await freePorts(2);
   const config = join(dir, 'kubelet.yaml');
   await writeFile(config, `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
