@@ -14,7 +14,7 @@
 //   (6) Findings in or quoting files of Secret sources lose their content (checks/redact.ts).
 // A hotcycle.yaml that cannot be read still lets (2)–(3) run with the flags and defaults.
 import { errorsOf, type Diagnostic } from '../diagnostic.ts';
-import { checkNginx, DEFAULT_MAIN, type NginxCheckOptions } from './nginx/index.ts';
+import { checkNginx, DEFAULT_MAIN, entryFiles, type NginxCheckOptions } from './nginx/index.ts';
 import { redactSecrets } from './redact.ts';
 import { checkTls, tlsPairs, type CertificateInfo } from './tls/index.ts';
 import { ConfigError } from '../config/error.ts';
@@ -46,9 +46,11 @@ export async function checkFileSet(set: FileSet, options: CheckOptions): Promise
   const nginx = nginxOptions(options, checks);
   const texts = new Map([...set].map(([name, content]) => [name, content.toString('utf8')]));
   if (nginx) diagnostics.push(...checkNginx(texts, nginx)); // (3)
-  // ssl_* directives may sit in included files (conf.d/site.conf) as well as in the main file.
+  // ssl_* directives may sit in included files (conf.d/site.conf) as well as in the main file
+  // and the entries checks.nginx.files names (which need not end in .conf).
   const main = nginx?.main ?? DEFAULT_MAIN;
-  const nginxFiles = nginx ? [...texts.keys()].filter((n) => n.endsWith('.conf') || n === main) : [];
+  const entries = new Set(entryFiles([...texts.keys()], nginx?.files ?? []));
+  const nginxFiles = nginx ? [...texts.keys()].filter((n) => n.endsWith('.conf') || n === main || entries.has(n)) : [];
   diagnostics.push(...(await checkCommands(set, checks?.commands ?? [], file ?? 'hotcycle.yaml'))); // (4)
   const tls = checkTls(set, tlsPairs(set, nginxFiles)); // (5)
   diagnostics.push(...tls.diagnostics);

@@ -121,3 +121,14 @@ test('unreadableVersion: a bad file of the set is a finding, a missing directory
   const missing = await readConfigSet(join(dir, 'nope')).then(() => null, (error: unknown) => error);
   assert.equal(unreadableVersion(missing, [join(dir, 'nope')]), null);
 });
+
+test('the TLS check reads the ssl_* directives of the entries checks.nginx.files names, .conf or not', async () => {
+  const files = {
+    'hotcycle.yaml': 'checks:\n  nginx: {files: site.inc, context: http}\n',
+    'site.inc': 'server {\n  listen 8443 ssl;\n  ssl_certificate certs/a.crt;\n  ssl_certificate_key certs/a.key;\n}\n',
+    'certs/a.crt': 'not a certificate\n',
+    'certs/a.key': 'not a key\n',
+  };
+  const found = await findings(files, 'nginx');
+  assert.ok(found.some((line) => line.startsWith('certs/a.crt')), found.join('\n'));
+});
