@@ -8,6 +8,7 @@
 
 import { posix } from 'node:path';
 import { hasGlobMagic, matchesGlob } from './glob.ts';
+import type { DirectiveNode } from './parser.ts';
 
 export type IncludeTarget =
   /** Files of the set, sorted as glob(3) returns them; empty for a glob that matches nothing. */
@@ -46,4 +47,16 @@ function toSetPath(value: string, scope: IncludeScope): string | undefined {
   relative = posix.normalize(relative);
   if (relative === '..' || relative.startsWith('../') || relative === '.' || relative === '') return undefined;
   return relative;
+}
+
+/** The value of every one-argument `include` under `nodes`, at any depth. */
+export function includeValues(nodes: readonly DirectiveNode[]): string[] {
+  // A work list, not recursion: nginx accepts blocks nested deeper than the JS stack would.
+  const values: string[] = [];
+  const pending = [...nodes];
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    if (node.name === 'include' && node.args.length === 1) values.push(node.args[0]?.value ?? '');
+    for (const child of node.children ?? []) pending.push(child);
+  }
+  return values;
 }

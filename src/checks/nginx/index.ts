@@ -14,8 +14,8 @@
 import { formatDiagnostic, type Diagnostic } from '../../diagnostic.ts';
 import { GrammarChecker } from './check.ts';
 import type { NginxContext } from './directives.ts';
-import { resolveInclude, type IncludeScope } from './includes.ts';
-import { parseNginx, type DirectiveNode, type ParsedFile } from './parser.ts';
+import { includeValues, resolveInclude, type IncludeScope } from './includes.ts';
+import { parseNginx, type ParsedFile } from './parser.ts';
 import { planRoots, type RootOptions, type RootPlan } from './roots.ts';
 
 export type { NginxContext } from './directives.ts';
@@ -84,16 +84,6 @@ function rootFiles(entries: readonly string[], set: ReadonlyMap<string, string>,
   return roots.length > 0 || entries.length === 0 ? roots : entries.slice(0, 1);
 }
 
-function includeValues(nodes: readonly DirectiveNode[]): string[] {
-  // A work list, not recursion: nginx accepts blocks nested deeper than the JS stack would.
-  const values: string[] = [];
-  const pending = [...nodes];
-  for (let node = pending.pop(); node; node = pending.pop()) {
-    if (node.name === 'include' && node.args.length === 1) values.push(node.args[0]?.value ?? '');
-    for (const child of node.children ?? []) pending.push(child);
-  }
-  return values;
-}
 
 function cachedParser(set: ReadonlyMap<string, string>): (file: string) => ParsedFile {
   const cache = new Map<string, ParsedFile>();

@@ -10,7 +10,7 @@
 //   (3) a pair of (1) that nginx also names is checked once, with what (2) found.
 // The config is only read (src/checks/nginx/ parses it); nginx -t judges everything else in it.
 import { posix } from 'node:path';
-import { resolveInclude } from '../nginx/includes.ts';
+import { includeValues, resolveInclude } from '../nginx/includes.ts';
 import { parseNginx, type DirectiveNode } from '../nginx/parser.ts';
 
 export interface TlsPair {
@@ -99,14 +99,11 @@ function expandedRoots(set: ReadonlyMap<string, Buffer>, nginxFiles: readonly st
     }
     return node.children ? [{ ...node, children: expand(node.children, stack) }] : [node];
   });
-  const reached = new Set(nginxFiles.flatMap((file) => includesOf(parse(file)).flatMap(included).filter((f) => f !== file)));
+  const reached = new Set(nginxFiles.flatMap((file) => includeValues(parse(file)).flatMap(included).filter((f) => f !== file)));
   const roots = nginxFiles.filter((file) => !reached.has(file));
   return (roots.length > 0 ? roots : nginxFiles.slice(0, 1)).map((file) => expand(parse(file), [file]));
 }
 
-function includesOf(nodes: readonly DirectiveNode[]): string[] {
-  return nodes.flatMap((n) => [...(n.name === 'include' && n.args.length === 1 ? [n.args[0]?.value ?? ''] : []), ...includesOf(n.children ?? [])]);
-}
 
 /** A path nginx resolves inside the set (relative to the `-c` file's directory), or undefined. */
 function setPath(value: string): string | undefined {
