@@ -198,17 +198,24 @@ export class Syncer {
     return this.#closed;
   }
 
-  async #runBatch(batch: SyncBatch): Promise<SyncResult> {
-    const abort = new AbortController();
-    this.#waiting = abort;
-    const signal = batch.waitMs === undefined ? abort.signal : AbortSignal.any([abort.signal, AbortSignal.timeout(batch.waitMs)]);
-    if (this.#closed) abort.abort('shutting down');
-    const pass = { reason: batch.reason, force: batch.force, resync: batch.resync, signal };
-    try {
+  #runBatch(batch: SyncBatch): Promise<SyncResult> {
+    return this.#abortable(async (stop) => {
+      const signal = batch.waitMs === undefined ? stop : AbortSignal.any([stop, AbortSignal.timeout(batch.waitMs)]);
+      const pass = { reason: batch.reason, force: batch.force, resync: batch.resync, signal };
       const api = batch.api;
       let result = api ? await this.#sync({ ...pass, origin: 'api' }, async () => ({ files: api, hash: hashFileSet(api) })) : undefined;
       if (batch.volume || !result) result = await this.#sync({ ...pass, origin: 'volume' }, () => readSources(this.#options.sources));
       return result;
+    });
+  }
+
+  /** Runs `work` with a signal that a newer request, or the shutdown, aborts: it stops the wait for a master that is not up. */
+  async #abortable<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const abort = new AbortController();
+    this.#waiting = abort;
+    if (this.#closed) abort.abort('shutting down');
+    try {
+      return await work(abort.signal);
     } finally {
       this.#waiting = null;
     }
@@ -217,30 +224,24 @@ export class Syncer {
   /** A version the rollout orders, through (5)–(8) in the loop's queue like any sync; `pick` runs when its turn comes. */
   #ordered(reason: string, pick: () => { version: Version; origin: SyncOrigin } | null): Promise<SyncResult> {
     if (this.#closed) return Promise.reject(new Error('the sidecar is shutting down'));
-    return this.#queue.run(async () => {
-      // As a batch's: a newer request, or the shutdown, stops the wait for a master that is not up.
-      const abort = new AbortController();
-      this.#waiting = abort;
-      if (this.#closed) abort.abort('shutting down');
-      try {
-        const picked = pick();
-        const hash = picked?.version.hash ?? '';
-        const startedAt = new Date();
-        const ctx: Context = { reason, force: false, resync: false, signal: abort.signal, origin: picked?.origin ?? 'volume' };
-        let step: Step = { outcome: 'unchanged', published: false };
-        if (picked) {
-          this.#reconciler.want(picked.version);
-          step = await this.#reconciler.run(ctx, true);
-        }
-        step = await this.#settle(ctx, step);
-        return this.#record({ ...step, configHash: hash, reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime() });
-      } finally {
-        this.#waiting = null;
+    return this.#queue.run(() => this.#abortable(async (signal) => {
+      const picked = pick();
+      const startedAt = new Date();
+      const ctx: Context = { reason, force: false, resync: false, signal, origin: picked?.origin ?? 'volume' };
+      let step: Step = { outcome: 'unchanged', published: false };
+      if (picked) {
+        this.#reconciler.want(picked.version);
+        step = await this.#reconciler.run(ctx, true);
       }
-    });
+      return this.#finish(ctx, await this.#settle(ctx, step), picked?.version.hash ?? '', startedAt);
+    }));
   }
 
-  #record(result: SyncResult): SyncResult {
+  /** One sync's result, recorded in the history. */
+  #finish(ctx: Context, step: Step, hash: string, startedAt: Date): SyncResult {
+    const result: SyncResult = {
+      ...step, configHash: hash, reason: ctx.reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
+    };
     this.#history.unshift(result);
     this.#history.length = Math.min(this.#history.length, HISTORY);
     return result;
@@ -259,10 +260,7 @@ export class Syncer {
       step = rejected ? this.#reject('', rejected) : { outcome: 'error', published: false, error: toErrorInfo(error, 'watch') };
       if (step.error) this.#options.events.failed(hash, step.error);
     }
-    step = await this.#settle(ctx, step); // (8)
-    return this.#record({
-      ...step, configHash: hash, reason: ctx.reason, origin: ctx.origin, startedAt: startedAt.toISOString(), durationMs: Date.now() - startedAt.getTime(),
-    });
+    return this.#finish(ctx, await this.#settle(ctx, step), hash, startedAt); // (8)
   }
 
   async #syncVersion(ctx: Context, files: FileSet, hash: string): Promise<Step> {
