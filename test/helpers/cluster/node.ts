@@ -11,7 +11,9 @@
 //   addresses from a 10.244.N.0/24 no route on the machine uses yet, no default route, no
 //   masquerading), so a pod's processes reach only their own loopback and the host end of
 //   their veth, and kubelet's probes reach the pod; the `kubernetes` Service, where a test asks
-//   for it (serviceInPod), is a relay from the pod's loopback over a Unix socket; containerd and kubelet run with HTTP(S)_PROXY at a closed loopback port, so an
+//   for it (serviceInPod for one pod; `kubernetesService` for every pod from its start, made by
+//   the chained CNI plugin service-cni.ts), is a relay from the pod's loopback over a Unix
+//   socket; containerd and kubelet run with HTTP(S)_PROXY at a closed loopback port, so an
 //   image pull (the chart's pods say `pullPolicy: Never`) could not leave the machine either;
 // - containerd and kubelet run in a private mount namespace (scripts/lib/kubelet.sh
 //   node-namespace) where the machine-wide kernel settings kubelet would write read as it
@@ -20,7 +22,7 @@
 //   stop() kills every container, both daemons and the namespace, and removes them.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +73,12 @@ export interface NodeOptions {
    * kubelet's own default (1m), for figures a cluster with defaults would show (the bench).
    */
   syncFrequency?: string | null;
+  /**
+   * Every pod reaches the `kubernetes` Service from its start (service-cni.ts, run by containerd
+   * as it sets up the pod's network), so no test needs serviceInPod: for pods a Deployment makes
+   * while a test runs (a replacement, a scale-up) whose sidecars need the API at once.
+   */
+  kubernetesService?: boolean;
 }
 
 /** How long each step of KubeletNode.start took, in ms. */
@@ -127,7 +135,8 @@ export class KubeletNode {
       const enter = ['nsenter', `--mount=/proc/${holder.pid}/ns/mnt`];
 
       node.podSubnet = await freePodSubnet();
-      await writeContainerdConfig(dir, runtime, node.podSubnet);
+      const service = options.kubernetesService ? await node.#serviceForEveryPod(cluster) : null;
+      await writeContainerdConfig(dir, runtime, node.podSubnet, service);
       const containerd = new LoggedProcess([...enter, 'containerd', '--config', join(dir, 'containerd.toml')], NO_PROXY_ENV);
       node.#processes.containerd = containerd;
       await containerd.waitForLog((l) => l.message.includes('containerd successfully booted')).catch((error: unknown) => {
@@ -189,12 +198,7 @@ export class KubeletNode {
   async serviceInPod(cluster: Cluster, podUid: string): Promise<void> {
     const service = await cluster.json<{ spec: { clusterIP: string } }>(['get', 'service', 'kubernetes', '-n', 'default']);
     const clusterIP = service.spec.clusterIP;
-    const socket = join(this.dir, 'kubernetes-service.sock');
-    if (this.#relays.length === 0) {
-      const host = new LoggedProcess(['socat', '-d', '-d', `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:127.0.0.1:${cluster.info.port}`]);
-      this.#relays.push(host);
-      await listening(host, 'the kubernetes Service relay (host end)');
-    }
+    const socket = await this.#hostRelay(cluster);
     const sandbox = (await this.ctr(['containers', 'ls', '-q', `labels."io.kubernetes.pod.uid"==${podUid},labels."io.cri-containerd.kind"==sandbox`])).trim();
     if (!sandbox || sandbox.includes('\n')) throw new NodeError('kubernetes Service', `not one sandbox for pod ${podUid}: ${JSON.stringify(sandbox)}`);
     const task = (await this.ctr(['tasks', 'ls'])).split('\n').map((l) => l.trim().split(/\s+/)).find(([id]) => id === sandbox);
@@ -206,6 +210,30 @@ export class KubeletNode {
     const pod = new LoggedProcess(['nsenter', netns, 'socat', '-d', '-d', `TCP-LISTEN:443,bind=${clusterIP},fork,reuseaddr`, `UNIX-CONNECT:${socket}`]);
     this.#relays.push(pod);
     await listening(pod, `the kubernetes Service relay in pod ${podUid}`);
+  }
+
+  /** The relay's host end: a Unix socket in the node's directory, each connection to the API server on 127.0.0.1. */
+  async #hostRelay(cluster: Cluster): Promise<string> {
+    const socket = join(this.dir, 'kubernetes-service.sock');
+    if (this.#relays.length === 0) {
+      const host = new LoggedProcess(['socat', '-d', '-d', `UNIX-LISTEN:${socket},fork,unlink-early`, `TCP:127.0.0.1:${cluster.info.port}`]);
+      this.#relays.push(host);
+      await listening(host, 'the kubernetes Service relay (host end)');
+    }
+    return socket;
+  }
+
+  /** The chained CNI plugin's configuration (service-cni.ts), the host end started. */
+  async #serviceForEveryPod(cluster: Cluster): Promise<ServiceCni> {
+    const service = await cluster.json<{ spec: { clusterIP: string } }>(['get', 'service', 'kubernetes', '-n', 'default']);
+    const dir = join(this.dir, 'service-relays');
+    await mkdir(dir, { recursive: true });
+    return { clusterIP: service.spec.clusterIP, socket: await this.#hostRelay(cluster), dir };
+  }
+
+  /** Where kubelet keeps a container's output (CRI format): it outlives API server outages, unlike `kubectl logs -f`. */
+  containerLogPath(pod: { namespace: string; name: string; uid: string }, container: string, restart = 0): string {
+    return join(this.dir, 'pod-logs', `${pod.namespace}_${pod.name}_${pod.uid}`, container, `${restart}.log`);
   }
 
   /**
@@ -229,6 +257,7 @@ export class KubeletNode {
       } catch { /* already gone */ }
     }
     await holder.stop('SIGKILL');
+    await killServiceRelays(join(this.dir, 'service-relays'));
     await removeCgroupRoot(this.cgroupRoot);
     await rm(this.dir, { recursive: true, force: true });
   }
@@ -245,7 +274,42 @@ async function freePodSubnet(): Promise<string> {
   throw new NodeError('pod network', `every 10.244.N.0/24 is routed already:\n${stdout}`);
 }
 
-async function writeContainerdConfig(dir: string, runtime: NodeRuntime, podSubnet: string): Promise<void> {
+/** service-cni.ts's configuration: the Service's ClusterIP, the host end's socket, where relays keep their pids. */
+interface ServiceCni { clusterIP: string; socket: string; dir: string }
+
+const SERVICE_PLUGIN = 'hotcycle-kubernetes-service';
+
+/**
+ * The CNI plugins containerd runs: the runtime's own, and with `service` the relay plugin
+ * (service-cni.ts behind a wrapper naming this Node), in a directory of the node's own.
+ */
+async function cniBinDir(dir: string, runtime: NodeRuntime, service: ServiceCni | null): Promise<string> {
+  if (!service) return runtime.cniBin;
+  const bin = join(dir, 'cni-bin');
+  await mkdir(bin, { recursive: true });
+  for (const plugin of readdirSync(runtime.cniBin)) await symlink(join(runtime.cniBin, plugin), join(bin, plugin));
+  const wrapper = join(bin, SERVICE_PLUGIN);
+  await writeFile(wrapper, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(join(import.meta.dirname, 'service-cni.ts'))}\n`);
+  await chmod(wrapper, 0o755);
+  return bin;
+}
+
+/** The relays service-cni.ts started for pods still there when the node stops (no DEL came for them). */
+async function killServiceRelays(dir: string): Promise<void> {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.pid'));
+  } catch {
+    return;
+  }
+  for (const file of files) {
+    try {
+      process.kill(Number(await readFile(join(dir, file), 'utf8')), 'SIGKILL');
+    } catch { /* gone already */ }
+  }
+}
+
+async function writeContainerdConfig(dir: string, runtime: NodeRuntime, podSubnet: string, service: ServiceCni | null): Promise<void> {
   const cniConf = join(dir, 'cni-conf');
   await mkdir(cniConf, { recursive: true });
   await writeFile(join(cniConf, '10-hotcycle.conflist'), JSON.stringify({
@@ -255,8 +319,9 @@ async function writeContainerdConfig(dir: string, runtime: NodeRuntime, podSubne
       type: 'ptp', ipMasq: false, mtu: 1500,
       // No routes: a pod reaches its own loopback and its veth's host end, nothing else.
       ipam: { type: 'host-local', ranges: [[{ subnet: podSubnet }]], dataDir: join(dir, 'cni-ipam') },
-    }],
+    }, ...(service ? [{ type: SERVICE_PLUGIN, ...service }] : [])],
   }, null, 2));
+  const cniBin = await cniBinDir(dir, runtime, service);
   // containerd 1.6 (Debian bookworm's) config, version 2. restrict_oom_score_adj: this machine
   // withholds CAP_SYS_RESOURCE even from root, so runc cannot give the sandbox kubelet's -998
   // ("failed to update /proc/self/oom_score_adj: Permission denied"); containerd clamps it.
@@ -286,7 +351,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
         Root = "${dir}/runc"
         SystemdCgroup = false
   [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "${runtime.cniBin}"
+    bin_dir = "${cniBin}"
     conf_dir = "${cniConf}"
     max_conf_num = 1
 `;
@@ -319,7 +384,9 @@ failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupRoot: ${node.cgroupRoot}
 kernelMemcgNotification: false
-podLogsDirectory: ${dir}/pod-logs
+# podLogsDir (not podLogsDirectory: kubelet ignores a field it does not know, and wrote to
+# /var/log/pods, shared by every node on this machine and never removed).
+podLogsDir: ${dir}/pod-logs
 # Images are imported, never pulled: never collect them.
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
