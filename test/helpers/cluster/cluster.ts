@@ -5,7 +5,8 @@
 // (test/helpers/cluster/global-setup.ts) and hands its address to every test process through
 // HOTCYCLE_CLUSTER. A test file run alone starts a private one (`useCluster()`), so
 // `node --test test/cluster/x.test.ts` works too. Tests isolate themselves by namespace; a
-// test that stops an API server starts its own on the shared etcd (`extraApiServer()`).
+// test that stops an API server starts its own on the shared etcd (`extraApiServer()`), or, with
+// a private cluster of its own (a kubelet node's), stops that cluster's (`stopApiServer()`).
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -35,10 +36,13 @@ export interface KubectlResult { ok: boolean; stdout: string; stderr: string }
 export class Cluster {
   readonly info: ClusterInfo;
   readonly #stop: Array<() => Promise<unknown>>;
+  /** The API server this object started (none when attached); stopApiServer()'s restart replaces it. */
+  #apiServer: ApiServer | undefined;
 
-  private constructor(info: ClusterInfo, stop: Array<() => Promise<unknown>> = []) {
+  private constructor(info: ClusterInfo, stop: Array<() => Promise<unknown>> = [], apiServer?: ApiServer) {
     this.info = info;
     this.#stop = stop;
+    this.#apiServer = apiServer;
   }
 
   /**
@@ -48,13 +52,15 @@ export class Cluster {
   static async start(options: { scheduler?: boolean } = {}): Promise<Cluster> {
     const dir = await mkdtemp(join(tmpdir(), 'hotcycle-cluster-'));
     const stop: Array<() => Promise<unknown>> = [];
+    let cluster: Cluster | undefined;
     try {
       const pki = await createPki(await mkdirp(join(dir, 'pki')));
       const admin = await clientCert(pki, 'admin', 'hotcycle-admin', ['system:masters']);
       const etcd = await startEtcd(join(dir, 'etcd'));
       stop.unshift(() => etcd.process.stop());
       const apiserver = await startApiServer({ etcdUrl: etcd.url, pki }, admin);
-      stop.unshift(() => apiserver.process.stop());
+      // The API server running when the cluster stops (stopApiServer()'s restart replaces it).
+      stop.unshift(() => (cluster ? cluster.#apiServer ?? apiserver : apiserver).process.stop());
       const kubeconfig = join(dir, 'admin.kubeconfig');
       await writeKubeconfig(kubeconfig, apiserver.url, pki, admin);
       const managerConfig = join(dir, 'controller-manager.kubeconfig');
@@ -68,7 +74,8 @@ export class Cluster {
         stop.unshift(() => scheduler.stop());
       }
       const info: ClusterInfo = { dir, server: apiserver.url, port: apiserver.port, etcdUrl: etcd.url, kubeconfig, pki, admin };
-      return new Cluster(info, stop);
+      cluster = new Cluster(info, stop, apiserver);
+      return cluster;
     } catch (error) {
       for (const fn of stop) await fn();
       throw error;
@@ -110,6 +117,23 @@ export class Cluster {
     await this.must(['create', 'namespace', name]);
     await this.must(['label', 'namespace', name, 'pod-security.kubernetes.io/enforce=restricted', 'pod-security.kubernetes.io/enforce-version=latest']);
     return name;
+  }
+
+  /**
+   * An API server outage of this cluster's own (one it started, not an attached one): stops its
+   * kube-apiserver, and resolves once the returned `restart()` brought it back on the same port,
+   * where every kubeconfig, the kubelet and the pods' Service relay reach it again. etcd, the
+   * controller-manager, the scheduler and a kubelet go on running and retry meanwhile.
+   */
+  async stopApiServer(): Promise<{ restart: () => Promise<void> }> {
+    const stopped = this.#apiServer;
+    if (!stopped) throw new Error('stopApiServer: this Cluster did not start its API server (attached to the run\'s shared one)');
+    await stopped.process.stop();
+    return {
+      restart: async () => {
+        this.#apiServer = await startApiServer({ etcdUrl: this.info.etcdUrl, pki: this.info.pki, port: stopped.port }, this.info.admin);
+      },
+    };
   }
 
   /** A second kube-apiserver on the same etcd, for a test that stops and restarts one. */
