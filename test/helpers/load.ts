@@ -1,24 +1,32 @@
-// A bounded loopback load: `connections` loops each sending requests one after another,
-// over a new TCP connection per request or over one keep-alive connection per loop,
-// until stopped or until `maxRequests` in all. It counts; tests assert on the counts.
+// A bounded load (loopback unless `host` names another address, a pod's, say): `connections`
+// loops each sending requests one after another, over a new TCP connection per request or over
+// one keep-alive connection per loop, until stopped or until `maxRequests` in all. It counts;
+// tests assert on the counts.
 import { Agent, get } from 'node:http';
 import { Agent as TlsAgent, get as tlsGet } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface LoadOptions {
   port: number;
+  /** 127.0.0.1 unless given. */
+  host?: string;
   path?: string;
   connections: number;
   keepAlive: boolean;
   maxRequests: number;
   /** HTTPS (any certificate: tests check it by fingerprint), else HTTP. */
   tls?: boolean;
+  /** Each loop waits this long after each answer (a paced load, for a machine it shares); 0 unless given. */
+  pauseMs?: number;
+  /** The response header counted in `generations`; X-Generation unless given. */
+  header?: string;
 }
 
 export interface LoadSummary {
   ok: number;
   failed: number;
   errors: Record<string, number>;
-  /** Responses per X-Generation header value. */
+  /** Responses per value of the counted header (LoadOptions.header). */
   generations: Record<string, number>;
 }
 
@@ -31,6 +39,9 @@ export class Load {
   #firstOk: Promise<void>;
   #markFirstOk!: () => void;
   readonly #waiters: { count: number; resolve: () => void }[] = [];
+  /** When a 200 first carried each value of the counted header, and who waits for one. */
+  readonly #firstSeen = new Map<string, number>();
+  readonly #seenWaiters: { value: string; resolve: (at: number) => void }[] = [];
 
   constructor(options: LoadOptions) {
     this.#options = options;
@@ -57,6 +68,23 @@ export class Load {
     return new Promise((resolve) => this.#waiters.push({ count, resolve }));
   }
 
+  /** Resolves with the time (Date.now()) a 200 first carried `value` in the counted header, past or future. */
+  seen(value: string): Promise<number> {
+    const at = this.#firstSeen.get(value);
+    if (at !== undefined) return Promise.resolve(at);
+    return new Promise((resolve) => this.#seenWaiters.push({ value, resolve }));
+  }
+
+  #saw(value: string): void {
+    if (this.#firstSeen.has(value)) return;
+    const at = Date.now();
+    this.#firstSeen.set(value, at);
+    for (const waiter of this.#seenWaiters.filter((w) => w.value === value)) {
+      this.#seenWaiters.splice(this.#seenWaiters.indexOf(waiter), 1);
+      waiter.resolve(at);
+    }
+  }
+
   #completedOne(): void {
     for (const waiter of this.#waiters.filter((w) => this.completed >= w.count)) {
       this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
@@ -73,9 +101,11 @@ export class Load {
   async #loop(): Promise<void> {
     const options = { keepAlive: true, maxSockets: 1 };
     const agent = !this.#options.keepAlive ? false : this.#options.tls ? new TlsAgent({ ...options, rejectUnauthorized: false }) : new Agent(options);
+    const pauseMs = this.#options.pauseMs ?? 0;
     while (!this.#stopping && this.#sent < this.#options.maxRequests) {
       this.#sent++;
       await this.#request(agent);
+      if (pauseMs > 0 && !this.#stopping) await sleep(pauseMs);
     }
     if (agent) agent.destroy();
   }
@@ -90,13 +120,14 @@ export class Load {
         resolve();
       };
       const request = this.#options.tls ? tlsGet : get;
-      const req = request({ host: '127.0.0.1', port: this.#options.port, path: this.#options.path ?? '/', agent, rejectUnauthorized: false }, (res) => {
+      const req = request({ host: this.#options.host ?? '127.0.0.1', port: this.#options.port, path: this.#options.path ?? '/', agent, rejectUnauthorized: false }, (res) => {
         res.resume();
         res.on('error', (e: NodeJS.ErrnoException) => fail(e.code ?? e.message));
         res.on('end', () => {
           if (res.statusCode !== 200) return fail(`HTTP ${res.statusCode}`);
-          const generation = String(res.headers['x-generation'] ?? '?');
+          const generation = String(res.headers[(this.#options.header ?? 'x-generation').toLowerCase()] ?? '?');
           summary.generations[generation] = (summary.generations[generation] ?? 0) + 1;
+          this.#saw(generation);
           summary.ok++;
           this.#markFirstOk();
           this.#completedOne();

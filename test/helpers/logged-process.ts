@@ -13,11 +13,13 @@ export class LoggedProcess {
   readonly exited: Promise<ExitInfo>;
   readonly #waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
 
-  constructor(argv: readonly string[], env: NodeJS.ProcessEnv = {}) {
+  /** `unwrap`: the line a process prints, from the line it is read as (a CRI log file's prefix removed, say). */
+  constructor(argv: readonly string[], env: NodeJS.ProcessEnv = {}, unwrap: (line: string) => string = (line) => line) {
     const [program = '', ...args] = argv;
     this.child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOTCYCLE_LOG_FORMAT: 'json', ...env } });
     this.exited = waitForExit(this.child);
-    const take = (line: string) => {
+    const take = (raw: string) => {
+      const line = unwrap(raw);
       this.output.push(line);
       const log: LogLine = line.startsWith('{') ? JSON.parse(line) as LogLine : { message: line, raw: true };
       this.logs.push(log);
