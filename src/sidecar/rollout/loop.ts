@@ -7,8 +7,9 @@
 //   (5) Perform the action on the pod: apply the held version, or roll back, through the
 //       syncer's queue (its result comes back as reloaded()); report it.
 //   (6) A write that changed roles is decided again at once (take-canary, then apply).
-// Passes run one at a time on a timer and on events (a version offered, a reload's result, a
-// verdict), coalesced: a burst of events costs one pass. A pod that runs nothing yet asks the
+// Passes run one at a time on events (a version offered, a reload's result, a verdict), coalesced
+// (a burst of events costs one pass), and on a timer each pass re-arms: every second while there
+// is work, once per renewal period when idle (decision.ts nextPassMs). A pod that runs nothing yet asks the
 // gate after the first pass (bounded by FIRST_READ_MS): it starts on its source's version unless
 // the Lease marks that bad, and then on the release's last good config (syncer.ts (8)).
 import type { Logger } from '../../log.ts';
@@ -18,7 +19,7 @@ import { SerialQueue } from '../../queue.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Admission, RolloutGate } from '../sync/syncer.ts';
 import { Bake } from './bake.ts';
-import { decideRollout, type PodFacts, type RolloutAction, type RolloutLimits } from './decision.ts';
+import { decideRollout, nextPassMs, type PodFacts, type RolloutAction, type RolloutLimits } from './decision.ts';
 import { UNDECIDED } from './judge.ts';
 import { badVersion, NO_ROLLOUT, type Holder, type RolloutState } from './lease.ts';
 import type { ProbeSpec, ReadinessSpec } from './probe-spec.ts';
@@ -58,7 +59,7 @@ export class RolloutLoop implements RolloutGate {
   readonly #queue = new SerialQueue();
   readonly #abort = new AbortController();
   readonly #seen = new Map<string, number>();
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout | undefined;
   #state: RolloutState | null = null;
   #source = '';
   #allowed = '';
@@ -77,8 +78,6 @@ export class RolloutLoop implements RolloutGate {
       this.#firstPassDone = resolve;
       setTimeout(resolve, FIRST_READ_MS).unref();
     });
-    this.#timer = setInterval(() => this.kick(), Math.max(100, Math.min(1000, options.limits.renewEveryMs / 2)));
-    this.#timer.unref();
     this.kick();
   }
 
@@ -126,6 +125,7 @@ export class RolloutLoop implements RolloutGate {
         this.#firstPassDone();
       } catch (error) {
         this.#firstPassDone();
+        this.#schedule(this.#o.limits.renewEveryMs);
         if (this.#abort.signal.aborted) return;
         // Versions stay held while the Lease cannot be used: said once per cause, and in status.
         const message = errorMessage(error);
@@ -146,7 +146,7 @@ export class RolloutLoop implements RolloutGate {
   /** Idempotent: no more passes; the one running ends at its next call to the API. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      clearInterval(this.#timer);
+      clearTimeout(this.#timer);
       this.#abort.abort();
       this.#firstPassDone();
       this.#bake?.stop();
@@ -160,6 +160,7 @@ export class RolloutLoop implements RolloutGate {
       const read = await this.#o.store.read(this.#abort.signal); // (1)
       this.#note(read.state);
       const facts = await this.#facts(); // (2)
+      this.#schedule(nextPassMs(read.state, facts, this.#o.limits));
       const now = Date.now();
       const live = (h: Holder): boolean => now - this.#seenAt(h) <= this.#o.limits.slotTimeoutMs;
       const action = decideRollout(read.state, facts, { now, seen: (h) => this.#seenAt(h) }, this.#o.limits); // (3)
@@ -216,6 +217,14 @@ export class RolloutLoop implements RolloutGate {
       case 'wait':
         return;
     }
+  }
+
+  /** The next pass on the timer (every pass re-arms it, so a failing one is tried again too). */
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => this.kick(), delayMs);
+    this.#timer.unref();
   }
 
   #endBake(): void {
