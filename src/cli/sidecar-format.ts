@@ -46,7 +46,7 @@ export function formatSidecarStatus(status: SidecarStatus): string {
   lines.push(`last good: ${lastGood.enabled ? 'kept' : 'off'} (${lastGood.detail})${stored}${tooLarge}`);
   if (lastGood.running) {
     const r = lastGood.running;
-    lines.push(`RUNNING LAST GOOD config ${short(r.configHash)} (generation ${r.generation}) since ${r.since}: config ${short(r.instead)} was rejected`);
+    lines.push(`RUNNING LAST GOOD config ${short(r.configHash)} (generation ${r.generation}) since ${r.since}: config ${short(r.instead)} ${r.why}`);
   }
   const pending = status.checkError;
   if (pending) {

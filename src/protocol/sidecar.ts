@@ -55,8 +55,8 @@ export interface LastGoodStatus {
   stored?: { configHash: string; generation: number; storedAt: string };
   /** The last version the master ran was too large to store. */
   notStored?: string;
-  /** The pod serves the stored version because its source version `instead` was rejected. */
-  running?: { configHash: string; generation: number; storedAt: string; instead: string; since: string };
+  /** The pod serves the stored version because its source version `instead` cannot be run: `why` (`was rejected`, `is marked bad in the fleet rollout (…)`). */
+  running?: { configHash: string; generation: number; storedAt: string; instead: string; why: string; since: string };
 }
 
 export interface SyncResult {
@@ -180,8 +180,8 @@ const lastGoodStatus = {
     stored: { type: 'object', required: ['configHash', 'generation', 'storedAt'], properties: storedMeta, additionalProperties: false },
     notStored: { type: 'string' },
     running: {
-      type: 'object', required: ['configHash', 'generation', 'storedAt', 'instead', 'since'],
-      properties: { ...storedMeta, instead: { type: 'string' }, since: { type: 'string' } }, additionalProperties: false,
+      type: 'object', required: ['configHash', 'generation', 'storedAt', 'instead', 'why', 'since'],
+      properties: { ...storedMeta, instead: { type: 'string' }, why: { type: 'string' }, since: { type: 'string' } }, additionalProperties: false,
     },
   },
   additionalProperties: false,

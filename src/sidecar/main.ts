@@ -13,9 +13,9 @@ import type { Logger } from '../log.ts';
 import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
 import { setUpKube, type KubeSetup } from './kube/setup.ts';
-import { DeferredGate } from './rollout/gate.ts';
+import { ADMIT_ALL, DeferredGate } from './rollout/gate.ts';
 import { RolloutLoop } from './rollout/loop.ts';
-import type { ProbeSpec } from './rollout/probe-spec.ts';
+import type { ProbeSpec, ReadinessSpec } from './rollout/probe-spec.ts';
 import { RolloutReporter } from './rollout/report.ts';
 import { Publisher } from './publish/publisher.ts';
 import { SidecarMetrics } from './report/metrics.ts';
@@ -63,6 +63,7 @@ export interface RolloutSettings {
   maxInFlight: number;
   slotTimeoutMs: number;
   probe: ProbeSpec | null;
+  readiness: ReadinessSpec | null;
 }
 
 export async function runSidecar(options: SidecarOptions): Promise<number> {
@@ -144,12 +145,12 @@ function startRollout(
   const { gate } = parts;
   if (!settings || !gate) return null;
   if (!kube.rollout) {
-    gate.attach({ admit: () => true });
+    gate.attach(ADMIT_ALL);
     return null;
   }
   const slotTimeoutMs = settings.slotTimeoutMs;
   const loop = new RolloutLoop({
-    store: kube.rollout.store, pod: kube.rollout.pod, bakeMs: settings.bakeMs, waveBakeMs: settings.waveBakeMs, probe: settings.probe,
+    store: kube.rollout.store, pod: kube.rollout.pod, bakeMs: settings.bakeMs, waveBakeMs: settings.waveBakeMs, probe: settings.probe, readiness: settings.readiness,
     limits: { maxInFlight: settings.maxInFlight, slotTimeoutMs, renewEveryMs: Math.max(100, Math.floor(slotTimeoutMs / 3)) },
     syncer: parts.syncer, master: parts.link, logger: options.logger,
     events: new RolloutReporter(options.logger, parts.metrics, () => kube.reporter),

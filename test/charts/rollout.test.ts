@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container } from 'kubernetes-types/core/v1.js';
-import { parseProbeSpec } from '../../src/sidecar/rollout/probe-spec.ts';
+import { parseProbeSpec, parseReadinessSpec } from '../../src/sidecar/rollout/probe-spec.ts';
 import { findObject, renderChart, type K8sObject } from './k8s-tools.ts';
 
 function sidecar(objects: K8sObject[]): Container {
@@ -44,6 +44,18 @@ test('rollout.probe.path: the probe spec the sidecar parses', async () => {
   const spec = flag(sidecar(objects), '--rollout-probe');
   assert.equal(spec, 'http://:9000/healthz?minSuccess=0.95&max5xx=0.05&intervalMs=500');
   assert.deepEqual(parseProbeSpec(spec!), { scheme: 'http', port: 9000, path: '/healthz', minSuccessRatio: 0.95, max5xxRatio: 0.05, intervalMs: 500 }, 'what the sidecar reads from it');
+});
+
+test('the app container\'s readinessProbe becomes the bake\'s readiness check, named ports resolved; an exec probe gives none', async () => {
+  const on = ['--set', 'rollout.enabled=true'];
+  const readiness = async (args: string[]) => flag(sidecar(await renderChart([...on, ...args])), '--rollout-readiness');
+  assert.equal(await readiness([]), 'tcp://:8080?failureThreshold=3', 'the chart\'s default probe: tcpSocket on the first port');
+  const http = await readiness(['--set-json', 'app.readinessProbe={"httpGet":{"path":"/ready","port":"http"},"failureThreshold":2}']);
+  assert.equal(http, 'http://:8080/ready?failureThreshold=2');
+  assert.deepEqual(parseReadinessSpec(http!), { scheme: 'http', port: 8080, path: '/ready', failureThreshold: 2, intervalMs: 1000 }, 'what the sidecar reads from it');
+  assert.equal(await readiness(['--set-json', 'app.readinessProbe={"httpGet":{"port":9443,"scheme":"HTTPS"}}']), 'https://:9443/?failureThreshold=3');
+  assert.equal(await readiness(['--set-json', 'app.readinessProbe={"exec":{"command":["true"]}}']), undefined);
+  assert.equal(flag(sidecar(await renderChart()), '--rollout-readiness'), undefined, 'no rollout: no readiness flag');
 });
 
 test('values.schema.json refuses a probe path that is not a path, and a maxInFlight of 0', async () => {

@@ -9,6 +9,10 @@
 //   (b) a version answering 500: applied by the canary alone, judged harmed within bake + 2 s,
 //       rolled back there, marked bad in the Lease, never applied by the others; RolloutAborted;
 //   (b2) a version whose workers crash 1 s after start: judged harmed by the signal `workers`;
+//   (b3) a version whose readiness check fails (GET /ready 503, every other path 200): harmed
+//       by the signal readiness, rolled back, marked bad;
+//   (f) a pod started (scale 3 → 4) while the source holds a version marked bad serves the
+//       release's last good config (the last-good Secret), and says so; it then takes part;
 //   (e) a second edit while the first is in flight supersedes it: every pod ends on the second;
 //   (c) the canary's sidecar killed mid-bake: another pod takes the role once it is not renewed
 //       within slotTimeout, and the rollout completes;
@@ -27,7 +31,7 @@ import { HotcycleError } from '../../src/errors.ts';
 import { loadKubeClient } from '../../src/sidecar/kube/client.ts';
 import { LeaseStore } from '../../src/sidecar/rollout/store.ts';
 import { useCluster } from '../helpers/cluster/cluster.ts';
-import { apiAs, boundToken, installRelease, podEvents, startReleasePod, type PodRef, type Release } from '../helpers/cluster/release.ts';
+import { apiAs, boundToken, installRelease, podEvents, podsCreated, startReleasePod, type PodRef, type Release } from '../helpers/cluster/release.ts';
 import { CLI, fixture, type LogLine } from '../helpers/master.ts';
 import { freePort } from '../helpers/ports.ts';
 import { Pod, probe, type HotcycleProcess } from '../helpers/sidecar.ts';
@@ -51,10 +55,11 @@ const YAML = stringify({
     readiness: { mode: 'notify', timeoutMs: 10_000 }, shutdown: { signal: 'SIGTERM', timeoutMs: 5000 },
   },
 });
-const files = (message: string, status: number, crashAfterMs = 0) => ({
+const files = (message: string, status: number, crashAfterMs = 0, readyStatus = 0) => ({
   'hotcycle.yaml': YAML, 'message.txt': message, 'status.txt': String(status), ...(crashAfterMs ? { 'crash-after-ms.txt': String(crashAfterMs) } : {}),
+  ...(readyStatus ? { 'ready-status.txt': String(readyStatus) } : {}),
 });
-const hashOf = (message: string, status: number, crashAfterMs = 0) => hashFileSet(fileSetFrom(files(message, status, crashAfterMs)));
+const hashOf = (message: string, status: number, crashAfterMs = 0, readyStatus = 0) => hashFileSet(fileSetFrom(files(message, status, crashAfterMs, readyStatus)));
 const at = (line: LogLine): number => Date.parse(String(line.timestamp));
 const reloadOk = (hash: string) => (l: LogLine) => l.event === 'reload.ok' && l.configHash === hash;
 
@@ -70,9 +75,9 @@ async function leaseState(): Promise<LeaseState> {
 }
 
 /** Every live member's source swapped to `version` at once, as kubelet does on a ConfigMap edit. */
-async function edit(message: string, status: number, crashAfterMs = 0, of: Member[] = members): Promise<number> {
+async function edit(set: Record<string, string>): Promise<number> {
   const editedAt = Date.now();
-  await Promise.all(of.map((m) => m.pod.update(files(message, status, crashAfterMs))));
+  await Promise.all(members.map((m) => m.pod.update(set)));
   return editedAt;
 }
 
@@ -81,14 +86,19 @@ function firstOf(of: Member[], match: (l: LogLine) => boolean): Promise<{ member
   return Promise.race(of.map((member) => member.sidecar.nextLog(match).then((line) => ({ member, line }))));
 }
 
-async function startMember(ref: PodRef): Promise<Member> {
+async function startMember(ref: PodRef, initial = files('one', 200)): Promise<Member> {
   const port = await freePort();
-  const pod = await Pod.create(files('one', 200));
+  const pod = await Pod.create(initial);
   const args = [
     '--rollout-lease', LEASE, '--rollout-bake-seconds', String(BAKE_MS / 1000), '--rollout-wave-bake-seconds', String(WAVE_BAKE_MS / 1000),
     '--rollout-max-in-flight', '1', '--rollout-slot-timeout-seconds', String(SLOT_TIMEOUT_MS / 1000),
     // 12 probes per bake; 0.8 allows 2 failures (a connection caught in a generation's handoff), 0.05 no 5xx.
     '--rollout-probe', `http://:${port}/?minSuccess=0.8&max5xx=0.05&intervalMs=250`,
+    // The main container's readiness, as the chart derives it from an httpGet readinessProbe:
+    // three failures 500 ms apart, slower than the probe's, so (b) and (b2) are the probe's and the workers'.
+    '--rollout-readiness', `http://:${port}/ready?failureThreshold=3&intervalMs=500`,
+    // As the chart runs it: a version is kept for the release once judged healthy, (f) starts on it.
+    '--last-good-secret', 'hotcycle-last-good',
     // Delivered Events are logged at debug level.
     '--log-level', 'debug',
   ];
@@ -112,7 +122,7 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     assert.equal((await leaseState())?.version ?? '', '', 'the chart creates the Lease empty');
     const reloads = members.map((m) => m.sidecar.nextLog(reloadOk(v2)).then((line) => ({ m, line })));
     const completed = firstOf(members, (l) => l.event === 'rollout.completed' && l.configHash === v2);
-    const editedAt = await edit('two', 200);
+    const editedAt = await edit(files('two', 200));
     const applied = (await Promise.all(reloads)).sort((a, b) => at(a.line) - at(b.line));
     await completed;
     const [first, second, third] = applied.map((a) => at(a.line)) as [number, number, number];
@@ -132,6 +142,8 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
       const status = await m.pod.sidecarStatus();
       assert.equal(status.rollout?.phase, 'done');
       assert.equal(status.rollout?.role, 'applied');
+      const info = (await probe(m.pod.metricsPort, '/metrics')).body.split('\n').filter((l) => l.startsWith('hotcycle_config_applied_info'));
+      assert.deepEqual(info, [`hotcycle_config_applied_info{config_hash="${v2.slice(0, 12)}"} 1`], 'which version each pod runs, one series');
     }
     const text = (await run(process.execPath, [CLI, 'status', '--sidecar-socket', canary.pod.sidecarSocket])).stdout;
     assert.match(text, new RegExp(`^rollout: applied · done config ${v2.slice(0, 12)} \\(Lease ${release.namespace}/${LEASE}\\)$`, 'm'));
@@ -150,7 +162,7 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     const aborted = firstOf(members, (l) => l.event === 'rollout.aborted' && l.configHash === v3);
     const rolledBack = new Map(members.map((m) => [m, m.sidecar.nextLog(reloadOk(v2))]));
     const sawAborted = new Map(members.map((m) => [m, m.sidecar.nextLog((l) => l.event === 'rollout.phase' && l.phase === 'aborted')]));
-    await edit('three', 500);
+    await edit(files('three', 500));
     const { member: canary } = await started;
     const harmedAt = at((await aborted).line);
     const appliedAt = at(await canary.sidecar.waitForLog(reloadOk(v3)));
@@ -187,7 +199,7 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     const started = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v5);
     const aborted = firstOf(members, (l) => l.event === 'rollout.aborted' && l.configHash === v5);
     const rolledBack = new Map(members.map((m) => [m, m.sidecar.nextLog(reloadOk(v2))]));
-    await edit('five', 200, 1000);
+    await edit(files('five', 200, 1000));
     const { member: canary } = await started;
     const { member: judge, line } = await aborted;
     assert.equal(judge, canary);
@@ -203,6 +215,48 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     console.log(`measured (b2): harmed (workers) ${at(line) - appliedAt} ms after the canary's reload; ${String(line.figures)}`);
   });
 
+  test('(b3) a version whose readiness check fails while it serves: harmed by the signal readiness, rolled back, marked bad', async () => {
+    const v8 = hashOf('eight', 200, 0, 503);
+    const started = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v8);
+    const aborted = firstOf(members, (l) => l.event === 'rollout.aborted' && l.configHash === v8);
+    const rolledBack = new Map(members.map((m) => [m, m.sidecar.nextLog(reloadOk(v2))]));
+    await edit(files('eight', 200, 0, 503));
+    const { member: canary } = await started;
+    const { member: judge, line } = await aborted;
+    assert.equal(judge, canary);
+    assert.equal(line.signal, 'readiness', String(line.figures));
+    assert.match(String(line.figures), new RegExp(`^not ready: 3 failed checks in a row \\(GET http://127\\.0\\.0\\.1:${canary.port}/ready; failureThreshold 3\\)$`));
+    const appliedAt = at(await canary.sidecar.waitForLog(reloadOk(v8)));
+    assert.ok(at(line) - appliedAt <= BAKE_MS + 2000, `judged harmed ${at(line) - appliedAt} ms after its reload (bake ${BAKE_MS} ms + 2 s)`);
+    await rolledBack.get(canary)!;
+    assert.equal((await canary.pod.masterStatus()).configHash, v2);
+    for (const m of members.filter((x) => x !== canary)) assert.equal(m.sidecar.logs.some(reloadOk(v8)), false, `${m.ref.name} never reloaded it`);
+    assert.match((await probe(canary.pod.metricsPort, '/metrics')).body, /^hotcycle_rollout_aborts_total\{signal="readiness"\} 1$/m);
+    console.log(`measured (b3): harmed (readiness) ${at(line) - appliedAt} ms after the canary's reload; ${String(line.figures)}`);
+  });
+
+  test('(f) a pod started while the source holds a version marked bad serves the last good one, and says so', async () => {
+    const v8 = hashOf('eight', 200, 0, 503);
+    const c = await cluster();
+    await c.must(['scale', 'deployment/hotcycle', '-n', release.namespace, '--replicas=4']);
+    const ref = (await podsCreated(c, release.namespace)).find((p) => !release.pods.some((q) => q.name === p.name));
+    assert.ok(ref, 'the ReplicaSet created a fourth Pod');
+    const late = await startMember(ref, files('eight', 200, 0, 503));
+    const line = await late.sidecar.waitForLog((l) => l.event === 'last-good.running');
+    assert.equal(line.configHash, v2);
+    assert.equal(line.instead, v8);
+    assert.match(String(line.why), /^is marked bad in the fleet rollout \(readiness: not ready: /);
+    assert.equal((await late.pod.masterStatus()).configHash, v2, 'the master started on the last good version');
+    assert.equal(late.sidecar.logs.some((l) => l.event === 'config.published' && l.configHash === v8), false, 'the bad version was never published');
+    assert.equal((await late.pod.sidecarStatus()).lastGood.running?.instead, v8);
+    const text = (await run(process.execPath, [CLI, 'status', '--sidecar-socket', late.pod.sidecarSocket])).stdout;
+    assert.match(text, new RegExp(`RUNNING LAST GOOD config ${v2.slice(0, 12)} \\(generation \\d+\\) since \\S+: config ${v8.slice(0, 12)} is marked bad in the fleet rollout`));
+    assert.match((await probe(late.pod.metricsPort, '/metrics')).body, /^hotcycle_last_good_running 1$/m);
+    await late.sidecar.waitForLog((l) => l.event === 'kube-report' && l.result === 'ok' && String(l.what).includes('RunningLastGood'));
+    const event = (await podEvents(c, release.namespace, ref.uid)).find((e) => e.reason === 'RunningLastGood');
+    assert.match(event?.message ?? '', new RegExp(`^Config ${v8.slice(0, 12)} is marked bad in the fleet rollout \\(readiness: not ready: `));
+  });
+
   test('(e) a second edit while the first is in flight supersedes it: every pod ends on the second', async () => {
     const v6 = hashOf('six', 200);
     const v7 = hashOf('seven', 200);
@@ -210,9 +264,9 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
     const secondStarted = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v7);
     const completed = firstOf(members, (l) => l.event === 'rollout.completed' && (l.configHash === v6 || l.configHash === v7));
     const onV7 = members.map((m) => m.sidecar.nextLog(reloadOk(v7)));
-    await edit('six', 200);
+    await edit(files('six', 200));
     await firstStarted;
-    await edit('seven', 200);
+    await edit(files('seven', 200));
     await secondStarted;
     const done = await completed;
     assert.equal(done.line.configHash, v7, 'the first rollout never completes');
@@ -226,7 +280,7 @@ describe('the fleet rollout through the release Lease', { timeout: 120_000 }, ()
   test('(c) the canary\'s sidecar killed mid-bake: another pod takes the role after slotTimeout; the rollout completes', async () => {
     const v4 = hashOf('four', 200);
     const started = firstOf(members, (l) => l.event === 'rollout.started' && l.configHash === v4);
-    await edit('four', 200);
+    await edit(files('four', 200));
     const { member: canary } = await started;
     await canary.sidecar.waitForLog(reloadOk(v4));
     const survivors = members.filter((m) => m !== canary);

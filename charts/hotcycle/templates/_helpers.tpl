@@ -130,6 +130,9 @@ not SIGKILL before both are over. */}}
 {{- $cmd = concat $cmd (list "--rollout-probe" (printf "%s://:%d%s?minSuccess=%v&max5xx=%v&intervalMs=%d" .scheme (int .port) .path .minSuccessRatio .max5xxRatio (int .intervalMs))) }}
 {{- end }}
 {{- end }}
+{{- with include "hotcycle.rolloutReadiness" $ }}
+{{- $cmd = concat $cmd (list "--rollout-readiness" .) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- range .Values.checks.schemas }}
@@ -140,6 +143,25 @@ not SIGKILL before both are over. */}}
 {{- $cmd = concat $cmd (list (ternary "--secret-source" "--source" (hasKey . "secret")) (printf "%s=%s/%s" .name $dir .name)) }}
 {{- end }}
 {{- toYaml (concat $cmd .Values.sidecar.extraArgs) }}
+{{- end }}
+
+{{/*
+The app container's readinessProbe (the chart's default: tcpSocket on the first port) as the
+sidecar's --rollout-readiness: the bake judges the check the kubelet runs, with its
+failureThreshold. A named port resolves to its containerPort; an exec probe gives nothing.
+*/}}
+{{- define "hotcycle.rolloutReadiness" -}}
+{{- $probe := .Values.app.readinessProbe | default (dict "tcpSocket" (dict "port" (first .Values.app.ports).containerPort)) }}
+{{- $ports := dict }}
+{{- range .Values.app.ports }}{{- if .name }}{{- $_ := set $ports .name .containerPort }}{{- end }}{{- end }}
+{{- if .Values.https.enabled }}{{- $_ := set $ports "https" .Values.https.containerPort }}{{- end }}
+{{- $threshold := $probe.failureThreshold | default 3 }}
+{{- with $probe.tcpSocket }}
+{{- printf "tcp://:%v?failureThreshold=%v" (get $ports (toString .port) | default .port) $threshold }}
+{{- end }}
+{{- with $probe.httpGet }}
+{{- printf "%s://:%v%s?failureThreshold=%v" (lower (.scheme | default "HTTP")) (get $ports (toString .port) | default .port) (.path | default "/") $threshold }}
+{{- end }}
 {{- end }}
 
 {{/* The extra sources: .Values.sources, then the Secret of https.enabled as `tls`. */}}

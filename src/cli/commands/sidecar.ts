@@ -8,13 +8,14 @@ import path from 'node:path';
 import { parse, printHelp, UsageError, type Command } from '../command.ts';
 import { NGINX_FLAGS, NGINX_FLAGS_HELP, nginxCheckFlags } from '../nginx-flags.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
-import { parseProbeSpec, type ProbeSpec } from '../../sidecar/rollout/probe-spec.ts';
+import { parseProbeSpec, parseReadinessSpec, type ProbeSpec, type ReadinessSpec } from '../../sidecar/rollout/probe-spec.ts';
 import type { RolloutSettings } from '../../sidecar/main.ts';
 
 const ROLLOUT_DEFAULTS = { bakeSeconds: 10, waveBakeSeconds: 5, maxInFlight: 1, slotTimeoutSeconds: 15 };
 const ROLLOUT_FLAGS = {
   'rollout-lease': { type: 'string' }, 'rollout-bake-seconds': { type: 'string' }, 'rollout-wave-bake-seconds': { type: 'string' },
   'rollout-max-in-flight': { type: 'string' }, 'rollout-slot-timeout-seconds': { type: 'string' }, 'rollout-probe': { type: 'string' },
+  'rollout-readiness': { type: 'string' },
 } as const;
 
 export const sidecarCommand: Command = {
@@ -81,7 +82,11 @@ of a release apply a new checked version one canary at a time, coordinated throu
 coordination.k8s.io Lease NAME (the chart creates <fullname>-rollout; get/update on it alone).
 A checked version is held until its turn. The first pod to hold it starts the rollout as its
 canary: it applies the version and bakes it for --rollout-bake-seconds while it judges it —
-the reload's result, exits of the new generation's workers, and the optional HTTP probe
+the reload's result, exits of the new generation's workers, the main container's readiness
+(--rollout-readiness tcp://:PORT or http[s]://:PORT/PATH[?failureThreshold=3&intervalMs=1000]:
+the kubelet's tcpSocket or httpGet check, run on 127.0.0.1 every interval; failureThreshold
+failures in a row are harm, since the kubelet would take the pod out of its Service; the chart
+passes the app container's readinessProbe), and the optional HTTP probe
 (--rollout-probe http[s]://:PORT/PATH[?minSuccess=0.95&max5xx=0.05&intervalMs=500], GET on
 127.0.0.1 every interval; harm is called as soon as the failures exceed what the minimum allows
 over the bake). Healthy: the others apply it in waves of --rollout-max-in-flight, each judged
@@ -89,8 +94,9 @@ for --rollout-wave-bake-seconds. Harmed: that pod rolls back to the version it r
 ordinary reload), marks the version bad in the Lease (no other pod applies it) and emits a
 Warning Event RolloutAborted with the signal and its figures. A newer version replaces the one
 in flight and starts again with its own canary. A role not renewed within
---rollout-slot-timeout-seconds (a killed pod) is free again. A pod that runs nothing yet starts
-on what its source holds. While the Lease cannot be read or written, new versions stay held. Events RolloutStarted/RolloutCompleted, metrics hotcycle_rollout_phase
+--rollout-slot-timeout-seconds (a killed pod) is free again. A pod that runs nothing yet reads
+the Lease first (up to 10 s) and starts on what its source holds; if the Lease marks that
+version bad, on the release's last good config (--last-good-secret) instead, and says so. While the Lease cannot be read or written, new versions stay held. Events RolloutStarted/RolloutCompleted, metrics hotcycle_rollout_phase
 and hotcycle_rollout_aborts_total{signal}, and 'hotcycle status' (rollout: role · phase) say
 where it stands.
 
@@ -113,6 +119,7 @@ ${describe(SETTINGS.lastGoodSecret, 'NAME')}
   --rollout-max-in-flight N  pods applying at once in the waves (default ${ROLLOUT_DEFAULTS.maxInFlight})
   --rollout-slot-timeout-seconds S
                              a role not renewed this long is free (default ${ROLLOUT_DEFAULTS.slotTimeoutSeconds})
+  --rollout-readiness SPEC   the main container's readiness check, as above (default: none)
   --rollout-probe SPEC       the bake's HTTP probe, as above (default: none)
 ${describe(SETTINGS.debounceMs, 'MS')}
 ${describe(SETTINGS.debounceMaxMs, 'MS')}
@@ -187,13 +194,15 @@ function rolloutSettings(values: Partial<Record<keyof typeof ROLLOUT_FLAGS, stri
   const seconds = (flag: keyof typeof ROLLOUT_FLAGS, fallback: number, minimum: number): number =>
     wholeNumber(values[flag] ?? String(fallback), `--${flag}`, minimum, 'seconds') * 1000;
   let probe: ProbeSpec | null = null;
+  let readiness: ReadinessSpec | null = null;
   try {
     probe = values['rollout-probe'] ? parseProbeSpec(values['rollout-probe']) : null;
+    readiness = values['rollout-readiness'] ? parseReadinessSpec(values['rollout-readiness']) : null;
   } catch (error) {
     throw new UsageError(errorMessage(error));
   }
   return {
-    lease, probe,
+    lease, probe, readiness,
     bakeMs: seconds('rollout-bake-seconds', ROLLOUT_DEFAULTS.bakeSeconds, 1),
     waveBakeMs: seconds('rollout-wave-bake-seconds', ROLLOUT_DEFAULTS.waveBakeSeconds, 0),
     slotTimeoutMs: seconds('rollout-slot-timeout-seconds', ROLLOUT_DEFAULTS.slotTimeoutSeconds, 3),

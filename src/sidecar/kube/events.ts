@@ -57,7 +57,7 @@ export function certificateExpiringEvent(r: CertificateExpiringReport): EventSpe
 }
 
 export function runningLastGoodEvent(r: RunningLastGoodReport): EventSpec {
-  const note = `Config ${shortHash(r.instead) || '(unreadable)'} was rejected; serving the last good config ${shortHash(r.configHash)} `
+  const note = `Config ${shortHash(r.instead) || '(unreadable)'} ${r.why}; serving the last good config ${shortHash(r.configHash)} `
     + `(generation ${r.generation}, stored ${r.storedAt}) until the source is fixed`;
   return { reason: 'RunningLastGood', type: 'Warning', action: 'Reload', note: truncateNote(note) };
 }

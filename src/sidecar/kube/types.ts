@@ -45,6 +45,8 @@ export interface RunningLastGoodReport {
   generation: number;
   storedAt: string;
   instead: string;
+  /** Why `instead` is not run: `was rejected`, `is marked bad in the fleet rollout (…)`. */
+  why: string;
 }
 
 /** A version the master ran was too large to keep as the last good config. */

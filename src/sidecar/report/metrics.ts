@@ -8,6 +8,7 @@ import Gauge from 'prom-client/lib/gauge.js';
 import Histogram from 'prom-client/lib/histogram.js';
 import Registry from 'prom-client/lib/registry.js';
 import type { ReportCall, ReportOutcome } from '../kube/types.ts';
+import { shortHash } from '../../configset/fileset.ts';
 import { HARM_SIGNALS } from '../rollout/judge.ts';
 
 /** What the sync loop says of the newest version, read at each scrape (Syncer.lag). */
@@ -16,6 +17,8 @@ export interface SyncLag {
   sourceRejected: boolean;
   /** The master does not run the newest version read from the source (or its checks could not run). */
   behindSource: boolean;
+  /** The version the master was last seen running ('' none yet). */
+  appliedHash: string;
 }
 
 const REPORT_CALLS: readonly ReportCall[] = ['event', 'annotations', 'last-good'];
@@ -50,6 +53,11 @@ export class SidecarMetrics {
     help: '1 while the master does not run the newest version read from the source: rejected by the checks or the master, checks that cannot run, a publish or reload not done yet.',
     registers: [this.registry], collect: () => this.#collectLag(),
   });
+  /** Which pod runs which version, fleet-wide: one series per pod, its label the short hash `hotcycle status` prints. */
+  readonly appliedInfo = new Gauge({
+    name: 'hotcycle_config_applied_info', help: 'Always 1, labelled with the config version (short hash) the master runs, as last seen by the sidecar; absent before the first.',
+    labelNames: ['config_hash'] as const, registers: [this.registry], collect: () => this.#collectLag(),
+  });
   readonly checkErrors = new Counter({
     name: 'hotcycle_check_errors_total', help: 'Attempts to check a version that failed to run the checks at all (retried with backoff).', registers: [this.registry],
   });
@@ -71,7 +79,7 @@ export class SidecarMetrics {
     labelNames: ['file'] as const, registers: [this.registry],
   });
   readonly lastGoodRunning = new Gauge({
-    name: 'hotcycle_last_good_running', help: "1 while the pod serves the release's stored last good config because its source version was rejected.",
+    name: 'hotcycle_last_good_running', help: "1 while the pod serves the release's stored last good config because its source version was rejected or marked bad by the rollout.",
     registers: [this.registry],
   });
   readonly lastGoodNotStored = new Counter({
@@ -88,7 +96,7 @@ export class SidecarMetrics {
     labelNames: ['phase'] as const, registers: [this.registry],
   });
   readonly rolloutAborts = new Counter({
-    name: 'hotcycle_rollout_aborts_total', help: 'Rollouts this pod aborted: the version it baked harmed it, by signal (reload, workers, probe).',
+    name: 'hotcycle_rollout_aborts_total', help: 'Rollouts this pod aborted: the version it baked harmed it, by signal (reload, workers, readiness, probe).',
     labelNames: ['signal'] as const, registers: [this.registry],
   });
   #lag: (() => SyncLag) | null = null;
@@ -117,6 +125,8 @@ export class SidecarMetrics {
     if (!lag) return;
     this.sourceRejected.set(lag.sourceRejected ? 1 : 0);
     this.behindSource.set(lag.behindSource ? 1 : 0);
+    this.appliedInfo.reset();
+    if (lag.appliedHash !== '') this.appliedInfo.set({ config_hash: shortHash(lag.appliedHash) }, 1);
   }
 
   kubeOutcome(outcome: ReportOutcome): void {

@@ -119,15 +119,15 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     this.#reporter?.certificateExpiring(report);
   }
 
-  runningLastGood(lastGood: LastGood, instead: string): void {
+  runningLastGood(lastGood: LastGood): void {
     const stored = lastGood.running;
     if (!stored) return;
     this.#metrics.lastGoodRunning.set(1);
-    const why = `config ${shortHash(instead) || '(unreadable)'} was rejected`;
-    this.#logger.warn(`${why}: serving the last good config ${shortHash(stored.configHash)} (generation ${stored.generation}, stored ${stored.storedAt}) until the source is fixed`, {
-      event: 'last-good.running', configHash: stored.configHash, generation: stored.generation, storedAt: stored.storedAt, instead,
+    const { instead, why } = stored;
+    this.#logger.warn(`config ${shortHash(instead) || '(unreadable)'} ${why}: serving the last good config ${shortHash(stored.configHash)} (generation ${stored.generation}, stored ${stored.storedAt}) until the source is fixed`, {
+      event: 'last-good.running', configHash: stored.configHash, generation: stored.generation, storedAt: stored.storedAt, instead, why,
     });
-    this.#reporter?.runningLastGood({ configHash: stored.configHash, generation: stored.generation, storedAt: stored.storedAt, instead });
+    this.#reporter?.runningLastGood({ configHash: stored.configHash, generation: stored.generation, storedAt: stored.storedAt, instead, why });
   }
 
   lastGoodRejected(hash: string, diagnostics: Diagnostic[]): void {

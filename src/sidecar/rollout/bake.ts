@@ -1,28 +1,35 @@
 // One bake: the version a pod applied under the rollout, judged from the moment its reload
-// landed until the verdict is in (judge.ts). Holds the probe for that window and nothing else;
+// landed until the verdict is in (judge.ts). Holds the probes for that window and nothing else;
 // the verdict, once healthy or harmed, no longer changes.
 import type { MasterStatus } from '../../protocol/types.ts';
 import { judgeBake, UNDECIDED, type Verdict } from './judge.ts';
-import { HttpProbe } from './probe.ts';
-import type { ProbeSpec } from './probe-spec.ts';
+import { LoopbackProbe } from './probe.ts';
+import type { ProbeSpec, ReadinessSpec } from './probe-spec.ts';
 
 export class Bake {
   readonly hash: string;
   readonly bakeMs: number;
   readonly #startedAt = Date.now();
   readonly #reloadFailed: string | null;
-  readonly #probe: HttpProbe | null;
+  readonly #probe: LoopbackProbe | null;
   readonly #spec: ProbeSpec | null;
+  readonly #readiness: LoopbackProbe | null;
+  readonly #readinessSpec: ReadinessSpec | null;
   readonly #timer: NodeJS.Timeout;
   #verdict: Verdict = UNDECIDED;
 
   /** `onChange`: the verdict may have become final (a probe answered, the bake ended). */
-  constructor(options: { hash: string; bakeMs: number; reloadFailed: string | null; probe: ProbeSpec | null; onChange: () => void }) {
+  constructor(options: {
+    hash: string; bakeMs: number; reloadFailed: string | null; probe: ProbeSpec | null; readiness: ReadinessSpec | null; onChange: () => void;
+  }) {
     this.hash = options.hash;
     this.bakeMs = options.bakeMs;
     this.#reloadFailed = options.reloadFailed;
     this.#spec = options.probe;
-    this.#probe = options.probe && options.reloadFailed === null ? new HttpProbe(options.probe, () => this.#sampled(options.onChange)) : null;
+    this.#readinessSpec = options.readiness;
+    const reloaded = options.reloadFailed === null;
+    this.#probe = options.probe && reloaded ? new LoopbackProbe(options.probe, () => this.#sampled(options.onChange)) : null;
+    this.#readiness = options.readiness && reloaded ? new LoopbackProbe(options.readiness, () => this.#sampled(options.onChange)) : null;
     this.#timer = setTimeout(options.onChange, options.bakeMs);
     this.#timer.unref();
   }
@@ -45,6 +52,9 @@ export class Bake {
     const exits = (generation?.restarts ?? 0) + (generation?.workers.filter((w) => w.state === 'failed').length ?? 0);
     return judgeBake({
       reloadFailed: this.#reloadFailed, exits, crashLoop: generation?.crashLoop ?? false,
+      readiness: this.#readiness && this.#readinessSpec
+        ? { failingStreak: this.#readiness.failingStreak(), failureThreshold: this.#readinessSpec.failureThreshold, check: this.#readiness.describe() }
+        : null,
       probe: this.#probe?.counts() ?? null, elapsedMs: Date.now() - this.#startedAt, bakeMs: this.bakeMs,
     }, this.#spec);
   }
@@ -53,6 +63,7 @@ export class Bake {
   stop(): void {
     clearTimeout(this.#timer);
     this.#probe?.stop();
+    this.#readiness?.stop();
   }
 
   /** A probe answered: wake the loop only when the answer decides (a harm is called at once). */

@@ -118,6 +118,17 @@ function decidePhase(state: RolloutState, facts: PodFacts, live: (h: Holder) => 
   }
 }
 
+/**
+ * How soon the loop reads the Lease again on its own (a version offered, a reload's result and a
+ * verdict start a pass at once). A pod with nothing to do in a rollout — none in flight, nothing
+ * pending, baking or newer in its source — only renews its membership: one read per renewal
+ * period instead of one a second, so an idle fleet costs the API server little.
+ */
+export function nextPassMs(state: RolloutState, facts: PodFacts, limits: RolloutLimits): number {
+  const busy = IN_FLIGHT.has(state.phase) || facts.pending !== '' || facts.judging !== '' || isNewer(state, facts);
+  return busy ? Math.max(100, Math.min(1000, limits.renewEveryMs / 2)) : limits.renewEveryMs;
+}
+
 /** Every live member applied the version and no live slot is held. */
 function allApplied(state: RolloutState, live: (h: Holder) => boolean): boolean {
   return state.slots.filter(live).length === 0 && state.members.filter(live).every((m) => state.applied.includes(m.pod));

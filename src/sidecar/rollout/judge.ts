@@ -1,6 +1,7 @@
 // Pure: the verdict on the version a pod bakes (DESIGN.md §13), from signals the sidecar has —
-// the reload's result, exits of the new generation's workers (the master's status), and the
-// optional HTTP probe's counts. Harm is called as soon as it is certain, not at the end of the
+// the reload's result, exits of the new generation's workers (the master's status), the main
+// container's readiness (its check failing failureThreshold times in a row: the kubelet would
+// take the pod out of its Service), and the optional HTTP probe's counts. Harm is called as soon as it is certain, not at the end of the
 // bake: like Argo Rollouts' `failureLimit` (a metric fails once `failed > failureLimit`, without
 // waiting for its `count`), the probe's limits become failure counts over the probes the bake
 // will make — more failures than `1 − minSuccessRatio` of them can never end above the minimum.
@@ -20,18 +21,28 @@ export interface ProbeCounts {
   status5xx: number;
 }
 
+/** The main container's readiness check during the bake (`--rollout-readiness`). */
+export interface ReadinessSignal {
+  /** Failed checks in a row, up to the latest. */
+  failingStreak: number;
+  failureThreshold: number;
+  /** What was checked, for the figures: `tcp 127.0.0.1:8080`. */
+  check: string;
+}
+
 export interface BakeSignals {
   /** The reload to the version failed (the master's message), or null. */
   reloadFailed: string | null;
   /** Worker exits of the generation serving the version: those respawned, and those awaiting it. */
   exits: number;
   crashLoop: boolean;
+  readiness: ReadinessSignal | null;
   probe: ProbeCounts | null;
   elapsedMs: number;
   bakeMs: number;
 }
 
-export const HARM_SIGNALS = ['reload', 'workers', 'probe'] as const;
+export const HARM_SIGNALS = ['reload', 'workers', 'readiness', 'probe'] as const;
 export type HarmSignal = (typeof HARM_SIGNALS)[number];
 
 export type Verdict =
@@ -45,6 +56,10 @@ export function judgeBake(signals: BakeSignals, limits: ProbeLimits | null): Ver
   if (signals.reloadFailed !== null) return { kind: 'harmed', signal: 'reload', figures: signals.reloadFailed };
   if (signals.exits > 0 || signals.crashLoop) {
     return { kind: 'harmed', signal: 'workers', figures: `${signals.exits} worker exit${signals.exits === 1 ? '' : 's'}${signals.crashLoop ? ', crash loop' : ''} in the new generation` };
+  }
+  const readiness = signals.readiness;
+  if (readiness && readiness.failingStreak >= readiness.failureThreshold) {
+    return { kind: 'harmed', signal: 'readiness', figures: `not ready: ${readiness.failingStreak} failed checks in a row (${readiness.check}; failureThreshold ${readiness.failureThreshold})` };
   }
   const probe = signals.probe;
   const over = signals.elapsedMs >= signals.bakeMs;

@@ -7,19 +7,22 @@
 //   (5) Perform the action on the pod: apply the held version, or roll back, through the
 //       syncer's queue (its result comes back as reloaded()); report it.
 //   (6) A write that changed roles is decided again at once (take-canary, then apply).
-// Passes run one at a time on a timer and on events (a version offered, a reload's result, a
-// verdict), coalesced: a burst of events costs one pass.
+// Passes run one at a time on events (a version offered, a reload's result, a verdict), coalesced
+// (a burst of events costs one pass), and on a timer each pass re-arms: every second while there
+// is work, once per renewal period when idle (decision.ts nextPassMs). A pod that runs nothing yet asks the
+// gate after the first pass (bounded by FIRST_READ_MS): it starts on its source's version unless
+// the Lease marks that bad, and then on the release's last good config (syncer.ts (8)).
 import type { Logger } from '../../log.ts';
 import type { RolloutStatus } from '../../protocol/sidecar.ts';
 import type { MasterStatus } from '../../protocol/types.ts';
 import { SerialQueue } from '../../queue.ts';
 import { errorMessage } from '../../errors.ts';
-import type { RolloutGate } from '../sync/syncer.ts';
+import type { Admission, RolloutGate } from '../sync/syncer.ts';
 import { Bake } from './bake.ts';
-import { decideRollout, type PodFacts, type RolloutAction, type RolloutLimits } from './decision.ts';
+import { decideRollout, nextPassMs, type PodFacts, type RolloutAction, type RolloutLimits } from './decision.ts';
 import { UNDECIDED } from './judge.ts';
 import { badVersion, NO_ROLLOUT, type Holder, type RolloutState } from './lease.ts';
-import type { ProbeSpec } from './probe-spec.ts';
+import type { ProbeSpec, ReadinessSpec } from './probe-spec.ts';
 import type { RolloutEvents } from './report.ts';
 import type { LeaseSnapshot, LeaseStore } from './store.ts';
 import { nextState } from './transitions.ts';
@@ -38,6 +41,7 @@ export interface RolloutLoopOptions {
   bakeMs: number;
   waveBakeMs: number;
   probe: ProbeSpec | null;
+  readiness: ReadinessSpec | null;
   syncer: RolloutSyncer;
   master: { status(): Promise<MasterStatus> };
   events: RolloutEvents;
@@ -45,13 +49,17 @@ export interface RolloutLoopOptions {
 }
 
 const MAX_STEPS = 8;
+/** How long a starting pod waits for the Lease before it starts on its source's version (as without a rollout). */
+const FIRST_READ_MS = 10_000;
+const ADMIT: Admission = Object.freeze({ kind: 'admit' });
+const HOLD: Admission = Object.freeze({ kind: 'hold' });
 
 export class RolloutLoop implements RolloutGate {
   readonly #o: RolloutLoopOptions;
   readonly #queue = new SerialQueue();
   readonly #abort = new AbortController();
   readonly #seen = new Map<string, number>();
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout | undefined;
   #state: RolloutState | null = null;
   #source = '';
   #allowed = '';
@@ -60,23 +68,33 @@ export class RolloutLoop implements RolloutGate {
   #queued = false;
   #error = '';
   #closed: Promise<void> | undefined;
+  /** Settles after the first pass (the Lease read, or not), or FIRST_READ_MS. */
+  readonly #firstPass: Promise<void>;
+  #firstPassDone: () => void = () => undefined;
 
   constructor(options: RolloutLoopOptions) {
     this.#o = options;
-    this.#timer = setInterval(() => this.kick(), Math.max(100, Math.min(1000, options.limits.renewEveryMs / 2)));
-    this.#timer.unref();
+    this.#firstPass = new Promise((resolve) => {
+      this.#firstPassDone = resolve;
+      setTimeout(resolve, FIRST_READ_MS).unref();
+    });
     this.kick();
   }
 
   /** The syncer's gate (syncer.ts (4)): may the checked version `hash` be applied now? */
-  admit(hash: string, running: string): boolean {
+  async admit(hash: string, running: string): Promise<Admission> {
     this.#source = hash;
-    const bad = this.#state ? badVersion(this.#state, hash) : undefined;
-    // Nothing runs yet: the pod starts on what its source holds, as without a rollout.
-    const ok = !bad && (running === '' || hash === running || hash === this.#allowed);
-    if (!ok) this.#o.events.held(hash, bad ? `marked bad: ${bad.reason}` : 'waiting for its turn in the rollout');
+    if (running === '') await this.#firstPass;
     this.kick();
-    return ok;
+    const bad = this.#state ? badVersion(this.#state, hash) : undefined;
+    if (bad) {
+      this.#o.events.held(hash, `marked bad: ${bad.reason}`);
+      return { kind: 'bad', reason: bad.reason };
+    }
+    // Nothing runs yet: the pod starts on what its source holds, as without a rollout.
+    if (running === '' || hash === running || hash === this.#allowed) return ADMIT;
+    this.#o.events.held(hash, 'waiting for its turn in the rollout');
+    return HOLD;
   }
 
   /** The syncer's (8): a version still baking here, or marked bad, is not kept as the last good config. */
@@ -92,7 +110,7 @@ export class RolloutLoop implements RolloutGate {
     this.#bake?.stop();
     const state = this.#state ?? NO_ROLLOUT;
     const bakeMs = state.canary?.pod === this.#o.pod ? this.#o.bakeMs : this.#o.waveBakeMs;
-    this.#bake = new Bake({ hash, bakeMs, reloadFailed: failure, probe: this.#o.probe, onChange: () => this.kick() });
+    this.#bake = new Bake({ hash, bakeMs, reloadFailed: failure, probe: this.#o.probe, readiness: this.#o.readiness, onChange: () => this.kick() });
     this.kick();
   }
 
@@ -104,7 +122,10 @@ export class RolloutLoop implements RolloutGate {
       try {
         await this.#pass();
         this.#error = '';
+        this.#firstPassDone();
       } catch (error) {
+        this.#firstPassDone();
+        this.#schedule(this.#o.limits.renewEveryMs);
         if (this.#abort.signal.aborted) return;
         // Versions stay held while the Lease cannot be used: said once per cause, and in status.
         const message = errorMessage(error);
@@ -125,8 +146,9 @@ export class RolloutLoop implements RolloutGate {
   /** Idempotent: no more passes; the one running ends at its next call to the API. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      clearInterval(this.#timer);
+      clearTimeout(this.#timer);
       this.#abort.abort();
+      this.#firstPassDone();
       this.#bake?.stop();
       await this.#queue.idle();
     })();
@@ -138,6 +160,7 @@ export class RolloutLoop implements RolloutGate {
       const read = await this.#o.store.read(this.#abort.signal); // (1)
       this.#note(read.state);
       const facts = await this.#facts(); // (2)
+      this.#schedule(nextPassMs(read.state, facts, this.#o.limits));
       const now = Date.now();
       const live = (h: Holder): boolean => now - this.#seenAt(h) <= this.#o.limits.slotTimeoutMs;
       const action = decideRollout(read.state, facts, { now, seen: (h) => this.#seenAt(h) }, this.#o.limits); // (3)
@@ -194,6 +217,14 @@ export class RolloutLoop implements RolloutGate {
       case 'wait':
         return;
     }
+  }
+
+  /** The next pass on the timer (every pass re-arms it, so a failing one is tried again too). */
+  #schedule(delayMs: number): void {
+    clearTimeout(this.#timer);
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => this.kick(), delayMs);
+    this.#timer.unref();
   }
 
   #endBake(): void {

@@ -23,6 +23,13 @@ export interface StoredMeta {
   storedAt: string;
 }
 
+/** The stored version a pod serves instead of its source version `instead`, and why that one is not run. */
+export interface RunningLastGood extends StoredMeta {
+  instead: string;
+  why: string;
+  since: string;
+}
+
 export interface StoredRecord extends StoredMeta {
   archive: Buffer;
 }
@@ -57,7 +64,7 @@ export class LastGood {
   #off = '';
   #stored: StoredMeta | null = null;
   #tooLarge = '';
-  #running: (StoredMeta & { instead: string; since: string }) | null = null;
+  #running: RunningLastGood | null = null;
 
   /** Nothing is stored until attach(), or ever after off(). */
   constructor(options: { events: LastGoodEvents; now?: () => Date }) {
@@ -75,7 +82,7 @@ export class LastGood {
   }
 
   /** The stored version the pod serves instead of its source, if it does. */
-  get running(): StoredMeta | null {
+  get running(): RunningLastGood | null {
     return this.#running;
   }
 
@@ -111,9 +118,9 @@ export class LastGood {
     }
   }
 
-  /** (4) The pod now serves `stored` because its source version `instead` was rejected. */
-  use(stored: StoredVersion, instead: string): void {
-    this.#running = { configHash: stored.hash, generation: stored.generation, storedAt: stored.storedAt, instead, since: this.#now().toISOString() };
+  /** (4) The pod now serves `stored` because its source version `instead` cannot be run: `why` (e.g. `was rejected`). */
+  use(stored: StoredVersion, instead: string, why: string): void {
+    this.#running = { configHash: stored.hash, generation: stored.generation, storedAt: stored.storedAt, instead, why, since: this.#now().toISOString() };
   }
 
   /** (4) The master runs another version: the pod no longer serves the stored one. */

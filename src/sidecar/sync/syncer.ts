@@ -29,9 +29,10 @@
 //   (8) Last good (last-good.ts): a version the master is seen running is stored for the release
 //       (with a rollout, once judged healthy: never one it still bakes, or marked bad).
 //       A pod with nothing good to serve — its source version rejected by the checks before
-//       anything was published, or rejected by the master while the master runs nothing —
-//       publishes the stored version instead, when it passes the checks, and says so. The next
-//       version the master runs moves it on, like any version.
+//       anything was published, rejected by the master while the master runs nothing, or marked
+//       bad by the fleet rollout (a pod started while the ConfigMap holds a version that harmed
+//       its canary) — publishes the stored version instead, when it passes the checks, and says
+//       so. The next version the master runs moves it on, like any version.
 // (5)–(7) are the reconciler's (reconcile.ts).
 import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from '../../checks/gate.ts';
@@ -43,6 +44,7 @@ import type { CheckError, SyncOrigin, SyncResult } from '../../protocol/sidecar.
 import type { ReloadResult } from '../../protocol/types.ts';
 import { Coalescer, SerialQueue } from '../../queue.ts';
 import type { Version } from '../publish/publisher.ts';
+import type { SyncLag } from '../report/metrics.ts';
 import { SourceArbiter } from './arbiter.ts';
 import { Arrivals, type RunningArrival } from './arrivals.ts';
 import { SyncBatch, type SyncRequestOptions } from './batch.ts';
@@ -64,8 +66,8 @@ export interface SyncEvents {
   unreachable(hash: string, error: ErrorInfo): void;
   /** A sync that ended in an error outside the checks and the reload (publish, read). */
   failed(hash: string, error: ErrorInfo): void;
-  /** (8) The stored last-good version is published because the source version `instead` was rejected. */
-  runningLastGood(lastGood: LastGood, instead: string): void;
+  /** (8) The stored last-good version is published instead of the source's (lastGood.running says which, and why). */
+  runningLastGood(lastGood: LastGood): void;
   /** (8) The stored last-good version failed the checks of this sidecar: no fallback. */
   lastGoodRejected(hash: string, diagnostics: Diagnostic[]): void;
   /** (8) The master runs `hash`: the pod no longer serves the stored last-good version. */
@@ -89,9 +91,12 @@ export interface SyncerOptions {
   rollout?: RolloutGate;
 }
 
+/** (4) The gate's answer: apply it now, hold it for its turn, or never (the rollout marked it bad: why). */
+export type Admission = { kind: 'admit' } | { kind: 'hold' } | { kind: 'bad'; reason: string };
+
 /** (4) Whether a checked version may be applied now; `running` is what the master was last seen running. */
 export interface RolloutGate {
-  admit(hash: string, running: string): boolean;
+  admit(hash: string, running: string): Promise<Admission>;
   /**
    * (8) Whether a version the master runs may be kept as the release's last good config: not
    * while the rollout still judges it, nor once it is marked bad. Absent: always.
@@ -118,8 +123,8 @@ export class Syncer {
   #checkError: CheckError | null = null;
   #retryTimer: NodeJS.Timeout | undefined;
   #waiting: AbortController | null = null;
-  /** (4) The checked version the rollout holds back, until applyHeld(). */
-  #held: { version: Version; origin: SyncOrigin } | null = null;
+  /** (4) The checked version the rollout holds back, until applyHeld(); `bad`: marked bad, never applied. */
+  #held: { version: Version; origin: SyncOrigin; bad: string | null } | null = null;
   #closed: Promise<void> | undefined;
 
   constructor(options: SyncerOptions) {
@@ -148,11 +153,13 @@ export class Syncer {
 
   /**
    * For the metrics (report/metrics.ts): the checks rejected the newest version judged; the master
-   * does not run the newest version read (the one whose checks could not run, else the last judged).
+   * does not run the newest version read (the one whose checks could not run, else the last judged);
+   * what it runs.
    */
-  lag(): { sourceRejected: boolean; behindSource: boolean } {
+  lag(): SyncLag {
     const newest = this.#checkError?.configHash ?? this.#seen.last;
-    return { sourceRejected: this.#rejected !== null, behindSource: newest !== '' && newest !== this.#reconciler.appliedHash };
+    const appliedHash = this.#reconciler.appliedHash;
+    return { sourceRejected: this.#rejected !== null, behindSource: newest !== '' && newest !== appliedHash, appliedHash };
   }
 
   /** The master was last seen running what the live directory holds. */
@@ -286,8 +293,9 @@ export class Syncer {
     const errors = errorsOf(checked.diagnostics);
     if (errors.length > 0) return this.#reject(hash, errors);
     this.#rejected = null;
-    if (this.#options.rollout && !this.#options.rollout.admit(hash, this.#reconciler.appliedHash)) { // (4)
-      this.#held = { version: { hash, set: files }, origin };
+    const admission = await this.#options.rollout?.admit(hash, this.#reconciler.appliedHash); // (4)
+    if (admission && admission.kind !== 'admit') {
+      this.#held = { version: { hash, set: files }, origin, bad: admission.kind === 'bad' ? admission.reason : null };
       return { outcome: 'held', published: false };
     }
     this.#held = null;
@@ -340,7 +348,7 @@ export class Syncer {
     const instead = this.#unservable(live, applied);
     if (instead === null || lastGood.running) return step;
     const stored = await lastGood.recall();
-    if (!stored || stored.hash === instead || this.#reconciler.hasFailed(stored.hash)) return step;
+    if (!stored || stored.hash === instead.hash || this.#reconciler.hasFailed(stored.hash)) return step;
     // Checks that cannot run now leave it to the next sync, as for any version.
     const diagnostics = await (this.#options.runChecks ?? checkFileSet)(stored.set, this.#options.check).catch(() => null);
     if (diagnostics === null) return step;
@@ -348,21 +356,26 @@ export class Syncer {
       this.#options.events.lastGoodRejected(stored.hash, errorsOf(diagnostics));
       return step;
     }
-    lastGood.use(stored, instead);
-    this.#options.events.runningLastGood(lastGood, instead);
+    lastGood.use(stored, instead.hash, instead.why);
+    this.#options.events.runningLastGood(lastGood);
     this.#reconciler.want(stored);
     const { outcome, published, reload, error } = await this.#reconciler.run(ctx, true);
     return { ...step, published: step.published || published, lastGood: { configHash: stored.hash, outcome, ...(reload ? { reload } : {}), ...(error ? { error } : {}) } };
   }
 
   /**
-   * (8) The source version the pod cannot serve while nothing runs: rejected by the checks before
-   * anything was published, or live but rejected by the master. null when something can be served.
+   * (8) The source version the pod cannot serve while nothing runs, and why: rejected by the checks
+   * before anything was published, held as bad by the rollout, or live but rejected by the master.
+   * null when something can be served.
    */
-  #unservable(live: Version | null, applied: string): string | null {
+  #unservable(live: Version | null, applied: string): { hash: string; why: string } | null {
     if (applied !== '' || this.#checkError) return null;
-    if (!live) return this.#rejected;
-    return this.#reconciler.hasFailed(live.hash) ? live.hash : null;
+    if (!live) {
+      if (this.#rejected !== null) return { hash: this.#rejected, why: 'was rejected' };
+      const held = this.#held;
+      return held?.bad ? { hash: held.version.hash, why: `is marked bad in the fleet rollout (${held.bad})` } : null;
+    }
+    return this.#reconciler.hasFailed(live.hash) ? { hash: live.hash, why: 'was rejected' } : null;
   }
 
   #clearCheckError(): void {

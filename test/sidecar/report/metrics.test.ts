@@ -37,15 +37,18 @@ test('a rejected version counts once in total and once under each check that fou
   ]);
 });
 
-test('the source-rejected and behind-source gauges follow the sync loop at each scrape', async () => {
+test('the source-rejected, behind-source and applied-info gauges follow the sync loop at each scrape', async () => {
   const metrics = new SidecarMetrics();
-  const gauges = async () => (await samples(metrics)).filter((l) => /^hotcycle_config_(source_rejected|behind_source) /.test(l)).sort();
-  assert.deepEqual(await gauges(), ['hotcycle_config_behind_source 0', 'hotcycle_config_source_rejected 0'], 'before the loop is attached');
-  let lag: SyncLag = { sourceRejected: true, behindSource: true };
+  const gauges = async () => (await samples(metrics)).filter((l) => /^hotcycle_config_(source_rejected|behind_source|applied_info)[ {]/.test(l)).sort();
+  assert.deepEqual(await gauges(), ['hotcycle_config_behind_source 0', 'hotcycle_config_source_rejected 0'], 'before the loop is attached: no version, no info series');
+  const v1 = 'a'.repeat(64);
+  const v2 = 'b'.repeat(64);
+  let lag: SyncLag = { sourceRejected: true, behindSource: true, appliedHash: '' };
   metrics.watchLag(() => lag);
   assert.deepEqual(await gauges(), ['hotcycle_config_behind_source 1', 'hotcycle_config_source_rejected 1']);
-  lag = { sourceRejected: false, behindSource: true };
-  assert.deepEqual(await gauges(), ['hotcycle_config_behind_source 1', 'hotcycle_config_source_rejected 0']);
-  lag = { sourceRejected: false, behindSource: false };
-  assert.deepEqual(await gauges(), ['hotcycle_config_behind_source 0', 'hotcycle_config_source_rejected 0']);
+  lag = { sourceRejected: false, behindSource: true, appliedHash: v1 };
+  assert.deepEqual(await gauges(), ['hotcycle_config_applied_info{config_hash="aaaaaaaaaaaa"} 1', 'hotcycle_config_behind_source 1', 'hotcycle_config_source_rejected 0']);
+  lag = { sourceRejected: false, behindSource: false, appliedHash: v2 };
+  assert.deepEqual(await gauges(), ['hotcycle_config_applied_info{config_hash="bbbbbbbbbbbb"} 1', 'hotcycle_config_behind_source 0', 'hotcycle_config_source_rejected 0'],
+    'one series: the version run before is gone');
 });

@@ -2,7 +2,7 @@
 // situation: the grid below has one expected action per cell, and every cell is checked.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { decideRollout, type PodFacts, type RolloutAction, type RolloutLimits } from '../../../src/sidecar/rollout/decision.ts';
+import { decideRollout, nextPassMs, type PodFacts, type RolloutAction, type RolloutLimits } from '../../../src/sidecar/rollout/decision.ts';
 import { UNDECIDED, type Verdict } from '../../../src/sidecar/rollout/judge.ts';
 import { NO_ROLLOUT, type Holder, type RolloutState } from '../../../src/sidecar/rollout/lease.ts';
 
@@ -224,4 +224,22 @@ test('decideRollout: maxInFlight 2 lets a second pod take a slot while one is he
   const state = { ...phaseState('waves'), slots: [holder('pod-c')] };
   const facts = { ...idleFacts, source: 'v2' };
   assert.deepEqual(decideRollout(state, facts, { now: NOW, seen: (h) => Date.parse(h.renewedAt) }, { ...LIMITS, maxInFlight: 2 }), { kind: 'take-slot' });
+});
+
+describe('nextPassMs: one read a second while there is work, one per renewal period when idle', () => {
+  const busy = 1000;
+  const idle = LIMITS.renewEveryMs;
+  const cases: Array<[string, Phase, Partial<PodFacts>, number]> = [
+    ['no rollout yet, the pod runs its source', 'none', {}, idle],
+    ['done, the pod on the version', 'done', { source: 'v2', running: 'v2' }, idle],
+    ['aborted, the pod back on the version before', 'aborted', { source: 'v2' }, idle],
+    ['a rollout in flight, this pod waiting for a slot', 'waves', { source: 'v2' }, busy],
+    ['the canary bakes elsewhere', 'baking', { source: 'v2' }, busy],
+    ['a newer checked version in the source: a rollout to start', 'done', { source: 'v3', running: 'v2' }, busy],
+    ['a version ordered, not yet running', 'done', { source: 'v2', pending: 'v2' }, busy],
+    ['a bake still judging here', 'done', { source: 'v2', running: 'v2', judging: 'v2' }, busy],
+  ];
+  for (const [name, phase, facts, expected] of cases) {
+    test(name, () => assert.equal(nextPassMs(phaseState(phase), { ...idleFacts, ...facts }, LIMITS), expected));
+  }
 });

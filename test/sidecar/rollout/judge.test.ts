@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { expectedProbes, judgeBake, type BakeSignals, type ProbeLimits, type Verdict } from '../../../src/sidecar/rollout/judge.ts';
 
 const LIMITS: ProbeLimits = { minSuccessRatio: 0.9, max5xxRatio: 0.1, intervalMs: 500 };
-const quiet: BakeSignals = { reloadFailed: null, exits: 0, crashLoop: false, probe: null, elapsedMs: 1000, bakeMs: 10_000 };
+const quiet: BakeSignals = { reloadFailed: null, exits: 0, crashLoop: false, readiness: null, probe: null, elapsedMs: 1000, bakeMs: 10_000 };
+const readiness = (failingStreak: number) => ({ failingStreak, failureThreshold: 3, check: 'tcp 127.0.0.1:8080' });
 const probe = (total: number, ok: number, status5xx: number) => ({ total, ok, status5xx });
 const undecided: Verdict = { kind: 'undecided' };
 const healthy: Verdict = { kind: 'healthy' };
@@ -31,6 +32,12 @@ const cases: Array<[string, BakeSignals, ProbeLimits | null, Verdict]> = [
     { kind: 'harmed', signal: 'probe', figures: 'success ratio 0.50 < 0.6 (2/4 probes ok, 0 5xx)' }],
   ['no probe completed in the whole bake', { ...quiet, elapsedMs: 10_000, probe: probe(0, 0, 0) }, LIMITS,
     { kind: 'harmed', signal: 'probe', figures: 'no probe completed during the bake' }],
+  ['readiness failing twice in a row: under the threshold', { ...quiet, readiness: readiness(2) }, null, undecided],
+  ['readiness failing failureThreshold times in a row: the kubelet would take the pod out', { ...quiet, readiness: readiness(3) }, null,
+    { kind: 'harmed', signal: 'readiness', figures: 'not ready: 3 failed checks in a row (tcp 127.0.0.1:8080; failureThreshold 3)' }],
+  ['readiness recovered (the streak reset) at the end of the bake', { ...quiet, elapsedMs: 10_000, readiness: readiness(0) }, null, healthy],
+  ['readiness outranks the probe', { ...quiet, readiness: readiness(4), probe: probe(3, 0, 3) }, LIMITS,
+    { kind: 'harmed', signal: 'readiness', figures: 'not ready: 4 failed checks in a row (tcp 127.0.0.1:8080; failureThreshold 3)' }],
   ['the reload outranks the probe', { ...quiet, reloadFailed: 'x', probe: probe(3, 0, 3) }, LIMITS, { kind: 'harmed', signal: 'reload', figures: 'x' }],
 ];
 

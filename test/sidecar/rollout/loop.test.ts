@@ -105,7 +105,7 @@ function start(lease: MemoryLease, master: Partial<MasterStatus> = { generations
   const syncer = new FakeSyncer();
   const events = new Events();
   const loop = new RolloutLoop({
-    store: lease, pod: 'pod-a', bakeMs, waveBakeMs: 50, probe: null, syncer, events, logger: silentLogger(),
+    store: lease, pod: 'pod-a', bakeMs, waveBakeMs: 50, probe: null, readiness: null, syncer, events, logger: silentLogger(),
     limits: { maxInFlight: 1, slotTimeoutMs: 3000, renewEveryMs: 1000 },
     master: { status: async () => master as MasterStatus },
   });
@@ -116,13 +116,13 @@ function start(lease: MemoryLease, master: Partial<MasterStatus> = { generations
 test('alone: a held version is started (this pod its canary), applied, baked, released, done', async () => {
   const lease = new MemoryLease();
   const { loop, syncer, events } = start(lease);
-  assert.equal(loop.admit('v2', 'v1'), false, 'held until its turn');
+  assert.deepEqual(await loop.admit('v2', 'v1'), { kind: 'hold' }, 'held until its turn');
   const done = await lease.until((s) => s.phase === 'done' && s.version === 'v2');
   assert.deepEqual(done.applied, ['pod-a']);
   assert.equal(done.canary, null);
   assert.deepEqual(syncer.calls, ['apply v2']);
   assert.deepEqual(events.log, ['started v2', 'released its role, healthy v2', 'completed v2']);
-  assert.equal(loop.admit('v2', 'v1'), true, 'the version it was told to apply passes the gate');
+  assert.deepEqual(await loop.admit('v2', 'v1'), { kind: 'admit' }, 'the version it was told to apply passes the gate');
   assert.equal(loop.proven('v2'), true, 'judged healthy: may be kept as the last good config');
   await loop.close();
   await loop.close();
@@ -137,7 +137,7 @@ test('a write that lost the race (409) is decided again on what the other pod wr
     ...NO_ROLLOUT, version: 'v2', phase: 'canary', startedAt: now, canary: { pod: 'pod-b', since: now, renewedAt: now },
     members: [{ pod: 'pod-b', since: now, renewedAt: now }],
   });
-  loop.admit('v2', 'v1');
+  void loop.admit('v2', 'v1');
   await lease.until((s) => s.members.some((m) => m.pod === 'pod-a'));
   assert.equal(lease.conflicts, 1);
   assert.equal(lease.state.canary?.pod, 'pod-b', 'the canary role stays with the pod that won');
@@ -157,14 +157,14 @@ test('harmed (a worker of the new generation exited): marked bad, rolled back, n
   const lease = new MemoryLease();
   const generation = { generation: 2, configHash: 'v2', state: 'current', since: '', restarts: 0, crashLoop: false, workers: [{ pid: 1, generation: 2, slot: 0, state: 'failed', since: '' }] };
   const { loop, syncer, events } = start(lease, { generations: [generation] });
-  loop.admit('v2', 'v1');
+  void loop.admit('v2', 'v1');
   const aborted = await lease.until((s) => s.phase === 'aborted');
   assert.deepEqual(aborted.bad.map((b) => [b.hash, b.reason]), [['v2', 'workers: 1 worker exit in the new generation']]);
   await new Promise<void>((resolve) => { const check = () => (syncer.calls.length === 2 ? resolve() : setImmediate(check)); check(); });
   assert.deepEqual(syncer.calls, ['apply v2', 'roll-back v1']);
   assert.equal(syncer.running, 'v1');
   assert.deepEqual(events.log, ['started v2', 'aborted v2 workers: 1 worker exit in the new generation; back to v1']);
-  assert.equal(loop.admit('v2', 'v1'), false, 'a bad version never passes the gate');
+  assert.deepEqual(await loop.admit('v2', 'v1'), { kind: 'bad', reason: 'workers: 1 worker exit in the new generation' }, 'a bad version never passes the gate');
   assert.equal(loop.proven('v2'), false, 'nor is it kept as the last good config');
   await loop.close();
 });
@@ -173,7 +173,7 @@ test('a reload the master rejected is a harm: marked bad; nothing to roll back (
   const lease = new MemoryLease();
   const { loop, syncer, events } = start(lease);
   syncer.failReload = true;
-  loop.admit('v2', 'v1');
+  void loop.admit('v2', 'v1');
   const aborted = await lease.until((s) => s.phase === 'aborted');
   assert.equal(aborted.bad[0]?.reason, 'reload: reload failed in ready: a worker exited');
   assert.deepEqual(syncer.calls, ['apply v2']);
@@ -184,7 +184,7 @@ test('a reload the master rejected is a harm: marked bad; nothing to roll back (
 test('a version still baking here is not kept as the last good config', async () => {
   const lease = new MemoryLease();
   const { loop } = start(lease, { generations: [] }, 60_000);
-  loop.admit('v2', 'v1');
+  void loop.admit('v2', 'v1');
   await lease.until((s) => s.phase === 'baking');
   assert.equal(loop.proven('v2'), false);
   assert.equal(loop.proven('v1'), true, 'what it ran before is not in question');

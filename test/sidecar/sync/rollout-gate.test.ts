@@ -11,11 +11,12 @@ import { after, test } from 'node:test';
 import { fileSetFrom, hashFileSet, type FileSet } from '../../../src/configset/fileset.ts';
 import type { ReloadResult } from '../../../src/protocol/types.ts';
 import type { Version } from '../../../src/sidecar/publish/publisher.ts';
-import { DeferredGate } from '../../../src/sidecar/rollout/gate.ts';
+import { ADMIT_ALL, DeferredGate } from '../../../src/sidecar/rollout/gate.ts';
 import type { ApplyRequest, DriveOutcome } from '../../../src/sidecar/sync/drive.ts';
 import type { LivePublisher } from '../../../src/sidecar/sync/reconcile.ts';
 import { LastGood, type StoredRecord } from '../../../src/sidecar/sync/last-good.ts';
-import { Syncer, type RolloutGate, type SyncEvents } from '../../../src/sidecar/sync/syncer.ts';
+import { packSet } from '../../../src/configset/archive.ts';
+import { Syncer, type Admission, type RolloutGate, type SyncEvents } from '../../../src/sidecar/sync/syncer.ts';
 
 const dirs: string[] = [];
 after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
@@ -49,6 +50,8 @@ class Link {
   }
 }
 
+const ADMIT: Admission = { kind: 'admit' };
+const HOLD: Admission = { kind: 'hold' };
 const quiet = new Proxy({}, { get: () => () => undefined }) as SyncEvents;
 
 async function setUp(gate: RolloutGate, lastGood?: LastGood) {
@@ -67,7 +70,7 @@ async function setUp(gate: RolloutGate, lastGood?: LastGood) {
 test('a version the gate holds is neither published nor reloaded, until applyHeld()', async () => {
   const asked: Array<[string, string]> = [];
   let admit = true;
-  const { syncer, publisher, link, offer } = await setUp({ admit: (h, running) => (asked.push([h, running]), admit) });
+  const { syncer, publisher, link, offer } = await setUp({ admit: async (h, running) => (asked.push([h, running]), admit ? ADMIT : HOLD) });
   assert.equal((await offer('v1')).outcome, 'reloaded');
   admit = false;
   assert.equal((await offer('v2')).outcome, 'held');
@@ -86,7 +89,7 @@ test('a version the gate holds is neither published nor reloaded, until applyHel
 
 test('a held version replaced by a newer one is not applied by a late applyHeld()', async () => {
   let admit = true;
-  const { syncer, link, offer } = await setUp({ admit: () => admit });
+  const { syncer, link, offer } = await setUp({ admit: async () => (admit ? ADMIT : HOLD) });
   await offer('v1');
   admit = false;
   await offer('v2');
@@ -97,7 +100,7 @@ test('a held version replaced by a newer one is not applied by a late applyHeld(
 });
 
 test('rollBack() publishes and reloads the version the live directory held before; any other hash does nothing', async () => {
-  const { syncer, link, offer } = await setUp({ admit: () => true });
+  const { syncer, link, offer } = await setUp(ADMIT_ALL);
   await offer('v1');
   await offer('v2');
   assert.equal(syncer.previousHash(), hash('v1'));
@@ -117,7 +120,7 @@ test('(8) with a rollout, a version is kept as the last good config only once th
   const lastGood = new LastGood({ events: { notStored: () => undefined, unavailable: () => undefined } });
   lastGood.attach({ name: 'test/last-good', read: async () => null, write: (record: StoredRecord) => void stored.push(record.configHash) });
   const proven = new Set([hash('v1')]);
-  const { syncer, offer } = await setUp({ admit: () => true, proven: (h) => proven.has(h) }, lastGood);
+  const { syncer, offer } = await setUp({ ...ADMIT_ALL, proven: (h) => proven.has(h) }, lastGood);
   await offer('v1');
   await offer('v2');
   assert.deepEqual(stored, [hash('v1')], 'v2 runs, but the rollout still judges it');
@@ -127,17 +130,55 @@ test('(8) with a rollout, a version is kept as the last good config only once th
   await syncer.close();
 });
 
-test('DeferredGate: before the loop, only what starts the pod (or what it runs) passes; the newest held offer reaches the loop', () => {
+test('(8) a pod that starts while its source holds a version the rollout marked bad serves the last good config, and says why', async () => {
+  const lastGood = new LastGood({ events: { notStored: () => undefined, unavailable: () => undefined } });
+  lastGood.attach({
+    name: 'test/last-good', write: () => undefined,
+    read: async () => ({ archive: await packSet(set('good')), configHash: hash('good'), generation: 3, storedAt: '2026-12-07T00:00:00.000Z' }),
+  });
+  let verdict: Admission = { kind: 'bad', reason: 'probe: success ratio 0.00 < 0.95 (0/4 probes ok, 4 5xx)' };
+  const { syncer, publisher, link, offer } = await setUp({ admit: async () => verdict }, lastGood);
+  const first = await offer('harmful');
+  assert.equal(first.outcome, 'held');
+  assert.equal(first.lastGood?.configHash, hash('good'));
+  assert.deepEqual(publisher.published, [hash('good')], 'never the bad version');
+  assert.deepEqual(link.reloaded, [hash('good')]);
+  assert.deepEqual(lastGood.state().running && { instead: lastGood.state().running?.instead, why: lastGood.state().running?.why }, {
+    instead: hash('harmful'), why: 'is marked bad in the fleet rollout (probe: success ratio 0.00 < 0.95 (0/4 probes ok, 4 5xx))',
+  });
+  // The next version admitted moves the pod on, as after any fallback.
+  verdict = { kind: 'admit' };
+  assert.equal((await offer('fixed')).outcome, 'reloaded');
+  assert.equal(syncer.state().appliedHash, hash('fixed'));
+  assert.equal(lastGood.state().running, undefined);
+  await syncer.close();
+});
+
+test('(8) a version held for its turn is not a reason to fall back: the pod keeps what it runs', async () => {
+  const lastGood = new LastGood({ events: { notStored: () => undefined, unavailable: () => undefined } });
+  let reads = 0;
+  lastGood.attach({ name: 'test/last-good', write: () => undefined, read: async () => (reads++, null) });
+  let admission: Admission = { kind: 'admit' };
+  const { link, offer } = await setUp({ admit: async () => admission }, lastGood);
+  await offer('v1');
+  admission = { kind: 'hold' };
+  assert.equal((await offer('v2')).outcome, 'held');
+  assert.deepEqual(link.reloaded, [hash('v1')]);
+  assert.equal(reads, 0, 'the Secret is not even read');
+});
+
+test('DeferredGate: every question waits for the loop, which answers it', async () => {
   const gate = new DeferredGate();
-  assert.equal(gate.proven('v1'), true, 'no loop yet: nothing in question');
-  assert.equal(gate.admit('v1', ''), true, 'nothing runs: the pod starts on it');
-  assert.equal(gate.admit('v1', 'v1'), true);
-  assert.equal(gate.admit('v2', 'v1'), false);
-  assert.equal(gate.admit('v3', 'v1'), false);
-  const seen: Array<[string, string]> = [];
-  gate.attach({ admit: (h, r) => (seen.push([h, r]), false), proven: (h) => h === 'v1' });
+  assert.equal(gate.proven('v1'), true, 'no loop yet: nothing ran, nothing in question');
+  const asked: Array<[string, string]> = [];
+  const early = gate.admit('v1', '');
+  let answered = false;
+  void early.then(() => { answered = true; });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(answered, false, 'a pod starting before the loop exists does not start on its source unasked');
+  gate.attach({ admit: async (h, r) => (asked.push([h, r]), { kind: 'bad', reason: 'probe: 5xx' }), proven: (h) => h === 'v1' });
+  assert.deepEqual(await early, { kind: 'bad', reason: 'probe: 5xx' });
   assert.deepEqual([gate.proven('v1'), gate.proven('v2')], [true, false], 'then the loop answers');
-  assert.deepEqual(seen, [['v3', 'v1']]);
-  assert.equal(gate.admit('v4', 'v1'), false);
-  assert.deepEqual(seen, [['v3', 'v1'], ['v4', 'v1']]);
+  assert.deepEqual(await gate.admit('v2', 'v1'), { kind: 'bad', reason: 'probe: 5xx' });
+  assert.deepEqual(asked, [['v1', ''], ['v2', 'v1']]);
 });

@@ -95,7 +95,7 @@ function recorder(log: string[]): SyncEvents {
     missed: (hash) => log.push(`missed ${label(hash)}`),
     unreachable: (hash, error) => log.push(`unreachable ${label(hash)} ${error.code}`),
     failed: (hash, error) => log.push(`failed ${label(hash)} ${error.code}`),
-    runningLastGood: (lastGood, instead) => log.push(`running-last-good ${label(lastGood.running?.configHash ?? '')} instead of ${label(instead)}`),
+    runningLastGood: (lastGood) => log.push(`running-last-good ${label(lastGood.running?.configHash ?? '')} instead of ${label(lastGood.running?.instead ?? '')}`),
     lastGoodRejected: (hash) => log.push(`last-good-rejected ${label(hash)}`),
     leftLastGood: (hash) => log.push(`left-last-good for ${label(hash)}`),
   };
@@ -251,8 +251,8 @@ const lagCases: { name: string; syncs: Sync[]; sourceRejected: boolean; behindSo
 describe('Syncer.lag: the newest version rejected, the master behind it', () => {
   for (const c of lagCases) {
     test(c.name, async () => {
-      const { lag } = await run(c.syncs);
-      assert.deepEqual(lag, { sourceRejected: c.sourceRejected, behindSource: c.behindSource });
+      const { lag, state } = await run(c.syncs);
+      assert.deepEqual(lag, { sourceRejected: c.sourceRejected, behindSource: c.behindSource, appliedHash: state.appliedHash });
     });
   }
 });
