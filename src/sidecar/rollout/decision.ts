@@ -62,7 +62,8 @@ export type RolloutAction =
   | { kind: 'done' };
 
 const WAIT: RolloutAction = Object.freeze({ kind: 'wait' });
-const IN_FLIGHT = new Set(['canary', 'baking', 'waves']);
+/** The phases a version is in flight: a role held in them is worked (applied, baked, released). */
+export const IN_FLIGHT: ReadonlySet<string> = new Set(['canary', 'baking', 'waves']);
 
 export function decideRollout(state: RolloutState, facts: PodFacts, clock: RolloutClock, limits: RolloutLimits): RolloutAction {
   const live = (h: Holder): boolean => clock.now - clock.seen(h) <= limits.slotTimeoutMs;

@@ -1,5 +1,6 @@
 // The rollout's one loop (DESIGN.md §13), the single owner of this pod's rollout state. A pass:
-//   (1) Read the Lease (store.ts) and note when each holder's renewal was first seen.
+//   (1) Read the Lease (store.ts) and note when each holder's renewal was first seen; a role
+//       held over the version the pod already runs, unbaked here, is baked in place.
 //   (2) Gather the pod's facts: the checked version its source offered (the syncer's gate), what
 //       the master runs and ran before, the version ordered, the bake's verdict (bake.ts).
 //   (3) Decide one action (decision.ts).
@@ -19,7 +20,7 @@ import { SerialQueue } from '../../queue.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Admission, RolloutGate } from '../sync/syncer.ts';
 import { Bake } from './bake.ts';
-import { decideRollout, nextPassMs, type PodFacts, type RolloutAction, type RolloutLimits } from './decision.ts';
+import { decideRollout, IN_FLIGHT, nextPassMs, type PodFacts, type RolloutAction, type RolloutLimits } from './decision.ts';
 import { UNDECIDED } from './judge.ts';
 import { badVersion, NO_ROLLOUT, type Holder, type RolloutState } from './lease.ts';
 import type { ProbeSpec, ReadinessSpec } from './probe-spec.ts';
@@ -107,11 +108,29 @@ export class RolloutLoop implements RolloutGate {
   reloaded(hash: string, failure: string | null): void {
     if (hash !== this.#pending || this.#closed) return;
     this.#pending = '';
+    this.#startBake(hash, failure);
+    this.kick();
+  }
+
+  #startBake(hash: string, failure: string | null): void {
     this.#bake?.stop();
     const state = this.#state ?? NO_ROLLOUT;
     const bakeMs = state.canary?.pod === this.#o.pod ? this.#o.bakeMs : this.#o.waveBakeMs;
     this.#bake = new Bake({ hash, bakeMs, reloadFailed: failure, probe: this.#o.probe, readiness: this.#o.readiness, onChange: () => this.kick() });
-    this.kick();
+  }
+
+  /**
+   * A role (the canary, a wave slot) over the version this pod already runs, with no bake of it
+   * here: the pod started on it (a replacement pod created mid-rollout starts on what its source
+   * holds, and may then take the free canary role) or its sidecar restarted mid-bake. It bakes
+   * the version in place; without a verdict the role would be renewed forever and the rollout
+   * never move on.
+   */
+  #bakeHeldVersion(state: RolloutState): void {
+    const pod = this.#o.pod;
+    const holds = state.canary?.pod === pod || state.slots.some((s) => s.pod === pod);
+    if (!holds || !IN_FLIGHT.has(state.phase) || this.#pending !== '' || this.#bake?.hash === state.version) return;
+    if (this.#o.syncer.state().appliedHash === state.version) this.#startBake(state.version, null);
   }
 
   kick(): void {
@@ -159,6 +178,7 @@ export class RolloutLoop implements RolloutGate {
     for (let step = 0; step < MAX_STEPS && !this.#closed; step++) {
       const read = await this.#o.store.read(this.#abort.signal); // (1)
       this.#note(read.state);
+      this.#bakeHeldVersion(read.state);
       const facts = await this.#facts(); // (2)
       this.#schedule(nextPassMs(read.state, facts, this.#o.limits));
       const now = Date.now();

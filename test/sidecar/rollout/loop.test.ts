@@ -128,6 +128,20 @@ test('alone: a held version is started (this pod its canary), applied, baked, re
   await loop.close();
 });
 
+test('the canary role taken over a version the pod already runs (it started on it: a replacement pod mid-rollout) is baked in place and released', { timeout: 10_000 }, async () => {
+  const lease = new MemoryLease();
+  // The canary of v2 is gone (its role freed); this pod started on v2, its source's version.
+  lease.put({ ...NO_ROLLOUT, version: 'v2', phase: 'canary', startedAt: new Date().toISOString() });
+  const { loop, syncer, events } = start(lease);
+  [syncer.previous, syncer.running] = ['', 'v2'];
+  assert.deepEqual(await loop.admit('v2', 'v2'), { kind: 'admit' });
+  const done = await lease.until((s) => s.phase === 'done');
+  assert.deepEqual(done.applied, ['pod-a']);
+  assert.deepEqual(syncer.calls, [], 'nothing to apply: it runs v2 already');
+  assert.deepEqual(events.log, ['took the canary role v2', 'released its role, healthy v2', 'completed v2']);
+  await loop.close();
+});
+
 test('a write that lost the race (409) is decided again on what the other pod wrote', async () => {
   const lease = new MemoryLease();
   const { loop, syncer, events } = start(lease);
