@@ -1,6 +1,7 @@
 // The rollout's one loop (DESIGN.md §13), the single owner of this pod's rollout state. A pass:
-//   (1) Read the Lease (store.ts) and note when each holder's renewal was first seen; a role
-//       held over the version the pod already runs, unbaked here, is baked in place.
+//   (1) Read the Lease (store.ts) and note when each holder's renewal was first seen (after a
+//       read that waited out the API server, now); a role held over the version the pod already
+//       runs, unbaked here, is baked in place.
 //   (2) Gather the pod's facts: the checked version its source offered (the syncer's gate), what
 //       the master runs and ran before, the version ordered, the bake's verdict (bake.ts).
 //   (3) Decide one action (decision.ts).
@@ -176,7 +177,12 @@ export class RolloutLoop implements RolloutGate {
 
   async #pass(): Promise<void> {
     for (let step = 0; step < MAX_STEPS && !this.#closed; step++) {
+      const began = Date.now();
       const read = await this.#o.store.read(this.#abort.signal); // (1)
+      // A read that outlasted a renewal period waited out the API server (the store retries): no
+      // pod could renew meanwhile, so every renewal counts as seen now — else, back from an
+      // outage, the first pod to read takes the others for dead and ends the rollout without them.
+      if (Date.now() - began > this.#o.limits.renewEveryMs) this.#seen.clear();
       this.#note(read.state);
       this.#bakeHeldVersion(read.state);
       const facts = await this.#facts(); // (2)

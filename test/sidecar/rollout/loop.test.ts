@@ -4,6 +4,7 @@
 // several real pods: test/cluster/rollout.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger } from '../../../src/log.ts';
 import type { MasterStatus } from '../../../src/protocol/types.ts';
 import type { HarmSignal } from '../../../src/sidecar/rollout/judge.ts';
@@ -22,7 +23,11 @@ class MemoryLease {
   beforeWrite: (() => void) | null = null;
   #changed: Array<() => void> = [];
 
+  /** While set, a read waits for it: the store retrying through an API server outage. */
+  outage: Promise<void> | null = null;
+
   async read(): Promise<LeaseSnapshot> {
+    await this.outage;
     return { state: this.state, lease: { metadata: { resourceVersion: String(this.rv) } } };
   }
 
@@ -139,6 +144,28 @@ test('the canary role taken over a version the pod already runs (it started on i
   assert.deepEqual(done.applied, ['pod-a']);
   assert.deepEqual(syncer.calls, [], 'nothing to apply: it runs v2 already');
   assert.deepEqual(events.log, ['took the canary role v2', 'released its role, healthy v2', 'completed v2']);
+  await loop.close();
+});
+
+test('back from an API server outage longer than slotTimeout, the other members are not taken for dead: no done without them', { timeout: 15_000 }, async () => {
+  const lease = new MemoryLease();
+  const now = new Date().toISOString();
+  const member = (pod: string) => ({ pod, since: now, renewedAt: now });
+  lease.put({ ...NO_ROLLOUT, version: 'v2', phase: 'waves', startedAt: now, applied: ['pod-a'], members: [member('pod-a'), member('pod-b')] });
+  const { loop, syncer, events } = start(lease);
+  [syncer.previous, syncer.running] = ['v1', 'v2'];
+  await loop.admit('v2', 'v2');
+  let end!: () => void;
+  lease.outage = new Promise((resolve) => { end = resolve; });
+  await sleep(3500); // the outage: longer than slotTimeout (3 s); no pod renews meanwhile
+  const back = new Date().toISOString();
+  lease.outage = null;
+  end();
+  await lease.until((s) => (s.members.find((m) => m.pod === 'pod-a')?.renewedAt ?? '') >= back);
+  assert.equal(lease.state.phase, 'waves', 'pod-b, silent only while nobody could write, is still a member');
+  lease.put({ ...lease.state, applied: ['pod-a', 'pod-b'], members: lease.state.members.map((m) => (m.pod === 'pod-b' ? member('pod-b') : m)) });
+  await lease.until((s) => s.phase === 'done');
+  assert.deepEqual(events.log, ['completed v2']);
   await loop.close();
 });
 
