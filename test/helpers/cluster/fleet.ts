@@ -26,6 +26,7 @@ export const FLEET_IMAGES = {
   sidecar: process.env.HOTCYCLE_IMAGE || 'localhost/hotcycle:dev',
 };
 export const VERSION_HEADER = 'X-Version';
+const RESTARTS_FOLLOWED = 3;
 const PORT = 8080;
 
 export interface FleetPod { namespace: string; name: string; uid: string; ip: string }
@@ -136,11 +137,16 @@ export class Fleet {
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** The sidecar's log of `pod`, followed in kubelet's log file from its first line. */
+  /**
+   * The sidecar's log of `pod`, followed in kubelet's log files from their first line: the
+   * container's first run and up to RESTARTS_FOLLOWED restarts (one file each).
+   */
   log(pod: FleetPod): LoggedProcess {
     let log = this.#logs.get(pod.uid);
     if (!log) {
-      log = new LoggedProcess(['tail', '-F', '-n', '+1', this.node.containerLogPath(pod, 'hotcycle')], {}, unwrapCri);
+      const files = Array.from({ length: RESTARTS_FOLLOWED + 1 }, (_, restart) => this.node.containerLogPath(pod, 'hotcycle', restart));
+      // -s: tail polls files that do not exist yet (a restart's); 0.1 s, not its 1 s default.
+      log = new LoggedProcess(['tail', '-q', '-F', '-s', '0.1', '-n', '+1', ...files], {}, unwrapCri);
       this.#logs.set(pod.uid, log);
     }
     return log;
@@ -189,6 +195,13 @@ export class Fleet {
       await sleep(250);
     }
     throw new Error(`the Lease did not show ${what} within ${timeoutMs} ms: ${JSON.stringify(last)}${error ? ` (last error: ${error})` : ''}`);
+  }
+
+  /** How often each pod's sidecar container restarted, by pod name (kubelet's count). */
+  async sidecarRestarts(): Promise<Record<string, number>> {
+    const list = await this.cluster.json<{ items: Array<{ metadata: { name: string }; status: { initContainerStatuses?: Array<{ name: string; restartCount: number }> } }> }>(
+      ['get', 'pods', '-n', this.namespace, '-l', `app.kubernetes.io/instance=${this.name}`]);
+    return Object.fromEntries(list.items.map((p) => [p.metadata.name, p.status.initContainerStatuses?.find((c) => c.name === 'hotcycle')?.restartCount ?? 0]));
   }
 
   /** Stops following the logs (idempotent). */
