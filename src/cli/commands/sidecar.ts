@@ -74,7 +74,10 @@ Downward API), every outcome also becomes an Event on the Pod (Reloaded, ReloadF
 ConfigRejected) and a reload sets the Pod annotations hotcycle.dev/generation,
 hotcycle.dev/config-hash and hotcycle.dev/reloaded-at; a version not run (rejected, its checks
 unable to run, refused by the master) sets hotcycle.dev/last-failure to why, in one line, and
-hotcycle.dev/last-failure-at. Outside one, this is off (one log line).
+hotcycle.dev/last-failure-at. The Pod condition hotcycle.dev/config-applied (pods/status) is True
+while the master runs the version the source holds, else False with the reason (Rejected,
+ReloadFailed, Pending; with a rollout Held, MarkedBad): a readiness gate can use it. Outside
+one, this is off (one log line).
 
 Fleet rollout (--rollout-lease NAME, in a cluster; in progress, off unless given): the replicas
 of a release apply a new checked version one canary at a time, coordinated through the one
