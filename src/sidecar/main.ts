@@ -18,6 +18,7 @@ import { RolloutLoop } from './rollout/loop.ts';
 import type { ProbeSpec, ReadinessSpec } from './rollout/probe-spec.ts';
 import { RolloutReporter } from './rollout/report.ts';
 import { Publisher } from './publish/publisher.ts';
+import { ConditionTracker } from './report/condition-tracker.ts';
 import { SidecarMetrics } from './report/metrics.ts';
 import { OutcomeRecorder } from './report/outcomes.ts';
 import { startProbeServer } from './report/probe-server.ts';
@@ -84,6 +85,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const lastGood = new LastGood({ events: recorder });
   const gate = options.rollout ? new DeferredGate() : null;
   const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood, ...(gate ? { rollout: gate } : {}) });
+  const condition = new ConditionTracker({ syncer, lastGood });
+  recorder.attachCondition(condition);
   metrics.watchLag(() => syncer.lag());
   const kube = await setUpKube({
     logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, rolloutLease: options.rollout?.lease ?? '', onOutcome: (o) => metrics.kubeOutcome(o),
@@ -94,6 +97,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   if (kube.lastGood) lastGood.attach(kube.lastGood);
   else lastGood.off(options.lastGoodSecret ? `not in a cluster: ${kube.status().detail}` : 'no --last-good-secret');
   const rollout = startRollout(options, kube, { syncer, link, metrics, recorder, gate });
+  const pod = kube.condition;
+  if (pod) condition.start({ write: (c) => pod.set(c), ...(rollout ? { rollout: () => rollout.status() } : {}) });
   const watcher = await SourceWatcher.start({
     dirs: sources.map((s) => s.dir), debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),
@@ -130,6 +135,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   logger.info(`${signal}: closing`, { event: 'sidecar.shutdown', signal });
   await watcher.close();
   await rollout?.close();
+  condition.close();
   await syncer.close();
   await Promise.all([control.close(), kube.close(), probes.close(), publisher.close()]);
   logger.info('sidecar exiting', { event: 'sidecar.exit', code: 0 });

@@ -62,6 +62,11 @@ runs under it.
 {{- printf "hotcycle-pod-patch.%s.%s" .Release.Namespace (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
+{{/* The pod-status ValidatingAdmissionPolicy, cluster-scoped too. */}}
+{{- define "hotcycle.podStatusPolicyName" -}}
+{{- printf "hotcycle-pod-status.%s.%s" .Release.Namespace (include "hotcycle.fullname" .) | trunc 253 }}
+{{- end }}
+
 {{/* The Secret the sidecar keeps the last good config in (lastGood.enabled). */}}
 {{- define "hotcycle.lastGoodSecretName" -}}
 {{- printf "%s-last-good" (include "hotcycle.fullname" .) | trunc 253 }}

@@ -75,7 +75,12 @@ Downward API), every outcome also becomes an Event on the Pod (Reloaded, ReloadF
 ConfigRejected) and a reload sets the Pod annotations hotcycle.dev/generation,
 hotcycle.dev/config-hash and hotcycle.dev/reloaded-at; a version not run (rejected, its checks
 unable to run, refused by the master) sets hotcycle.dev/last-failure to why, in one line, and
-hotcycle.dev/last-failure-at. Outside one, this is off (one log line).
+hotcycle.dev/last-failure-at. The Pod condition hotcycle.dev/config-applied (pods/status) says
+whether the pod serves what the release should serve now: True (Applied) while the master runs
+the version the source holds, or (Rejected; with a rollout Held, MarkedBad) while it serves the
+version before for a verdict every pod reaches alike; False when this pod cannot (ReloadFailed,
+Pending, nothing served, a version just marked bad still running): a readiness gate can use it.
+Outside one, this is off (one log line).
 
 Fleet rollout (--rollout-lease NAME, in a cluster; in progress, off unless given): the replicas
 of a release apply a new checked version one canary at a time, coordinated through the one
