@@ -319,7 +319,10 @@ failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupRoot: ${node.cgroupRoot}
 kernelMemcgNotification: false
-podLogsDirectory: ${dir}/pod-logs
+# Each node its own pod-log directory (the field is podLogsDir: a misspelt one is ignored, and
+# every node then shares /var/log/pods, where each kubelet's log GC deletes the other nodes' pods'
+# logs as belonging to no pod it knows — a kubectl logs -f of a test beside another then fails).
+podLogsDir: ${dir}/pod-logs
 # Images are imported, never pulled: never collect them.
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
