@@ -15,6 +15,7 @@ import path from 'node:path';
 import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { SyncResult } from '../../protocol/sidecar.ts';
+import { SerialQueue } from '../../queue.ts';
 import { controlSync } from '../control.ts';
 import type { SyncRequestOptions } from '../sync/batch.ts';
 import { SourceWatcher } from '../sync/watch.ts';
@@ -40,7 +41,7 @@ export class ReloadRequests {
   readonly #o: ReloadRequestsOptions;
   #watcher: SourceWatcher | null = null;
   #seen: string | null = null;
-  #reading: Promise<void> = Promise.resolve();
+  readonly #queue = new SerialQueue();
   #queued = false;
   #error = '';
   #closed: Promise<void> | undefined;
@@ -64,7 +65,7 @@ export class ReloadRequests {
   close(): Promise<void> {
     this.#closed ??= (async () => {
       await this.#watcher?.close();
-      await this.#reading;
+      await this.#queue.idle();
     })();
     return this.#closed;
   }
@@ -72,7 +73,7 @@ export class ReloadRequests {
   #read(): void { // (2)
     if (this.#queued || this.#closed) return;
     this.#queued = true;
-    this.#reading = this.#reading.then(async () => {
+    void this.#queue.run(async () => {
       this.#queued = false;
       const annotations = await this.#annotations();
       if (!annotations) return;
