@@ -84,8 +84,8 @@ does, then reports the outcome: an Event ReloadRequested (Warning when it failed
 annotations hotcycle.dev/last-reload-request (the value acted on) and
 hotcycle.dev/last-reload-outcome ("ok: …" or "failed: …"). The value found at start is acted
 on only if it is a time after the sidecar started and not yet acknowledged. kubelet rewrites
-FILE (a ..data swap) when it syncs the Pod, so the reload follows the annotation after kubelet's
-delay, not at once.
+FILE (a ..data swap) on the sync of the Pod its update triggers: about a second after the
+annotation, at the latest after kubelet's periodic sync.
 
 Fleet rollout (--rollout-lease NAME, in a cluster; in progress, off unless given): the replicas
 of a release apply a new checked version one canary at a time, coordinated through the one
