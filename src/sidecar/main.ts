@@ -19,6 +19,7 @@ import type { ProbeSpec, ReadinessSpec } from './rollout/probe-spec.ts';
 import { RolloutReporter } from './rollout/report.ts';
 import { Publisher } from './publish/publisher.ts';
 import { ConditionTracker } from './report/condition-tracker.ts';
+import { ReloadRequests } from './request/reload-requests.ts';
 import { SidecarMetrics } from './report/metrics.ts';
 import { OutcomeRecorder } from './report/outcomes.ts';
 import { startProbeServer } from './report/probe-server.ts';
@@ -50,6 +51,8 @@ export interface SidecarOptions {
   configMap: string;
   /** `--last-good-secret NAME`; '' for none. */
   lastGoodSecret: string;
+  /** `--pod-annotations FILE`: the Pod's annotations (downward API), for reloads requested by annotation; '' for none. */
+  podAnnotations: string;
   /** `--rollout-lease NAME` and its settings; null: every checked version is applied at once. */
   rollout: RolloutSettings | null;
   /** HOTCYCLE_KUBE_ROOT: where the service-account directory is rooted; '' is `/`. */
@@ -122,6 +125,10 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
       }),
     }),
   });
+  const requests = options.podAnnotations ? await ReloadRequests.start({
+    file: options.podAnnotations, startedAt, debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
+    sync: (request) => syncer.request(request), report: () => kube.reporter,
+  }) : null;
   // Handled from before the line that says the sidecar runs: a SIGTERM sent on reading it closes gracefully.
   const stopping = stopSignal();
   logger.info('sidecar running', {
@@ -134,6 +141,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const signal = await stopping;
   logger.info(`${signal}: closing`, { event: 'sidecar.shutdown', signal });
   await watcher.close();
+  await requests?.close();
   await rollout?.close();
   condition.close();
   await syncer.close();

@@ -1,9 +1,8 @@
 // The kubectl plugin's pure parts, table-tested: a pod's rollout role from the Lease state,
 // the last-result column, ages, the table and the rollout line, the Lease name from the Pod
-// template, the label selector, the command line.
+// template, the label selector (the command line: args.test.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deploymentName, parseInvocation } from '../../src/kubectl/args.ts';
 import { rolloutLeaseName } from '../../src/kubectl/lease-name.ts';
 import { withPaused } from '../../src/kubectl/paused.ts';
 import { podRole } from '../../src/kubectl/role.ts';
@@ -117,31 +116,4 @@ test('withPaused changes paused alone', () => {
   const s = state({ applied: ['p'] });
   assert.deepEqual(withPaused(s, true), { ...s, paused: true });
   assert.deepEqual(withPaused(withPaused(s, true), false), s);
-});
-
-describe('parseInvocation', () => {
-  const ok: Array<[string[], object]> = [
-    [[], { kind: 'help' }],
-    [['--help'], { kind: 'help' }],
-    [['status', 'deploy/web'], { kind: 'status', json: false, kubeconfig: undefined, namespace: undefined, deployment: 'web' }],
-    [['status', 'deployment.apps/web', '-n', 'ns', '--json', '--kubeconfig', '/k'], { kind: 'status', json: true, kubeconfig: '/k', namespace: 'ns', deployment: 'web' }],
-    [['rollout', 'pause', 'deploy/web', '--namespace', 'ns'], { kind: 'pause', kubeconfig: undefined, namespace: 'ns', deployment: 'web' }],
-    [['rollout', 'resume', 'deployments/web'], { kind: 'resume', kubeconfig: undefined, namespace: undefined, deployment: 'web' }],
-  ];
-  for (const [argv, expected] of ok) test(argv.join(' ') || '(none)', () => assert.deepEqual(parseInvocation(argv), expected));
-  const bad: Array<[string[], RegExp]> = [
-    [['status'], /missing deploy\/NAME/],
-    [['status', 'pod/web'], /expected deploy\/NAME/],
-    [['status', 'web'], /expected deploy\/NAME/],
-    [['status', 'deploy/Web_1'], /is not a Deployment name/],
-    [['status', 'deploy/web', 'extra'], /unexpected argument "extra"/],
-    [['status', 'deploy/web', '--bogus'], /Unknown option '--bogus'/],
-    [['rollout', 'abort', 'deploy/web'], /expected rollout pause\|resume/],
-    [['rollout', 'pause', 'deploy/web', '--json'], /--json is for status/],
-    [['frob'], /unknown command "frob"/],
-  ];
-  for (const [argv, message] of bad) {
-    test(`usage error: ${argv.join(' ')}`, () => assert.throws(() => parseInvocation(argv), (e: Error & { code?: string }) => e.code === 'EUSAGE' && message.test(e.message)));
-  }
-  test('deploymentName', () => assert.equal(deploymentName('deploy/a.b-c'), 'a.b-c'));
 });

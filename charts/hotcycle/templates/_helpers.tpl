@@ -7,6 +7,7 @@
 {{- define "hotcycle.sidecarSocket" -}}/run/hotcycle/sidecar.sock{{- end }}
 {{- define "hotcycle.schemasDir" -}}/etc/hotcycle/schemas{{- end }}
 {{- define "hotcycle.sourcesDir" -}}/etc/hotcycle/sources{{- end }}
+{{- define "hotcycle.podInfoDir" -}}/etc/hotcycle/pod{{- end }}
 {{- define "hotcycle.serviceAccountDir" -}}/var/run/secrets/kubernetes.io/serviceaccount{{- end }}
 
 {{- define "hotcycle.name" -}}
@@ -127,6 +128,8 @@ not SIGKILL before both are over. */}}
 {{- if .Values.lastGood.enabled }}
 {{- $cmd = concat $cmd (list "--last-good-secret" (include "hotcycle.lastGoodSecretName" .)) }}
 {{- end }}
+{{- /* kubectl hotcycle reload: the Pod's annotations through the downward API (the sidecar may not read Pods). */}}
+{{- $cmd = concat $cmd (list "--pod-annotations" (printf "%s/annotations" (include "hotcycle.podInfoDir" .))) }}
 {{- with .Values.rollout }}
 {{- if .enabled }}
 {{- $cmd = concat $cmd (list "--rollout-lease" (include "hotcycle.rolloutLeaseName" $) "--rollout-bake-seconds" (toString .bakeSeconds) "--rollout-wave-bake-seconds" (toString .waveBakeSeconds) "--rollout-max-in-flight" (toString .maxInFlight) "--rollout-slot-timeout-seconds" (toString .slotTimeoutSeconds)) }}
