@@ -50,7 +50,9 @@ async function waitFor(c: Connection, pod: string, request: string, deadline: nu
     }
     const answer = acknowledgment(read.metadata?.annotations, request);
     if (answer) return { pod, ...answer };
-    if (Date.now() + POLL_MS > deadline) return { pod, state: 'no-answer', detail: '' };
-    await sleep(POLL_MS, undefined, { signal });
+    // The last read is at the deadline, never before it: "no answer within --timeout" is then true.
+    const left = deadline - Date.now();
+    if (left <= 0) return { pod, state: 'no-answer', detail: '' };
+    await sleep(Math.min(POLL_MS, left), undefined, { signal });
   }
 }
