@@ -94,11 +94,12 @@ describe('RBAC derived from the sidecar\'s calls', () => {
 
   const fullname = 'hotcycle';
   for (const { on, args, configMap } of [
-    { on: ['fastPath', 'lastGood'], args: [], configMap: 'hotcycle' },
-    { on: ['fastPath'], args: ['--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
-    { on: ['lastGood'], args: ['--set', 'fastPath.enabled=false'], configMap: 'hotcycle' },
-    { on: [], args: ['--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
-    { on: ['fastPath', 'lastGood'], args: ['--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
+    { on: ['fastPath', 'lastGood', 'rollout'], args: [], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood'], args: ['--set', 'replicaCount=1'], configMap: 'hotcycle' },
+    { on: ['fastPath'], args: ['--set', 'lastGood.enabled=false', '--set', 'rollout.enabled=false'], configMap: 'hotcycle' },
+    { on: ['lastGood'], args: ['--set', 'fastPath.enabled=false', '--set', 'rollout.enabled=false'], configMap: 'hotcycle' },
+    { on: [], args: ['--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false', '--set', 'rollout.enabled=false'], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood', 'rollout'], args: ['--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
     { on: ['fastPath', 'lastGood', 'rollout'], args: ['--set', 'rollout.enabled=true'], configMap: 'hotcycle' },
     { on: ['rollout'], args: ['--set', 'rollout.enabled=true', '--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
   ]) {

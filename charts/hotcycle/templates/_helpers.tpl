@@ -73,7 +73,16 @@ runs under it.
 {{- printf "%s-last-good" (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
-{{/* The Lease the sidecars coordinate the fleet rollout through (rollout.enabled). */}}
+{{/*
+The fleet rollout is on: rollout.enabled true, or "auto" (the default) with more than one
+replica — a single-replica release has no fleet to stage, and applies each version at once.
+*/}}
+{{- define "hotcycle.rolloutEnabled" -}}
+{{- $on := toString .Values.rollout.enabled }}
+{{- if or (eq $on "true") (and (eq $on "auto") (gt (int .Values.replicaCount) 1)) }}true{{- end }}
+{{- end }}
+
+{{/* The Lease the sidecars coordinate the fleet rollout through (hotcycle.rolloutEnabled). */}}
 {{- define "hotcycle.rolloutLeaseName" -}}
 {{- printf "%s-rollout" (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
@@ -131,7 +140,7 @@ not SIGKILL before both are over. */}}
 {{- /* kubectl hotcycle reload: the Pod's annotations through the downward API (the sidecar may not read Pods). */}}
 {{- $cmd = concat $cmd (list "--pod-annotations" (printf "%s/annotations" (include "hotcycle.podInfoDir" .))) }}
 {{- with .Values.rollout }}
-{{- if .enabled }}
+{{- if include "hotcycle.rolloutEnabled" $ }}
 {{- $cmd = concat $cmd (list "--rollout-lease" (include "hotcycle.rolloutLeaseName" $) "--rollout-bake-seconds" (toString .bakeSeconds) "--rollout-wave-bake-seconds" (toString .waveBakeSeconds) "--rollout-max-in-flight" (toString .maxInFlight) "--rollout-slot-timeout-seconds" (toString .slotTimeoutSeconds)) }}
 {{- with .probe }}
 {{- if .path }}

@@ -93,7 +93,7 @@ on only if it is a time after the sidecar started and not yet acknowledged. kube
 FILE (a ..data swap) on the sync of the Pod its update triggers: about a second after the
 annotation, at the latest after kubelet's periodic sync.
 
-Fleet rollout (--rollout-lease NAME, in a cluster; in progress, off unless given): the replicas
+Fleet rollout (--rollout-lease NAME, in a cluster; the chart gives it with more than one replica): the replicas
 of a release apply a new checked version one canary at a time, coordinated through the one
 coordination.k8s.io Lease NAME (the chart creates <fullname>-rollout; get/update on it alone).
 A checked version is held until its turn. The first pod to hold it starts the rollout as its
