@@ -16,11 +16,14 @@ status prints one row per pod of the Deployment (the Pods its selector matches):
                serves the release's last good config (hotcycle.dev/running-last-good)
   ROLE         in the fleet rollout: canary, in slot (a wave), applied (runs the version being
                rolled out), waiting (does not yet), or - (no rollout)
+  APPLIED      the Pod's hotcycle.dev/config-applied condition, status and reason: "True
+               Applied", "True Held" (serves the version before while waiting for its turn),
+               "False ReloadFailed" (cannot serve what the release serves), or - (not set yet)
   READY        the Pod's Ready condition
   AGE          since the Pod was created
 then the rollout: its phase (canary, baking, waves, done, aborted; idle before the first
 version), the version, "paused", and each version marked bad with the reason. Without a
-rollout (the chart's rollout.enabled=false) it says "rollout: off".
+rollout (one replica, or the chart's rollout.enabled=false) it says "rollout: off".
   --json       the same, as one JSON object (whole hashes, timestamps)
 
 rollout pause|resume sets "paused" in the rollout's state. A paused rollout starts, takes and

@@ -5,6 +5,7 @@ import type * as K8s from '@kubernetes/client-node';
 import { HotcycleError } from '../errors.ts';
 import { loadKubeClient, type KubeClient } from '../sidecar/kube/client.ts';
 import { describeFailure } from '../sidecar/kube/retry.ts';
+import { CONFIG_APPLIED } from '../sidecar/report/condition.ts';
 import type { RolloutState } from '../sidecar/rollout/lease.ts';
 import { LeaseStore } from '../sidecar/rollout/store.ts';
 import { abortReason, withAborted } from './abort.ts';
@@ -12,7 +13,7 @@ import type { Target } from './args.ts';
 import { rolloutLeaseName } from './lease-name.ts';
 import { withPaused } from './paused.ts';
 import { selectorString } from './selector.ts';
-import type { FleetInput, PodInput } from './view.ts';
+import type { AppliedCondition, FleetInput, PodInput } from './view.ts';
 
 /** The Deployment does not exist (exit 1, its own message). */
 export class DeploymentNotFound extends HotcycleError {
@@ -65,9 +66,15 @@ function podInput(pod: K8s.V1Pod): PodInput {
   return {
     name: pod.metadata?.name ?? '',
     annotations: pod.metadata?.annotations ?? {},
+    applied: appliedCondition(pod),
     ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     createdAt: created instanceof Date ? created.toISOString() : String(created ?? ''),
   };
+}
+
+function appliedCondition(pod: K8s.V1Pod): AppliedCondition | null {
+  const condition = pod.status?.conditions?.find((c) => c.type === CONFIG_APPLIED);
+  return condition ? { status: condition.status, reason: condition.reason ?? '' } : null;
 }
 
 function leaseStore(c: Connection, name: string): LeaseStore {

@@ -93,6 +93,10 @@ before(async () => {
   await c.must(['annotate', 'pod', b, '-n', release.namespace, '--overwrite', 'hotcycle.dev/generation=1', `hotcycle.dev/config-hash=${BAD}`,
     'hotcycle.dev/reloaded-at=2026-01-01T00:00:00Z', 'hotcycle.dev/last-failure=config c0ffee111111 rejected: hotcycle.yaml:3:7 workers.count must be >= 1',
     `hotcycle.dev/last-failure-at=${now}`]);
+  // And the condition each sets on its Pod's status (src/sidecar/kube/pod-condition.ts): a applied, b refused here.
+  const condition = (status: string, reason: string) => JSON.stringify({ status: { conditions: [{ type: 'hotcycle.dev/config-applied', status, reason, message: 'set by the test' }] } });
+  await c.must(['patch', 'pod', a, '-n', release.namespace, '--subresource=status', '--type=strategic', '-p', condition('True', 'Applied')]);
+  await c.must(['patch', 'pod', b, '-n', release.namespace, '--subresource=status', '--type=strategic', '-p', condition('False', 'ReloadFailed')]);
   // What the sidecars would have written to the Lease: b holds a wave slot, a applied.
   const state = { ...STATE, slots: [{ pod: b, since: now, renewedAt: now }], applied: [a] };
   await c.must(['annotate', 'lease', LEASE, '-n', release.namespace, '--overwrite', `${ROLLOUT_ANNOTATION}=${encodeRollout(state)}`]);
@@ -105,18 +109,18 @@ describe('kubectl hotcycle on the real API server', { timeout: 60_000 }, () => {
     const { code, stdout, stderr } = await kubectlHotcycle(['status', 'deploy/hotcycle', '-n', release.namespace]);
     assert.equal(code, 0, stderr);
     const [header, ...rest] = stdout.trimEnd().split('\n');
-    assert.deepEqual(columns(header!), ['POD', 'VERSION', 'GEN', 'LAST RESULT', 'ROLE', 'READY', 'AGE']);
+    assert.deepEqual(columns(header!), ['POD', 'VERSION', 'GEN', 'LAST RESULT', 'ROLE', 'APPLIED', 'READY', 'AGE']);
     const [a, b, c] = names as [string, string, string];
     const rows = rest.slice(0, 3).map(columns);
-    assert.deepEqual(rows.map((r) => [r[0], r[1], r[2], r[4], r[5]]), [
-      [a, V.slice(0, 12), '2', 'applied', 'no'],
-      [b, BAD.slice(0, 12), '1', 'in slot', 'no'],
-      [c, '-', '-', 'waiting', 'no'],
+    assert.deepEqual(rows.map((r) => [r[0], r[1], r[2], r[4], r[5], r[6]]), [
+      [a, V.slice(0, 12), '2', 'applied', 'True Applied', 'no'],
+      [b, BAD.slice(0, 12), '1', 'in slot', 'False ReloadFailed', 'no'],
+      [c, '-', '-', 'waiting', '-', 'no'],
     ]);
     assert.match(rows[0]![3]!, /^reloaded \d+s ago$/);
     assert.equal(rows[1]![3], 'failed: config c0ffee111111 rejected: hotcycle.yaml:3:7 workers.cou…', 'the failure line cut to 60 characters');
     assert.equal(rows[2]![3], '-');
-    for (const r of rows) assert.match(r[6]!, /^\d+[smhd]$/);
+    for (const r of rows) assert.match(r[7]!, /^\d+[smhd]$/);
     assert.equal(rest[3], '');
     assert.equal(rest.slice(4).join('\n'), `rollout: waves config ${V.slice(0, 12)} (Lease ${release.namespace}/${LEASE})\n  bad ${BAD.slice(0, 12)}: probe: 5xx ratio 1.00 > 0.05 (12/12)`);
   });
@@ -127,8 +131,9 @@ describe('kubectl hotcycle on the real API server', { timeout: 60_000 }, () => {
     const view = JSON.parse(stdout) as { namespace: string; deployment: string; pods: Array<Record<string, unknown>>; rollout: unknown };
     assert.equal(view.deployment, 'hotcycle');
     assert.equal(view.namespace, release.namespace);
-    assert.deepEqual(view.pods.map((p) => [p.pod, p.version, p.generation, p.role, p.ready]), [
-      [names[0], V, 2, 'applied', false], [names[1], BAD, 1, 'in slot', false], [names[2], '', null, 'waiting', false],
+    assert.deepEqual(view.pods.map((p) => [p.pod, p.version, p.generation, p.role, p.applied, p.ready]), [
+      [names[0], V, 2, 'applied', { status: 'True', reason: 'Applied' }, false], [names[1], BAD, 1, 'in slot', { status: 'False', reason: 'ReloadFailed' }, false],
+      [names[2], '', null, 'waiting', null, false],
     ]);
     assert.deepEqual(view.rollout, { lease: `${release.namespace}/${LEASE}`, phase: 'waves', version: V, paused: false, bad: STATE.bad });
   });

@@ -57,21 +57,22 @@ test('formatAge and shorten', () => {
 describe('buildView and its text', () => {
   const now = Date.parse('2026-01-01T01:00:00Z');
   const pods: PodInput[] = [
-    { name: 'web-b', annotations: { 'hotcycle.dev/config-hash': V, 'hotcycle.dev/generation': '3', 'hotcycle.dev/reloaded-at': '2026-01-01T00:59:50Z' }, ready: true, createdAt: '2026-01-01T00:00:00Z' },
-    { name: 'web-a', annotations: { 'hotcycle.dev/running-last-good': 'true' }, ready: false, createdAt: '2026-01-01T00:59:00Z' },
+    { name: 'web-b', annotations: { 'hotcycle.dev/config-hash': V, 'hotcycle.dev/generation': '3', 'hotcycle.dev/reloaded-at': '2026-01-01T00:59:50Z' },
+      applied: { status: 'True', reason: 'Applied' }, ready: true, createdAt: '2026-01-01T00:00:00Z' },
+    { name: 'web-a', annotations: { 'hotcycle.dev/running-last-good': 'true' }, applied: null, ready: false, createdAt: '2026-01-01T00:59:00Z' },
   ];
 
   test('rollout off: the pods, sorted, and "rollout: off"', () => {
     const view = buildView({ namespace: 'ns', deployment: 'web', pods, lease: null }, now);
-    assert.deepEqual(view.pods.map((p) => [p.pod, p.version, p.generation, p.lastResult, p.role, p.ready, p.runningLastGood, p.age]), [
-      ['web-a', '', null, '-', '-', false, true, '60s'],
-      ['web-b', V, 3, 'reloaded 10s ago', '-', true, false, '60m'],
+    assert.deepEqual(view.pods.map((p) => [p.pod, p.version, p.generation, p.lastResult, p.role, p.applied?.reason ?? null, p.ready, p.runningLastGood, p.age]), [
+      ['web-a', '', null, '-', '-', null, false, true, '60s'],
+      ['web-b', V, 3, 'reloaded 10s ago', '-', 'Applied', true, false, '60m'],
     ]);
     assert.equal(view.rollout, null);
     assert.equal(formatView(view), [
-      'POD     VERSION        GEN   LAST RESULT             ROLE   READY   AGE',
-      'web-a   -              -     - (running last good)   -      no      60s',
-      'web-b   aaaaaaaaaaaa   3     reloaded 10s ago        -      yes     60m',
+      'POD     VERSION        GEN   LAST RESULT             ROLE   APPLIED        READY   AGE',
+      'web-a   -              -     - (running last good)   -      -              no      60s',
+      'web-b   aaaaaaaaaaaa   3     reloaded 10s ago        -      True Applied   yes     60m',
       '',
       'rollout: off',
     ].join('\n'));
