@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'ELASTGOOD',
   // The release's rollout Lease is missing, unreadable, or holds state this version does not understand.
   'EROLLOUT',
+  // The Pod's annotations file (downward API, --pod-annotations) is not kubelet's key="value" format.
+  'EANNOTATIONS',
   // A control request was refused, or its answer was not understood.
   'EBADREQUEST', 'EMEDIATYPE', 'ETOOLARGE', 'EMETHOD', 'ENOTFOUND', 'ETIMEOUT', 'EPROTOCOL', 'ECONNECT',
   // The master cannot take a reload now (starting, busy, shutting down), or cut one short: no verdict.

@@ -23,12 +23,6 @@ export function formatSync(result: SyncResult): string {
   return lines.join('\n');
 }
 
-/** A forced sync succeeded when the checks passed and the master runs the version. */
-export function syncSucceeded(result: SyncResult): boolean {
-  if (result.rejected?.length || result.error) return false;
-  return result.reload ? result.reload.ok : result.outcome !== 'not-retried';
-}
-
 export function formatSidecarStatus(status: SidecarStatus): string {
   const watch = status.watch;
   const lines = [

@@ -1,6 +1,7 @@
-// Pure: the fleet view of one Deployment — one row per pod from the annotations its sidecar
-// keeps (src/sidecar/kube/events.ts), its role from the rollout Lease (role.ts), and the
-// rollout's own line — as text (a table, then the rollout) and as the JSON of --json.
+// Pure: the fleet view of one Deployment — one row per pod from the annotations and the
+// hotcycle.dev/config-applied condition its sidecar keeps (src/sidecar/kube/events.ts,
+// src/sidecar/report/condition.ts), its role from the rollout Lease (role.ts), and the rollout's
+// own line — as text (a table, then the rollout) and as the JSON of --json.
 import type { RolloutPhase, RolloutState } from '../sidecar/rollout/lease.ts';
 import { podRole, type PodRole } from './role.ts';
 
@@ -13,10 +14,18 @@ export const ANNOTATION = {
   runningLastGood: 'hotcycle.dev/running-last-good',
 } as const;
 
+/** The pod's hotcycle.dev/config-applied condition: does it serve what the release should now. */
+export interface AppliedCondition {
+  status: string;
+  reason: string;
+}
+
 /** What the view needs of a Pod. */
 export interface PodInput {
   name: string;
   annotations: Readonly<Record<string, string>>;
+  /** null: the sidecar has not set it (yet). */
+  applied: AppliedCondition | null;
   ready: boolean;
   /** metadata.creationTimestamp, ISO 8601. */
   createdAt: string;
@@ -37,6 +46,7 @@ export interface PodRow {
   generation: number | null;
   lastResult: string;
   role: PodRole;
+  applied: AppliedCondition | null;
   ready: boolean;
   runningLastGood: boolean;
   createdAt: string;
@@ -104,6 +114,7 @@ export function buildView(input: FleetInput, now: number): FleetView {
     generation: generationOf(p.annotations),
     lastResult: lastResult(p.annotations, now),
     role: podRole(state, p.name),
+    applied: p.applied,
     ready: p.ready,
     runningLastGood: p.annotations[ANNOTATION.runningLastGood] === 'true',
     createdAt: p.createdAt,
@@ -128,12 +139,13 @@ export function formatRollout(rollout: RolloutView | null): string {
   return lines.join('\n');
 }
 
-const HEADERS = ['POD', 'VERSION', 'GEN', 'LAST RESULT', 'ROLE', 'READY', 'AGE'];
+const HEADERS = ['POD', 'VERSION', 'GEN', 'LAST RESULT', 'ROLE', 'APPLIED', 'READY', 'AGE'];
 
 export function formatTable(rows: readonly PodRow[]): string {
   const cells = rows.map((r) => [
     r.pod, r.version === '' ? '-' : r.version.slice(0, SHORT_HASH), r.generation === null ? '-' : String(r.generation),
-    r.runningLastGood ? `${r.lastResult} (running last good)` : r.lastResult, r.role, r.ready ? 'yes' : 'no', r.age,
+    r.runningLastGood ? `${r.lastResult} (running last good)` : r.lastResult, r.role,
+    r.applied ? `${r.applied.status} ${r.applied.reason}` : '-', r.ready ? 'yes' : 'no', r.age,
   ]);
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: readonly string[]): string => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]!))).join('   ');

@@ -81,6 +81,15 @@ export interface SyncResult {
   why?: string;
 }
 
+/**
+ * A forced sync succeeded when the checks passed and the master runs the version: `hotcycle
+ * reload`'s exit status, and the outcome of a reload requested through the Pod annotation.
+ */
+export function syncSucceeded(result: SyncResult): boolean {
+  if (result.rejected?.length || result.error) return false;
+  return result.reload ? result.reload.ok : result.outcome !== 'not-retried';
+}
+
 export interface WatchHealth {
   /** The watcher is running and has reported ready. */
   healthy: boolean;

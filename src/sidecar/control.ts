@@ -18,10 +18,12 @@ export function sidecarRoutes(sidecar: SidecarControl): Route[] {
     { method: 'GET', path: '/v1/status', handle: () => sidecar.status() },
     {
       method: 'POST', path: '/v1/sync', body: isSyncRequest,
-      handle: ({ body }) => {
-        const request = body as SyncRequest;
-        return sidecar.sync({ origin: 'volume', reason: request.reason ?? 'control sync', force: request.force ?? false, waitMs: CONTROL_WAIT_MS });
-      },
+      handle: ({ body }) => sidecar.sync(controlSync(body as SyncRequest)),
     },
   ];
+}
+
+/** A control request as the sync loop takes it: `hotcycle reload`'s, and a reload requested through the Pod annotation. */
+export function controlSync(request: SyncRequest): SyncRequestOptions {
+  return { origin: 'volume', reason: request.reason ?? 'control sync', force: request.force ?? false, waitMs: CONTROL_WAIT_MS };
 }

@@ -18,6 +18,8 @@ import { RolloutLoop } from './rollout/loop.ts';
 import type { ProbeSpec, ReadinessSpec } from './rollout/probe-spec.ts';
 import { RolloutReporter } from './rollout/report.ts';
 import { Publisher } from './publish/publisher.ts';
+import { ConditionTracker } from './report/condition-tracker.ts';
+import { ReloadRequests } from './request/reload-requests.ts';
 import { SidecarMetrics } from './report/metrics.ts';
 import { OutcomeRecorder } from './report/outcomes.ts';
 import { startProbeServer } from './report/probe-server.ts';
@@ -49,6 +51,8 @@ export interface SidecarOptions {
   configMap: string;
   /** `--last-good-secret NAME`; '' for none. */
   lastGoodSecret: string;
+  /** `--pod-annotations FILE`: the Pod's annotations (downward API), for reloads requested by annotation; '' for none. */
+  podAnnotations: string;
   /** `--rollout-lease NAME` and its settings; null: every checked version is applied at once. */
   rollout: RolloutSettings | null;
   /** HOTCYCLE_KUBE_ROOT: where the service-account directory is rooted; '' is `/`. */
@@ -84,6 +88,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const lastGood = new LastGood({ events: recorder });
   const gate = options.rollout ? new DeferredGate() : null;
   const syncer = new Syncer({ sources, publisher, link, check, events: recorder, lastGood, ...(gate ? { rollout: gate } : {}) });
+  const condition = new ConditionTracker({ syncer, lastGood });
+  recorder.attachCondition(condition);
   metrics.watchLag(() => syncer.lag());
   const kube = await setUpKube({
     logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, rolloutLease: options.rollout?.lease ?? '', onOutcome: (o) => metrics.kubeOutcome(o),
@@ -94,6 +100,8 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   if (kube.lastGood) lastGood.attach(kube.lastGood);
   else lastGood.off(options.lastGoodSecret ? `not in a cluster: ${kube.status().detail}` : 'no --last-good-secret');
   const rollout = startRollout(options, kube, { syncer, link, metrics, recorder, gate });
+  const pod = kube.condition;
+  if (pod) condition.start({ write: (c) => pod.set(c), ...(rollout ? { rollout: () => rollout.status() } : {}) });
   const watcher = await SourceWatcher.start({
     dirs: sources.map((s) => s.dir), debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
     onChange: () => void syncer.request({ origin: 'volume', reason: 'source changed' }),
@@ -117,6 +125,10 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
       }),
     }),
   });
+  const requests = options.podAnnotations ? await ReloadRequests.start({
+    file: options.podAnnotations, startedAt, debounceMs: options.debounceMs, debounceMaxMs: options.debounceMaxMs, resyncMs: options.resyncMs, logger,
+    sync: (request) => syncer.request(request), report: () => kube.reporter,
+  }) : null;
   // Handled from before the line that says the sidecar runs: a SIGTERM sent on reading it closes gracefully.
   const stopping = stopSignal();
   logger.info('sidecar running', {
@@ -129,7 +141,9 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   const signal = await stopping;
   logger.info(`${signal}: closing`, { event: 'sidecar.shutdown', signal });
   await watcher.close();
+  await requests?.close();
   await rollout?.close();
+  condition.close();
   await syncer.close();
   await Promise.all([control.close(), kube.close(), probes.close(), publisher.close()]);
   logger.info('sidecar exiting', { event: 'sidecar.exit', code: 0 });

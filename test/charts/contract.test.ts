@@ -79,6 +79,16 @@ for (const { name, args } of combinations()) {
       }
     });
 
+    test('the sidecar alone reads the Pod\'s annotations from a downwardAPI file, the one --pod-annotations names (kubectl hotcycle reload)', () => {
+      const volume = pod.volumes?.find((v) => v.downwardAPI?.items?.some((i) => i.fieldRef?.fieldPath === 'metadata.annotations'));
+      assert.ok(volume, 'a downwardAPI volume with the item metadata.annotations');
+      const item = volume.downwardAPI!.items!.find((i) => i.fieldRef?.fieldPath === 'metadata.annotations')!;
+      const mount = mountOf(sidecar, volume.name);
+      assert.equal(mount?.readOnly, true);
+      assert.equal(flag(sidecar.command!, '--pod-annotations'), posix.join(mount.mountPath, item.path));
+      assert.equal(mountOf(app, volume.name), undefined, 'the app has no use for them');
+    });
+
     test('hardened: non-root, read-only root, no escalation, no capabilities, RuntimeDefault seccomp', () => {
       assert.equal(pod.securityContext?.runAsNonRoot, true);
       assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');

@@ -35,8 +35,10 @@ function receivers(source: string): Map<string, string> {
   return new Map(found.map((m) => [m[1]!, m[2]!]));
 }
 
+/** `Pod` → pods; the kind of a status subresource's method (`PodStatus`) → pods/status. */
 function resourceOf(kind: string): string {
-  return `${kind.toLowerCase()}s`;
+  const status = /^(\w+?)Status$/.exec(kind);
+  return status ? `${status[1]!.toLowerCase()}s/status` : `${kind.toLowerCase()}s`;
 }
 
 /** Every (group, resource, verb) the code calls, with whether only the fast path calls it. */
@@ -75,8 +77,10 @@ function grantsOfRole(role: Role): Grant[] {
 describe('RBAC derived from the sidecar\'s calls', () => {
   const permissions = permissionsFromCode();
 
-  test('the code makes the calls this test knows about (events, pod annotations, ConfigMap watch, last-good Secret)', () => {
-    assert.ok(permissions.length >= 6, `found only ${JSON.stringify(permissions)}`);
+  test('the code makes the calls this test knows about (events, pod annotations and condition, ConfigMap watch, last-good Secret)', () => {
+    assert.ok(permissions.length >= 7, `found only ${JSON.stringify(permissions)}`);
+    // The condition hotcycle.dev/config-applied: always on in a cluster, like the annotations.
+    assert.deepEqual(permissions.filter((p) => p.resource.startsWith('pods')).map((p) => `${p.resource}/${p.verb}/${p.feature}`).sort(), ['pods/patch/null', 'pods/status/patch/null']);
     assert.deepEqual(permissions.filter((p) => p.feature === 'lastGood').map((p) => `${p.resource}/${p.verb}`).sort(), ['secrets/get', 'secrets/patch']);
     // The rollout reads its Lease and writes it as a compare-and-swap (PUT): no patch, no create.
     assert.deepEqual(permissions.filter((p) => p.feature === 'rollout').map((p) => `${p.group}/${p.resource}/${p.verb}`).sort(),
@@ -90,11 +94,12 @@ describe('RBAC derived from the sidecar\'s calls', () => {
 
   const fullname = 'hotcycle';
   for (const { on, args, configMap } of [
-    { on: ['fastPath', 'lastGood'], args: [], configMap: 'hotcycle' },
-    { on: ['fastPath'], args: ['--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
-    { on: ['lastGood'], args: ['--set', 'fastPath.enabled=false'], configMap: 'hotcycle' },
-    { on: [], args: ['--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
-    { on: ['fastPath', 'lastGood'], args: ['--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
+    { on: ['fastPath', 'lastGood', 'rollout'], args: [], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood'], args: ['--set', 'replicaCount=1'], configMap: 'hotcycle' },
+    { on: ['fastPath'], args: ['--set', 'lastGood.enabled=false', '--set', 'rollout.enabled=false'], configMap: 'hotcycle' },
+    { on: ['lastGood'], args: ['--set', 'fastPath.enabled=false', '--set', 'rollout.enabled=false'], configMap: 'hotcycle' },
+    { on: [], args: ['--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false', '--set', 'rollout.enabled=false'], configMap: 'hotcycle' },
+    { on: ['fastPath', 'lastGood', 'rollout'], args: ['--set', 'config.existingConfigMap=edge-config'], configMap: 'edge-config' },
     { on: ['fastPath', 'lastGood', 'rollout'], args: ['--set', 'rollout.enabled=true'], configMap: 'hotcycle' },
     { on: ['rollout'], args: ['--set', 'rollout.enabled=true', '--set', 'fastPath.enabled=false', '--set', 'lastGood.enabled=false'], configMap: 'hotcycle' },
   ]) {

@@ -1,4 +1,4 @@
-// Issue 18, the chart's half of the fleet rollout (in progress): off by default; on, an empty
+// Issue 18, the chart's half of the fleet rollout: on by default with more than one replica; on, an empty
 // Lease `<fullname>-rollout` and its name and settings given to the sidecar (the Role's half:
 // rbac.test.ts; the behaviour: test/cluster/rollout*.test.ts).
 import assert from 'node:assert/strict';
@@ -18,10 +18,19 @@ const flag = (container: Container, name: string): string | undefined => {
   return at < 0 ? undefined : command[at + 1];
 };
 
-test('by default: no Lease, no rollout flag (every pod applies a version at once, as before)', async () => {
-  const objects = await renderChart();
-  assert.deepEqual(objects.filter((o) => o.kind === 'Lease'), []);
-  assert.ok(!(sidecar(objects).command ?? []).some((a) => a.startsWith('--rollout')));
+test('rollout.enabled auto (the default): on with more than one replica, off with one; true and false choose', async () => {
+  const on = async (args: string[]) => {
+    const objects = await renderChart(args);
+    const lease = objects.some((o) => o.kind === 'Lease');
+    const flagged = (sidecar(objects).command ?? []).some((a) => a.startsWith('--rollout'));
+    assert.equal(lease, flagged, `the Lease and the sidecar's flags go together (${args.join(' ')})`);
+    return lease;
+  };
+  assert.equal(await on([]), true, 'the default: 2 replicas, a fleet to stage');
+  assert.equal(await on(['--set', 'replicaCount=1']), false, 'a single replica applies each version at once, as before');
+  assert.equal(await on(['--set', 'replicaCount=5', '--set', 'rollout.enabled=false']), false);
+  assert.equal(await on(['--set', 'replicaCount=1', '--set', 'rollout.enabled=true']), true);
+  await assert.rejects(renderChart(['--set', 'rollout.enabled=sometimes']), /enabled/);
 });
 
 test('rollout.enabled: an empty Lease, its name and the settings given to the sidecar', async () => {
@@ -55,7 +64,7 @@ test('the app container\'s readinessProbe becomes the bake\'s readiness check, n
   assert.deepEqual(parseReadinessSpec(http!), { scheme: 'http', port: 8080, path: '/ready', failureThreshold: 2, intervalMs: 1000 }, 'what the sidecar reads from it');
   assert.equal(await readiness(['--set-json', 'app.readinessProbe={"httpGet":{"port":9443,"scheme":"HTTPS"}}']), 'https://:9443/?failureThreshold=3');
   assert.equal(await readiness(['--set-json', 'app.readinessProbe={"exec":{"command":["true"]}}']), undefined);
-  assert.equal(flag(sidecar(await renderChart()), '--rollout-readiness'), undefined, 'no rollout: no readiness flag');
+  assert.equal(flag(sidecar(await renderChart(['--set', 'replicaCount=1'])), '--rollout-readiness'), undefined, 'no rollout: no readiness flag');
 });
 
 test('values.schema.json refuses a probe path that is not a path, and a maxInFlight of 0', async () => {

@@ -1,7 +1,7 @@
 // Issue 11, "the pod, run for real", preferred form: the chart's pods run by a real kubelet
 // (test/helpers/cluster/node.ts: kubelet 1.35 + Debian's containerd 1.6 and runc) against a
 // private control plane with kube-scheduler, from the images built locally (npm run images).
-// `helm install` with the default values, the images pointed at the local builds: kubelet
+// `helm install` with the default values (the fleet rollout off), the images pointed at the local builds: kubelet
 // starts the native sidecar, its startup probe gates the app container, both become Ready, and
 // nginx serves on the pod's own loopback. A `kubectl apply` of an edited ConfigMap reaches the
 // sidecar through the default fast path (its API watch, once the Service relay lets it list), and
@@ -65,7 +65,10 @@ async function install(c: Cluster, n: KubeletNode): Promise<{ namespace: string;
   const started = Date.now();
   const helm = await runTool(helmPath(), ['install', 'hotcycle', CHART, '--kubeconfig', c.info.kubeconfig, '--namespace', namespace,
     '--set', `image.repository=${APP_IMAGE.split(':')[0]},image.tag=dev,image.pullPolicy=Never`,
-    '--set', `sidecar.image.repository=${SIDECAR_IMAGE.split(':')[0]},sidecar.image.tag=dev,sidecar.image.pullPolicy=Never`]);
+    '--set', `sidecar.image.repository=${SIDECAR_IMAGE.split(':')[0]},sidecar.image.tag=dev,sidecar.image.pullPolicy=Never`,
+    // One pod's path, timed: every pod applies an edit at once here. The fleet rollout (on by
+    // default with 2 replicas) under kubelet is readme-on-a-cluster's and fleet-rollout's.
+    '--set', 'rollout.enabled=false']);
   assert.ok(helm.ok, `helm install failed: ${helm.stderr}`);
   const rollout = await c.kubectl(['rollout', 'status', 'deployment/hotcycle', '-n', namespace, '--timeout=180s']);
   if (!rollout.ok) {

@@ -1,7 +1,8 @@
 // A kubelet stand-in: updates a ConfigMap volume directory the way kubelet's AtomicWriter does
 // (Kubernetes pkg/volume/util/atomic_writer.go): a new `..<timestamp>.<random>` directory, a
 // `..data_tmp` symlink renamed over `..data`, top-level user-visible symlinks `name -> ..data/name`,
-// then the old directory removed. Written independently of src/sidecar/publish/atomic-writer.ts on
+// then the old directory removed; and what a downwardAPI item of the Pod's annotations holds
+// (formatDownwardMap, written into such a volume the same way). Written independently of src/sidecar/publish/atomic-writer.ts on
 // purpose, so a test of one against the other does not compare the code with itself.
 import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -55,6 +56,30 @@ export class KubeletVolume {
     }
     return tsDir;
   }
+}
+
+/**
+ * A downwardAPI item of `metadata.annotations` or `metadata.labels` as kubelet writes it
+ * (pkg/fieldpath FormatMap): `key="value"` lines, keys sorted, each value quoted by Go's %q
+ * (strconv.Quote), no newline after the last.
+ */
+export function formatDownwardMap(map: Readonly<Record<string, string>>): string {
+  return Object.keys(map).sort().map((key) => `${key}=${goQuote(map[key]!)}`).join('\n');
+}
+
+const GO_ESCAPES: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
+
+/** strconv.Quote for valid UTF-8: printable runes as they are (Go's unicode.IsPrint, approximated by Unicode classes). */
+function goQuote(value: string): string {
+  let out = '"';
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (GO_ESCAPES[ch]) out += GO_ESCAPES[ch];
+    else if (cp < 0x20 || cp === 0x7f) out += `\\x${cp.toString(16).padStart(2, '0')}`;
+    else if (ch === ' ' || /[\p{L}\p{M}\p{N}\p{P}\p{S}]/u.test(ch)) out += ch;
+    else out += cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`;
+  }
+  return `${out}"`;
 }
 
 function topName(name: string): string {

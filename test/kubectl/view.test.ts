@@ -1,9 +1,8 @@
 // The kubectl plugin's pure parts, table-tested: a pod's rollout role from the Lease state,
 // the last-result column, ages, the table and the rollout line, the Lease name from the Pod
-// template, the label selector, the command line.
+// template, the label selector (the command line: args.test.ts).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { deploymentName, parseInvocation } from '../../src/kubectl/args.ts';
 import { rolloutLeaseName } from '../../src/kubectl/lease-name.ts';
 import { withPaused } from '../../src/kubectl/paused.ts';
 import { podRole } from '../../src/kubectl/role.ts';
@@ -58,21 +57,22 @@ test('formatAge and shorten', () => {
 describe('buildView and its text', () => {
   const now = Date.parse('2026-01-01T01:00:00Z');
   const pods: PodInput[] = [
-    { name: 'web-b', annotations: { 'hotcycle.dev/config-hash': V, 'hotcycle.dev/generation': '3', 'hotcycle.dev/reloaded-at': '2026-01-01T00:59:50Z' }, ready: true, createdAt: '2026-01-01T00:00:00Z' },
-    { name: 'web-a', annotations: { 'hotcycle.dev/running-last-good': 'true' }, ready: false, createdAt: '2026-01-01T00:59:00Z' },
+    { name: 'web-b', annotations: { 'hotcycle.dev/config-hash': V, 'hotcycle.dev/generation': '3', 'hotcycle.dev/reloaded-at': '2026-01-01T00:59:50Z' },
+      applied: { status: 'True', reason: 'Applied' }, ready: true, createdAt: '2026-01-01T00:00:00Z' },
+    { name: 'web-a', annotations: { 'hotcycle.dev/running-last-good': 'true' }, applied: null, ready: false, createdAt: '2026-01-01T00:59:00Z' },
   ];
 
   test('rollout off: the pods, sorted, and "rollout: off"', () => {
     const view = buildView({ namespace: 'ns', deployment: 'web', pods, lease: null }, now);
-    assert.deepEqual(view.pods.map((p) => [p.pod, p.version, p.generation, p.lastResult, p.role, p.ready, p.runningLastGood, p.age]), [
-      ['web-a', '', null, '-', '-', false, true, '60s'],
-      ['web-b', V, 3, 'reloaded 10s ago', '-', true, false, '60m'],
+    assert.deepEqual(view.pods.map((p) => [p.pod, p.version, p.generation, p.lastResult, p.role, p.applied?.reason ?? null, p.ready, p.runningLastGood, p.age]), [
+      ['web-a', '', null, '-', '-', null, false, true, '60s'],
+      ['web-b', V, 3, 'reloaded 10s ago', '-', 'Applied', true, false, '60m'],
     ]);
     assert.equal(view.rollout, null);
     assert.equal(formatView(view), [
-      'POD     VERSION        GEN   LAST RESULT             ROLE   READY   AGE',
-      'web-a   -              -     - (running last good)   -      no      60s',
-      'web-b   aaaaaaaaaaaa   3     reloaded 10s ago        -      yes     60m',
+      'POD     VERSION        GEN   LAST RESULT             ROLE   APPLIED        READY   AGE',
+      'web-a   -              -     - (running last good)   -      -              no      60s',
+      'web-b   aaaaaaaaaaaa   3     reloaded 10s ago        -      True Applied   yes     60m',
       '',
       'rollout: off',
     ].join('\n'));
@@ -117,31 +117,4 @@ test('withPaused changes paused alone', () => {
   const s = state({ applied: ['p'] });
   assert.deepEqual(withPaused(s, true), { ...s, paused: true });
   assert.deepEqual(withPaused(withPaused(s, true), false), s);
-});
-
-describe('parseInvocation', () => {
-  const ok: Array<[string[], object]> = [
-    [[], { kind: 'help' }],
-    [['--help'], { kind: 'help' }],
-    [['status', 'deploy/web'], { kind: 'status', json: false, kubeconfig: undefined, namespace: undefined, deployment: 'web' }],
-    [['status', 'deployment.apps/web', '-n', 'ns', '--json', '--kubeconfig', '/k'], { kind: 'status', json: true, kubeconfig: '/k', namespace: 'ns', deployment: 'web' }],
-    [['rollout', 'pause', 'deploy/web', '--namespace', 'ns'], { kind: 'pause', kubeconfig: undefined, namespace: 'ns', deployment: 'web' }],
-    [['rollout', 'resume', 'deployments/web'], { kind: 'resume', kubeconfig: undefined, namespace: undefined, deployment: 'web' }],
-  ];
-  for (const [argv, expected] of ok) test(argv.join(' ') || '(none)', () => assert.deepEqual(parseInvocation(argv), expected));
-  const bad: Array<[string[], RegExp]> = [
-    [['status'], /missing deploy\/NAME/],
-    [['status', 'pod/web'], /expected deploy\/NAME/],
-    [['status', 'web'], /expected deploy\/NAME/],
-    [['status', 'deploy/Web_1'], /is not a Deployment name/],
-    [['status', 'deploy/web', 'extra'], /unexpected argument "extra"/],
-    [['status', 'deploy/web', '--bogus'], /Unknown option '--bogus'/],
-    [['rollout', 'abort', 'deploy/web'], /expected rollout pause\|resume/],
-    [['rollout', 'pause', 'deploy/web', '--json'], /--json is for status/],
-    [['frob'], /unknown command "frob"/],
-  ];
-  for (const [argv, message] of bad) {
-    test(`usage error: ${argv.join(' ')}`, () => assert.throws(() => parseInvocation(argv), (e: Error & { code?: string }) => e.code === 'EUSAGE' && message.test(e.message)));
-  }
-  test('deploymentName', () => assert.equal(deploymentName('deploy/a.b-c'), 'a.b-c'));
 });

@@ -4,7 +4,8 @@
 //   (2) Volumes as host directories: emptyDirs (0777, group fsGroup); the ConfigMap volume,
 //       written with kubelet's atomic `..data` swap by test/helpers/kubelet.ts and mounted
 //       read-only; the projected kube-api-access volume with the namespace only (no API server
-//       here, so no token: the sidecar runs outside a cluster and reports nothing to Kubernetes).
+//       here, so no token: the sidecar runs outside a cluster and reports nothing to Kubernetes);
+//       a downwardAPI volume's metadata.annotations item as kubelet writes it, from the template.
 //   (3) Init containers in order: a plain one must exit 0; a native sidecar (restartPolicy
 //       Always) keeps running and its startup probe must pass before the next one starts.
 //   (4) The main containers, each with its securityContext, Downward API env and limits
@@ -18,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
-import { KubeletVolume } from '../helpers/kubelet.ts';
+import { formatDownwardMap, KubeletVolume } from '../helpers/kubelet.ts';
 import { LoggedProcess } from '../helpers/logged-process.ts';
 import { freePort } from '../helpers/ports.ts';
 import type { K8sObject } from '../charts/k8s-tools.ts';
@@ -75,7 +76,7 @@ export class PodmanPod {
       'its own network namespace (loopback only), emptyDirs and a kubelet-style ConfigMap volume as host directories, no API server');
     try {
       await pod.#createNetns(); // (1)
-      await pod.#createVolumes(configMap?.data ?? {}); // (2)
+      await pod.#createVolumes(configMap?.data ?? {}, deployment?.spec?.template.metadata?.annotations ?? {}); // (2)
       for (const container of spec.initContainers ?? []) await pod.#startInit(container); // (3)
       for (const container of spec.containers) await pod.#run(container); // (4)
       return pod;
@@ -173,7 +174,7 @@ export class PodmanPod {
     }
   }
 
-  async #createVolumes(configMapData: Record<string, string>): Promise<void> {
+  async #createVolumes(configMapData: Record<string, string>, annotations: Record<string, string>): Promise<void> {
     const fsGroup = this.spec.securityContext?.fsGroup ?? 0;
     for (const volume of this.spec.volumes ?? []) {
       const dir = join(this.#root, 'volumes', volume.name);
@@ -189,8 +190,14 @@ export class PodmanPod {
         // No API server here: the namespace file only (what the sidecar reads to know it is
         // outside a cluster is the missing KUBERNETES_SERVICE_HOST, as kubelet would set it).
         await writeFile(join(dir, 'namespace'), this.identity.namespace, { mode: 0o644 });
+      } else if (volume.downwardAPI) {
+        const items = volume.downwardAPI.items ?? [];
+        const other = items.find((i) => i.fieldRef?.fieldPath !== 'metadata.annotations');
+        if (other) throw new PodSpecError(`downwardAPI volume ${volume.name}: only metadata.annotations is supported by the stand-in, not ${other.path}`);
+        await chmod(dir, 0o755);
+        await new KubeletVolume(dir).update(Object.fromEntries(items.map((i) => [i.path, formatDownwardMap(annotations)])));
       } else {
-        throw new PodSpecError(`volume ${volume.name}: only emptyDir, configMap and projected volumes are supported by the stand-in`);
+        throw new PodSpecError(`volume ${volume.name}: only emptyDir, configMap, projected and downwardAPI volumes are supported by the stand-in`);
       }
     }
   }

@@ -7,6 +7,7 @@
 {{- define "hotcycle.sidecarSocket" -}}/run/hotcycle/sidecar.sock{{- end }}
 {{- define "hotcycle.schemasDir" -}}/etc/hotcycle/schemas{{- end }}
 {{- define "hotcycle.sourcesDir" -}}/etc/hotcycle/sources{{- end }}
+{{- define "hotcycle.podInfoDir" -}}/etc/hotcycle/pod{{- end }}
 {{- define "hotcycle.serviceAccountDir" -}}/var/run/secrets/kubernetes.io/serviceaccount{{- end }}
 
 {{- define "hotcycle.name" -}}
@@ -62,12 +63,26 @@ runs under it.
 {{- printf "hotcycle-pod-patch.%s.%s" .Release.Namespace (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
+{{/* The pod-status ValidatingAdmissionPolicy, cluster-scoped too. */}}
+{{- define "hotcycle.podStatusPolicyName" -}}
+{{- printf "hotcycle-pod-status.%s.%s" .Release.Namespace (include "hotcycle.fullname" .) | trunc 253 }}
+{{- end }}
+
 {{/* The Secret the sidecar keeps the last good config in (lastGood.enabled). */}}
 {{- define "hotcycle.lastGoodSecretName" -}}
 {{- printf "%s-last-good" (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
 
-{{/* The Lease the sidecars coordinate the fleet rollout through (rollout.enabled). */}}
+{{/*
+The fleet rollout is on: rollout.enabled true, or "auto" (the default) with more than one
+replica — a single-replica release has no fleet to stage, and applies each version at once.
+*/}}
+{{- define "hotcycle.rolloutEnabled" -}}
+{{- $on := toString .Values.rollout.enabled }}
+{{- if or (eq $on "true") (and (eq $on "auto") (gt (int .Values.replicaCount) 1)) }}true{{- end }}
+{{- end }}
+
+{{/* The Lease the sidecars coordinate the fleet rollout through (hotcycle.rolloutEnabled). */}}
 {{- define "hotcycle.rolloutLeaseName" -}}
 {{- printf "%s-rollout" (include "hotcycle.fullname" .) | trunc 253 }}
 {{- end }}
@@ -122,8 +137,10 @@ not SIGKILL before both are over. */}}
 {{- if .Values.lastGood.enabled }}
 {{- $cmd = concat $cmd (list "--last-good-secret" (include "hotcycle.lastGoodSecretName" .)) }}
 {{- end }}
+{{- /* kubectl hotcycle reload: the Pod's annotations through the downward API (the sidecar may not read Pods). */}}
+{{- $cmd = concat $cmd (list "--pod-annotations" (printf "%s/annotations" (include "hotcycle.podInfoDir" .))) }}
 {{- with .Values.rollout }}
-{{- if .enabled }}
+{{- if include "hotcycle.rolloutEnabled" $ }}
 {{- $cmd = concat $cmd (list "--rollout-lease" (include "hotcycle.rolloutLeaseName" $) "--rollout-bake-seconds" (toString .bakeSeconds) "--rollout-wave-bake-seconds" (toString .waveBakeSeconds) "--rollout-max-in-flight" (toString .maxInFlight) "--rollout-slot-timeout-seconds" (toString .slotTimeoutSeconds)) }}
 {{- with .probe }}
 {{- if .path }}

@@ -1,10 +1,11 @@
 import { masterReload } from '../../protocol/master-client.ts';
+import { syncSucceeded } from '../../protocol/sidecar.ts';
 import { sidecarSync } from '../../protocol/sidecar-client.ts';
 import type { ReloadEvent } from '../../protocol/types.ts';
 import { output, parse, printHelp, UsageError, type Command } from '../command.ts';
 import { describe, resolve, SETTINGS } from '../defaults.ts';
 import { formatReload } from '../format.ts';
-import { formatSync, syncSucceeded } from '../sidecar-format.ts';
+import { formatSync } from '../sidecar-format.ts';
 
 export const reloadCommand: Command = {
   help: `Usage: hotcycle reload [options]

@@ -75,9 +75,25 @@ Downward API), every outcome also becomes an Event on the Pod (Reloaded, ReloadF
 ConfigRejected) and a reload sets the Pod annotations hotcycle.dev/generation,
 hotcycle.dev/config-hash and hotcycle.dev/reloaded-at; a version not run (rejected, its checks
 unable to run, refused by the master) sets hotcycle.dev/last-failure to why, in one line, and
-hotcycle.dev/last-failure-at. Outside one, this is off (one log line).
+hotcycle.dev/last-failure-at. The Pod condition hotcycle.dev/config-applied (pods/status) says
+whether the pod serves what the release should serve now: True (Applied) while the master runs
+the version the source holds, or (Rejected; with a rollout Held, MarkedBad) while it serves the
+version before for a verdict every pod reaches alike; False when this pod cannot (ReloadFailed,
+Pending, nothing served, a version just marked bad still running): a readiness gate can use it.
+Outside one, this is off (one log line).
 
-Fleet rollout (--rollout-lease NAME, in a cluster; in progress, off unless given): the replicas
+Reloads requested by annotation (--pod-annotations FILE): FILE is a downwardAPI volume item
+with fieldRef metadata.annotations (the chart mounts it). When the Pod's annotation
+hotcycle.dev/reload-requested takes a new value ('kubectl hotcycle reload pod/NAME' sets it to
+the time; a user needs only patch on pods, no exec), the sidecar does what 'hotcycle reload'
+does, then reports the outcome: an Event ReloadRequested (Warning when it failed) and the
+annotations hotcycle.dev/last-reload-request (the value acted on) and
+hotcycle.dev/last-reload-outcome ("ok: …" or "failed: …"). The value found at start is acted
+on only if it is a time after the sidecar started and not yet acknowledged. kubelet rewrites
+FILE (a ..data swap) on the sync of the Pod its update triggers: about a second after the
+annotation, at the latest after kubelet's periodic sync.
+
+Fleet rollout (--rollout-lease NAME, in a cluster; the chart gives it with more than one replica): the replicas
 of a release apply a new checked version one canary at a time, coordinated through the one
 coordination.k8s.io Lease NAME (the chart creates <fullname>-rollout; get/update on it alone).
 A checked version is held until its turn. The first pod to hold it starts the rollout as its
@@ -112,6 +128,7 @@ ${describe(SETTINGS.listen, 'ADDR')}
 ${describe(SETTINGS.driver, 'NAME')}
 ${describe(SETTINGS.watchConfigMap, 'NAME')}
 ${describe(SETTINGS.lastGoodSecret, 'NAME')}
+  --pod-annotations FILE     act on hotcycle.dev/reload-requested in this downward API file (default: off)
   --rollout-lease NAME       coordinate versions through this Lease (default: off)
   --rollout-bake-seconds S   how long the canary is judged (default ${ROLLOUT_DEFAULTS.bakeSeconds})
   --rollout-wave-bake-seconds S
@@ -140,7 +157,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
   async run(argv) {
     const { values, positionals } = parse('sidecar', argv, {
       source: { type: 'string', multiple: true }, 'secret-source': { type: 'string', multiple: true }, 'tls-expiry-warning-days': { type: 'string' }, live: { type: 'string' }, 'master-socket': { type: 'string' }, socket: { type: 'string' },
-      listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' }, 'last-good-secret': { type: 'string' },
+      listen: { type: 'string' }, driver: { type: 'string' }, 'watch-configmap': { type: 'string' }, 'last-good-secret': { type: 'string' }, 'pod-annotations': { type: 'string' },
       'debounce-ms': { type: 'string' }, 'debounce-max-ms': { type: 'string' }, 'resync-ms': { type: 'string' }, schema: { type: 'string', multiple: true },
       'log-format': { type: 'string' }, 'log-level': { type: 'string' }, ...NGINX_FLAGS, ...ROLLOUT_FLAGS,
     });
@@ -176,6 +193,7 @@ curl --unix-socket SOCKET http://hotcycle/v1/status
       schemas: (values.schema ?? []).map((flag) => schemaFlag(flag)),
       configMap: resolve(SETTINGS.watchConfigMap, values['watch-configmap']),
       lastGoodSecret: resolve(SETTINGS.lastGoodSecret, values['last-good-secret']),
+      podAnnotations: values['pod-annotations'] ?? '',
       rollout: rolloutSettings(values),
       kubeRoot: process.env.HOTCYCLE_KUBE_ROOT ?? '',
       logger,

@@ -6,8 +6,8 @@ import type { EventsV1Event, V1MicroTime } from '@kubernetes/client-node';
 import { formatDiagnostic } from '../../diagnostic.ts';
 import { shortHash } from '../../configset/fileset.ts';
 import type {
-  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, RolloutAbortedReport, RolloutReport,
-  RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReloadRequestedReport,
+  RolloutAbortedReport, RolloutReport, RunningLastGoodReport,
 } from './types.ts';
 
 /** A JSON merge patch of the Pod's annotations. */
@@ -22,11 +22,16 @@ export const ANNOTATION_RELOADED_AT = 'hotcycle.dev/reloaded-at';
 export const ANNOTATION_RUNNING_LAST_GOOD = 'hotcycle.dev/running-last-good';
 export const ANNOTATION_LAST_FAILURE = 'hotcycle.dev/last-failure';
 export const ANNOTATION_LAST_FAILURE_AT = 'hotcycle.dev/last-failure-at';
+/** Set by `kubectl hotcycle reload` (a user's patch), read through the downward API (sidecar/request/). */
+export const ANNOTATION_RELOAD_REQUESTED = 'hotcycle.dev/reload-requested';
+/** The sidecar's acknowledgment: the reload-requested value it acted on last, and what came of it. */
+export const ANNOTATION_LAST_RELOAD_REQUEST = 'hotcycle.dev/last-reload-request';
+export const ANNOTATION_LAST_RELOAD_OUTCOME = 'hotcycle.dev/last-reload-outcome';
 
 const ELLIPSIS = '…';
 
 export type EventReason = 'Reloaded' | 'ReloadFailed' | 'ConfigRejected' | 'CheckFailed' | 'RunningLastGood' | 'LastGoodNotStored'
-  | 'CertificateExpiring' | 'RolloutStarted' | 'RolloutCompleted' | 'RolloutAborted';
+  | 'CertificateExpiring' | 'RolloutStarted' | 'RolloutCompleted' | 'RolloutAborted' | 'ReloadRequested';
 
 export interface EventSpec {
   reason: EventReason;
@@ -79,6 +84,12 @@ export function rolloutCompletedEvent(r: RolloutReport): EventSpec {
 export function rolloutAbortedEvent(r: RolloutAbortedReport): EventSpec {
   const note = `Rollout of config ${shortHash(r.configHash)} aborted: harmed this pod (${r.signal}: ${r.figures}); marked bad, this pod back on ${shortHash(r.serving) || '(unknown)'}`;
   return { reason: 'RolloutAborted', type: 'Warning', action: 'Rollout', note: truncateNote(note) };
+}
+
+/** A reload a user asked for through the Pod annotation (`kubectl hotcycle reload`), and its outcome line. */
+export function reloadRequestedEvent(r: ReloadRequestedReport): EventSpec {
+  const note = `Reload requested (${ANNOTATION_RELOAD_REQUESTED} ${r.request}): ${r.outcome}`;
+  return { reason: 'ReloadRequested', type: r.ok ? 'Normal' : 'Warning', action: 'Reload', note: truncateNote(note) };
 }
 
 /** Lists as many `file:line:col: message` findings as fit, then how many were left out. */
@@ -170,4 +181,9 @@ export function runningLastGoodPatch(running: boolean): AnnotationPatch {
  */
 export function lastFailurePatch(line: string, now: Date): AnnotationPatch {
   return { metadata: { annotations: { [ANNOTATION_LAST_FAILURE]: line, [ANNOTATION_LAST_FAILURE_AT]: now.toISOString() } } };
+}
+
+/** The acknowledgment `kubectl hotcycle reload` waits for: the request acted on, and its outcome line. */
+export function reloadRequestPatch(r: ReloadRequestedReport): AnnotationPatch {
+  return { metadata: { annotations: { [ANNOTATION_LAST_RELOAD_REQUEST]: r.request, [ANNOTATION_LAST_RELOAD_OUTCOME]: r.outcome } } };
 }

@@ -5,20 +5,21 @@
 // a reload: Events only enqueue (report-queue.ts), and the annotations are desired state that a
 // reconciler applies until they hold (desired-patch.ts); every end is logged and counted.
 // The annotations it keeps include `hotcycle.dev/running-last-good` once the pod has served the
-// stored last good config, and `hotcycle.dev/last-failure(-at)` once a version was not run. Needs RBAC: events.k8s.io events `create`; core pods `patch`.
+// stored last good config, `hotcycle.dev/last-failure(-at)` once a version was not run, and
+// `hotcycle.dev/last-reload-request`/`-outcome` once a requested reload ran. Needs RBAC: events.k8s.io events `create`; core pods `patch`.
 import type { ConfigurationOptions, KubeConfig, PatchStrategy } from '@kubernetes/client-node';
 import type { Logger } from '../../log.ts';
 import { callOptions, loadKubeClient, type KubeClient } from './client.ts';
 import {
   annotationPatch, buildEventBody, certificateExpiringEvent, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, lastGoodNotStoredEvent, reloadedEvent,
-  reloadFailedEvent, rolloutAbortedEvent, rolloutCompletedEvent, rolloutStartedEvent, runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
+  reloadFailedEvent, reloadRequestedEvent, reloadRequestPatch, rolloutAbortedEvent, rolloutCompletedEvent, rolloutStartedEvent, runningLastGoodEvent, runningLastGoodPatch, type AnnotationPatch, type EventSpec,
 } from './events.ts';
 import { PatchReconciler } from './desired-patch.ts';
 import { ReportQueue } from './report-queue.ts';
 import { ANNOTATION_RETRY_POLICY, EVENT_RETRY_POLICY, type RetryPolicy } from './retry.ts';
 import type {
-  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReportOutcome, RolloutAbortedReport,
-  RolloutReport, RunningLastGoodReport,
+  CertificateExpiringReport, CheckFailedReport, ConfigRejectedReport, KubeIdentity, LastGoodNotStoredReport, ReloadedReport, ReloadFailedReport, ReloadRequestedReport, ReportOutcome,
+  RolloutAbortedReport, RolloutReport, RunningLastGoodReport,
 } from './types.ts';
 
 export interface KubeReporter {
@@ -35,6 +36,8 @@ export interface KubeReporter {
   rolloutStarted(report: RolloutReport): void;
   rolloutCompleted(report: RolloutReport): void;
   rolloutAborted(report: RolloutAbortedReport): void;
+  /** A reload asked for through hotcycle.dev/reload-requested: an Event, and the acknowledging annotations. */
+  reloadRequested(report: ReloadRequestedReport): void;
   /** Resolves when every report made so far was delivered or given up (tests, shutdown). */
   flush(): Promise<void>;
   /** Idempotent; waits up to `closeGraceMs` for queued Events and the annotations, then drops the rest. */
@@ -130,6 +133,11 @@ class Reporter implements KubeReporter {
 
   rolloutAborted(report: RolloutAbortedReport): void {
     this.#event(rolloutAbortedEvent(report));
+  }
+
+  reloadRequested(report: ReloadRequestedReport): void {
+    this.#event(reloadRequestedEvent(report));
+    this.#annotate(reloadRequestPatch(report), `annotation last-reload-request ${report.request}`);
   }
 
   configRejected(report: ConfigRejectedReport): void {

@@ -1,5 +1,5 @@
 // Kubernetes, when and only when running in a cluster (DESIGN.md §6): the reporter (Events and
-// annotations) and the optional ConfigMap fast path. Outside a cluster one log line says why
+// annotations), the Pod condition hotcycle.dev/config-applied and the optional ConfigMap fast path. Outside a cluster one log line says why
 // reporting is off and nothing else changes; kube/client.ts loads the client library (a dynamic
 // import) only when a cluster was detected, so the sidecar outside one never pays for it.
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { inClusterKubeConfig, loadKubeClient } from './client.ts';
 import { watchConfigMap, type ConfigMapWatch } from './configmap-watch.ts';
 import { detectKubeEnvironment, logKubeEnvironment, SERVICE_ACCOUNT_DIR } from './env.ts';
 import { SecretStore } from './last-good-store.ts';
+import { PodCondition } from './pod-condition.ts';
 import { LeaseStore } from '../rollout/store.ts';
 import { createKubeReporter, type KubeReporter } from './reporter.ts';
 import type { ReportOutcome } from './types.ts';
@@ -31,6 +32,8 @@ export interface KubeSetupOptions {
 
 export interface KubeSetup {
   readonly reporter: KubeReporter | null;
+  /** The Pod condition hotcycle.dev/config-applied; null outside a cluster. */
+  readonly condition: PodCondition | null;
   /** The release's last-good Secret; null outside a cluster or without --last-good-secret. */
   readonly lastGood: SecretStore | null;
   /** The release's rollout Lease and this pod's name; null outside a cluster or without --rollout-lease. */
@@ -47,12 +50,13 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
     if (configMap) logger.warn(`--watch-configmap ${configMap} ignored: not in a cluster; the source directory is the only source`, { event: 'configmap-watch' });
     if (options.lastGoodSecret) logger.warn(`--last-good-secret ${options.lastGoodSecret} ignored: not in a cluster`, { event: 'last-good' });
     if (options.rolloutLease) logger.warn(`--rollout-lease ${options.rolloutLease} ignored: not in a cluster; every version is applied at once`, { event: 'rollout' });
-    return { reporter: null, lastGood: null, rollout: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
+    return { reporter: null, condition: null, lastGood: null, rollout: null, status: () => ({ reporting: false, detail: env.reason }), close: async () => undefined };
   }
   const client = await loadKubeClient(options.root ? await inClusterKubeConfig(options.root) : undefined);
   const kubeConfig = client.kubeConfig;
   const identity = env.identity;
   const reporter = await createKubeReporter({ logger, identity, onOutcome: options.onOutcome, kubeConfig });
+  const condition = new PodCondition({ client, identity, logger, onOutcome: options.onOutcome });
   const lastGood = options.lastGoodSecret ? new SecretStore({ client, identity, secret: options.lastGoodSecret, logger, onOutcome: options.onOutcome }) : null;
   const rollout = options.rolloutLease ? {
     pod: identity.podName,
@@ -72,6 +76,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   let closed: Promise<void> | undefined;
   return {
     reporter,
+    condition,
     lastGood,
     rollout,
     status: () => ({
@@ -82,7 +87,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
     }),
     close: () => (closed ??= (async () => {
       await watch?.close();
-      await Promise.all([reporter.close(), lastGood?.close(2000)]);
+      await Promise.all([reporter.close(), condition.close(2000), lastGood?.close(2000)]);
     })()),
   };
 }

@@ -75,8 +75,15 @@ export interface RolloutAbortedReport extends RolloutReport {
   serving: string;
 }
 
-/** Which API call a report became: an Event on the Pod, the Pod's annotations, or the last-good Secret. */
-export type ReportCall = 'event' | 'annotations' | 'last-good';
+/** A reload requested through the Pod annotation: the request's value, and the outcome line (`ok: …` / `failed: …`). */
+export interface ReloadRequestedReport {
+  request: string;
+  ok: boolean;
+  outcome: string;
+}
+
+/** Which API call a report became: an Event on the Pod, the Pod's annotations or its condition, or the last-good Secret. */
+export type ReportCall = 'event' | 'annotations' | 'condition' | 'last-good';
 
 /**
  * ok: delivered (perhaps late); retry: a retryable failure, will try again; failed: an answer that

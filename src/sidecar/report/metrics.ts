@@ -21,7 +21,7 @@ export interface SyncLag {
   appliedHash: string;
 }
 
-const REPORT_CALLS: readonly ReportCall[] = ['event', 'annotations', 'last-good'];
+const REPORT_CALLS: readonly ReportCall[] = ['event', 'annotations', 'condition', 'last-good'];
 
 export class SidecarMetrics {
   readonly registry = new Registry();
@@ -87,7 +87,7 @@ export class SidecarMetrics {
     registers: [this.registry],
   });
   readonly kubeReports = new Counter({
-    name: 'hotcycle_kube_reports_total', help: 'Kubernetes calls: Events, annotation patches and last-good Secret writes, by call (event, annotations, last-good) and outcome (ok, retry, failed, dropped).',
+    name: 'hotcycle_kube_reports_total', help: 'Kubernetes calls: Events, annotation and pod condition patches and last-good Secret writes, by call (event, annotations, condition, last-good) and outcome (ok, retry, failed, dropped).',
     labelNames: ['call', 'result'] as const, registers: [this.registry],
   });
 

@@ -10,6 +10,7 @@ import { shortHash } from '../../configset/fileset.ts';
 import type { KubeReporter } from '../kube/reporter.ts';
 import type { CertificateExpiringReport } from '../kube/types.ts';
 import { SECRET_LIMIT_BYTES, type LastGood, type LastGoodEvents } from '../sync/last-good.ts';
+import type { ConditionInputs } from './condition-tracker.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import type { Rollback } from '../sync/decision.ts';
 import type { SyncEvents } from '../sync/syncer.ts';
@@ -19,6 +20,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
   readonly #logger: Logger;
   readonly #metrics: SidecarMetrics;
   #reporter: KubeReporter | null = null;
+  #condition: ConditionInputs | null = null;
   /** Also told about missed changes: the watcher counts them for its health. */
   onMissed: (() => void) | undefined;
   /** Also told the master's answer to each version (failure: its message; null: it runs it): the rollout's judge. */
@@ -34,6 +36,11 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     this.#reporter = reporter;
   }
 
+  /** Also tell the Pod condition hotcycle.dev/config-applied (in a cluster only). */
+  attachCondition(condition: ConditionInputs): void {
+    this.#condition = condition;
+  }
+
   rejected(hash: string, diagnostics: Diagnostic[]): void {
     this.#metrics.rejectedBy(diagnostics.map((d) => d.source));
     const first = diagnostics.slice(0, 5).map(formatDiagnostic);
@@ -42,6 +49,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     });
     this.#reporter?.configRejected({ configHash: hash, diagnostics });
     this.#reporter?.lastFailure(failureLine('rejected', hash, findingsWhy(diagnostics)));
+    this.#condition?.rejected(hash, findingsWhy(diagnostics));
   }
 
   checkFailed({ configHash, error, attempts, retryInMs }: CheckError): void {
@@ -51,6 +59,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     });
     this.#reporter?.checkFailed({ configHash, code: error.code, message: error.message, retryInMs });
     this.#reporter?.lastFailure(failureLine('check-failed', configHash, errorWhy(error)));
+    this.#condition?.changed();
   }
 
   published(hash: string, changed: boolean): void {
@@ -62,6 +71,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
 
   applied(hash: string): void {
     this.onReload?.(hash, null);
+    this.#condition?.changed();
     this.#logger.info(`master already runs config ${shortHash(hash)}: no reload needed`, { event: 'reload.skipped', configHash: hash });
   }
 
@@ -74,6 +84,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     });
     this.#reporter?.reloaded({ generation: result.generation, configHash: result.configHash, durationMs: result.durationMs });
     this.onReload?.(result.configHash, null);
+    this.#condition?.changed();
   }
 
   reloadFailed(result: ReloadResult, after: Rollback): void {
@@ -90,6 +101,7 @@ export class OutcomeRecorder implements SyncEvents, LastGoodEvents {
     });
     this.#reporter?.reloadFailed({ phase: error.phase, message: error.detail ? `${error.message}: ${error.detail}` : error.message, configHash: result.configHash });
     this.#reporter?.lastFailure(failureLine('reload-failed', result.configHash, errorWhy(error)));
+    this.#condition?.reloadFailed(result.configHash, errorWhy(error));
     // A failure that says nothing against the version (retry) is no verdict on it.
     if (after.kind !== 'retry') this.onReload?.(result.configHash, `reload failed in ${error.phase}: ${error.message}`);
   }

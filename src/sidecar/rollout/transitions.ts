@@ -38,16 +38,23 @@ export function nextState(state: RolloutState, action: RolloutAction, writer: Wr
         slots: state.slots.filter((s) => s.pod !== writer.pod), applied: [...state.applied.filter((p) => p !== writer.pod), writer.pod],
       };
     }
-    case 'mark-bad': {
-      const bad = [...state.bad.filter((b) => b.hash !== action.hash), { hash: action.hash, reason: action.reason, at }];
-      return action.hash === state.version ? { ...base, bad, phase: 'aborted', canary: null, slots: [] } : { ...base, bad };
-    }
+    case 'mark-bad':
+      return markedBad(base, action.hash, action.reason, at);
     case 'done':
       return { ...base, phase: 'done', slots: [], superseded: [] };
   }
 }
 
-function inFlight(state: RolloutState): boolean {
+/**
+ * `hash` marked bad with `reason` (replacing an older mark of it); the version in flight marked bad
+ * aborts the rollout and frees its roles. Also what `kubectl hotcycle rollout abort` writes.
+ */
+export function markedBad(state: RolloutState, hash: string, reason: string, at: string): RolloutState {
+  const bad = [...state.bad.filter((b) => b.hash !== hash), { hash, reason, at }];
+  return hash === state.version ? { ...state, bad, phase: 'aborted', canary: null, slots: [] } : { ...state, bad };
+}
+
+export function inFlight(state: RolloutState): boolean {
   return state.version !== '' && (state.phase === 'canary' || state.phase === 'baking' || state.phase === 'waves');
 }
 

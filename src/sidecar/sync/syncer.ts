@@ -26,13 +26,10 @@
 //       container's restart would start on it — and, if it is bad, fail to start, again and
 //       again. So put the previous version back (when the master ran it), wait for the master
 //       to come back on it, then publish the interrupted version again and reload it, once.
-//   (8) Last good (last-good.ts): a version the master is seen running is stored for the release
-//       (with a rollout, once judged healthy: never one it still bakes, or marked bad).
-//       A pod with nothing good to serve — its source version rejected by the checks before
-//       anything was published, rejected by the master while the master runs nothing, or marked
-//       bad by the fleet rollout (a pod started while the ConfigMap holds a version that harmed
-//       its canary) — publishes the stored version instead, when it passes the checks, and says
-//       so. The next version the master runs moves it on, like any version.
+//   (8) Last good (fallback.ts): a version the master is seen running is stored for the
+//       release; a pod with nothing good to serve — its source version rejected, held as bad by
+//       the rollout, or refused by the master while the master runs nothing — publishes the
+//       stored version instead, and says so.
 // (5)–(7) are the reconciler's (reconcile.ts).
 import { backoffDelay, type BackoffPolicy } from '../../backoff.ts';
 import { checkFileSet, unreadableVersion, type CheckOptions } from '../../checks/gate.ts';
@@ -50,6 +47,7 @@ import { Arrivals, type RunningArrival } from './arrivals.ts';
 import { SyncBatch, type SyncRequestOptions } from './batch.ts';
 import { decideVersion, NOTHING_SEEN, noteSeen, type Rollback } from './decision.ts';
 import type { LastGood } from './last-good.ts';
+import { LastGoodFallback } from './fallback.ts';
 import { Reconciler, type Link, type LivePublisher, type Pass, type Step } from './reconcile.ts';
 
 /** What the loop tells the outside world (logs, metrics, Kubernetes); see report/outcomes.ts. */
@@ -115,6 +113,7 @@ export class Syncer {
   readonly #arbiter = new SourceArbiter();
   readonly #arrivals = new Arrivals();
   readonly #reconciler: Reconciler;
+  readonly #fallback: LastGoodFallback | null;
   readonly #history: SyncResult[] = [];
   readonly #syncs = new Coalescer(this.#queue, () => new SyncBatch(), (batch: SyncBatch) => this.#runBatch(batch));
   #seen = NOTHING_SEEN;
@@ -130,6 +129,7 @@ export class Syncer {
   constructor(options: SyncerOptions) {
     this.#options = options;
     this.#reconciler = new Reconciler(options.publisher, options.link, options.events);
+    this.#fallback = options.lastGood ? new LastGoodFallback({ ...options, lastGood: options.lastGood, reconciler: this.#reconciler }) : null;
   }
 
   /** Queues a sync, or joins the queued one; resolves with that batch's result. */
@@ -330,52 +330,13 @@ export class Syncer {
     this.#retryTimer.unref();
   }
 
-  /** (8) After each sync: store what the master runs, or fall back to the stored version. */
-  async #settle(ctx: Context, step: Step): Promise<Step> {
-    const lastGood = this.#options.lastGood;
-    if (!lastGood) return step;
-    const live = this.#options.publisher.current();
-    const applied = this.#reconciler.appliedHash;
-    if (applied !== '' && live?.hash === applied) {
-      if (lastGood.running && lastGood.running.configHash !== applied) {
-        lastGood.leave();
-        this.#options.events.leftLastGood(applied);
-      }
-      // A version the rollout still bakes is kept by a later sync (the re-hash at the latest), once judged healthy.
-      if (this.#options.rollout?.proven?.(applied) !== false) await lastGood.remember(live, this.#reconciler.appliedGeneration);
-      return step;
-    }
-    const instead = this.#unservable(live, applied);
-    if (instead === null || lastGood.running) return step;
-    const stored = await lastGood.recall();
-    if (!stored || stored.hash === instead.hash || this.#reconciler.hasFailed(stored.hash)) return step;
-    // Checks that cannot run now leave it to the next sync, as for any version.
-    const diagnostics = await (this.#options.runChecks ?? checkFileSet)(stored.set, this.#options.check).catch(() => null);
-    if (diagnostics === null) return step;
-    if (errorsOf(diagnostics).length > 0) {
-      this.#options.events.lastGoodRejected(stored.hash, errorsOf(diagnostics));
-      return step;
-    }
-    lastGood.use(stored, instead.hash, instead.why);
-    this.#options.events.runningLastGood(lastGood);
-    this.#reconciler.want(stored);
-    const { outcome, published, reload, error } = await this.#reconciler.run(ctx, true);
-    return { ...step, published: step.published || published, lastGood: { configHash: stored.hash, outcome, ...(reload ? { reload } : {}), ...(error ? { error } : {}) } };
-  }
-
-  /**
-   * (8) The source version the pod cannot serve while nothing runs, and why: rejected by the checks
-   * before anything was published, held as bad by the rollout, or live but rejected by the master.
-   * null when something can be served.
-   */
-  #unservable(live: Version | null, applied: string): { hash: string; why: string } | null {
-    if (applied !== '' || this.#checkError) return null;
-    if (!live) {
-      if (this.#rejected !== null) return { hash: this.#rejected, why: 'was rejected' };
-      const held = this.#held;
-      return held?.bad ? { hash: held.version.hash, why: `is marked bad in the fleet rollout (${held.bad})` } : null;
-    }
-    return this.#reconciler.hasFailed(live.hash) ? { hash: live.hash, why: 'was rejected' } : null;
+  /** (8) After each sync (fallback.ts). */
+  #settle(ctx: Context, step: Step): Promise<Step> {
+    const held = this.#held;
+    return this.#fallback?.settle(ctx, step, {
+      checksPending: this.#checkError !== null, rejected: this.#rejected,
+      heldBad: held?.bad ? { hash: held.version.hash, reason: held.bad } : null,
+    }) ?? Promise.resolve(step);
   }
 
   #clearCheckError(): void {

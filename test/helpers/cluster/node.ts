@@ -384,8 +384,9 @@ failCgroupV1: false
 cgroupDriver: cgroupfs
 cgroupRoot: ${node.cgroupRoot}
 kernelMemcgNotification: false
-# podLogsDir (not podLogsDirectory: kubelet ignores a field it does not know, and wrote to
-# /var/log/pods, shared by every node on this machine and never removed).
+# Each node its own pod-log directory (the field is podLogsDir: a misspelt one is ignored, and
+# every node then shares /var/log/pods, where each kubelet's log GC deletes the other nodes' pods'
+# logs as belonging to no pod it knows — a kubectl logs -f of a test beside another then fails).
 podLogsDir: ${dir}/pod-logs
 # Images are imported, never pulled: never collect them.
 imageGCHighThresholdPercent: 100

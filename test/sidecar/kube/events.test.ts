@@ -3,8 +3,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { V1MicroTime } from '@kubernetes/client-node';
 import {
-  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, NOTE_LIMIT_BYTES, reloadedEvent, rolloutAbortedEvent,
-  rolloutCompletedEvent, rolloutStartedEvent, truncateNote,
+  annotationPatch, buildEventBody, checkFailedEvent, configRejectedEvent, eventName, lastFailurePatch, NOTE_LIMIT_BYTES, reloadedEvent, reloadRequestedEvent,
+  reloadRequestPatch, rolloutAbortedEvent, rolloutCompletedEvent, rolloutStartedEvent, truncateNote,
 } from '../../../src/sidecar/kube/events.ts';
 
 describe('truncateNote', () => {
@@ -83,4 +83,17 @@ test('the rollout Events: started and completed are Normal, an abort is a Warnin
     note: 'Rollout of config abababababab aborted: harmed this pod (probe: 5xx ratio 1.00 > 0.05 (1/1 probes 5xx)); marked bad, this pod back on cdcdcdcdcdcd',
   });
   assert.ok(Buffer.byteLength(rolloutAbortedEvent({ configHash, signal: 'reload', figures: 'x'.repeat(5000), serving: '' }).note) <= NOTE_LIMIT_BYTES);
+});
+
+test('a reload requested by annotation: Normal when it ran, a Warning when not; the acknowledgment carries the request and the outcome', () => {
+  const ok = { request: '2026-12-07T17:00:00.123Z', ok: true, outcome: 'ok: reloaded config abababababab, generation 7' };
+  assert.deepEqual(reloadRequestedEvent(ok), {
+    reason: 'ReloadRequested', type: 'Normal', action: 'Reload',
+    note: 'Reload requested (hotcycle.dev/reload-requested 2026-12-07T17:00:00.123Z): ok: reloaded config abababababab, generation 7',
+  });
+  assert.equal(reloadRequestedEvent({ ...ok, ok: false, outcome: 'failed: rejected abababababab: x' }).type, 'Warning');
+  assert.ok(Buffer.byteLength(reloadRequestedEvent({ ...ok, request: 'x'.repeat(5000) }).note) <= NOTE_LIMIT_BYTES);
+  assert.deepEqual(reloadRequestPatch(ok), { metadata: { annotations: {
+    'hotcycle.dev/last-reload-request': '2026-12-07T17:00:00.123Z', 'hotcycle.dev/last-reload-outcome': 'ok: reloaded config abababababab, generation 7',
+  } } });
 });

@@ -18,6 +18,7 @@ test('reload results and dropped reports are exported at 0 before the first one:
     'hotcycle_reloads_total{result="ok"} 0', 'hotcycle_reloads_total{result="failed"} 0',
     'hotcycle_kube_reports_total{call="event",result="dropped"} 0',
     'hotcycle_kube_reports_total{call="annotations",result="dropped"} 0',
+    'hotcycle_kube_reports_total{call="condition",result="dropped"} 0',
     'hotcycle_kube_reports_total{call="last-good",result="dropped"} 0',
   ]) assert.ok(lines.includes(line), `${line} in\n${lines.join('\n')}`);
 });
