@@ -32,7 +32,7 @@ const suites: [string, () => Promise<SuiteResult>][] = [
   ['fast path', () => fastPathSuite({ edits: quick ? 5 : 20, settleMs: quick ? 3000 : 10_000 })],
   // A real kubelet with its default 1 min sync period: about a minute per edit, ~15 min in all.
   ['edit to serving', () => editToServingSuite({ edits: quick ? 3 : 10 })],
-  // 4 replicas on a real kubelet: the fleet rollout's defaults (~30 s an edit) against a rollout restart.
+  // 4 replicas on a real kubelet: the fleet rollout's defaults against a rollout restart, ~40 s an edit (both ways).
   ['fleet', () => fleetSuite({ edits: quick ? 3 : 10 })],
   ['scale', () => scaleSuite({ runs: quick ? 2 : 10, workerRuns: quick ? 1 : 3, workers: quick ? 8 : 64, listeners: 50, connections: quick ? 1000 : 10_000 })],
   ['footprint', () => footprintSuite({ settleMs: quick ? 3000 : 10_000, windowMs: quick ? 5000 : 10_000, cliRuns: quick ? 10 : 30, reloads: quick ? 200 : 1000 })],
