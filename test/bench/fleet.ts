@@ -17,6 +17,7 @@
 import { Cluster } from '../helpers/cluster/cluster.ts';
 import { Fleet, FleetLoad, fleetNginxConf, FLEET_IMAGES } from '../helpers/cluster/fleet.ts';
 import { KubeletNode } from '../helpers/cluster/node.ts';
+import { within } from '../helpers/within.ts';
 import { percentile, type SuiteResult } from './lib.ts';
 
 export interface FleetOptions { edits: number }
@@ -35,7 +36,7 @@ export async function fleetSuite(options: FleetOptions): Promise<SuiteResult> {
     const base = { replicaCount: REPLICAS, config: { nginxConf: fleetNginxConf('e0') } };
     const rollout = await Fleet.install(cluster, node, 'bench-fleet', { ...base, rollout: { enabled: true, probe: { path: '/healthz' } } });
     fleets.push(rollout);
-    const restart = await Fleet.install(cluster, node, 'bench-restart', base);
+    const restart = await Fleet.install(cluster, node, 'bench-restart', { ...base, rollout: { enabled: false } });
     fleets.push(restart);
     const rolloutMs: number[] = [];
     const restartMs: number[] = [];
@@ -77,7 +78,7 @@ export async function fleetSuite(options: FleetOptions): Promise<SuiteResult> {
 /** One edit through the fleet rollout: apply → the last pod's first answer with `version`; then the Lease done. */
 async function editRollout(fleet: Fleet, load: FleetLoad, version: string): Promise<number> {
   const { hash, at } = await fleet.apply({ ...await fleet.configMap(), 'nginx.conf': fleetNginxConf(version) });
-  const served = await Promise.race([load.seenEverywhere(version), timeout(`${version} on every pod`)]);
+  const served = await within(`${version} on every pod`, load.seenEverywhere(version), EDIT_TIMEOUT_MS);
   await fleet.waitLease(`${version} done`, (s) => s.version === hash && s.phase === 'done', EDIT_TIMEOUT_MS);
   return served - at;
 }
@@ -88,10 +89,4 @@ async function editRestart(cluster: Cluster, fleet: Fleet, version: string): Pro
   await cluster.must(['rollout', 'restart', `deployment/${fleet.name}`, '-n', fleet.namespace]);
   await fleet.rolledOut();
   return Date.now() - at;
-}
-
-function timeout(what: string): Promise<never> {
-  return new Promise((_, reject) => {
-    setTimeout(() => reject(new Error(`${what}: not within ${EDIT_TIMEOUT_MS} ms`)), EDIT_TIMEOUT_MS).unref();
-  });
 }

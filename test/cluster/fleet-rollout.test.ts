@@ -36,12 +36,13 @@ import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { kubectlPath } from '../charts/k8s-tools.ts';
 import { Cluster } from '../helpers/cluster/cluster.ts';
 import { configHash, Fleet, FleetLoad, fleetNginxConf, FLEET_IMAGES, splitImage, VERSION_HEADER, type FleetPod } from '../helpers/cluster/fleet.ts';
 import { KubeletNode } from '../helpers/cluster/node.ts';
+import { watchPodEvents } from '../helpers/cluster/release.ts';
 import type { LoadSummary } from '../helpers/load.ts';
-import { LoggedProcess, type LogLine } from '../helpers/logged-process.ts';
+import type { LogLine } from '../helpers/logged-process.ts';
+import { within } from '../helpers/within.ts';
 
 const run = promisify(execFile);
 const PLUGIN = join(import.meta.dirname, '..', '..', 'dist', 'kubectl-hotcycle.mjs');
@@ -138,19 +139,6 @@ function assertNoFailures(summaries: Map<string, LoadSummary>, of?: (name: strin
   return total;
 }
 
-/** Follows the Events of one Pod with one reason (`kubectl get events -w`): one line per Event, its message. */
-function watchEvents(c: Cluster, namespace: string, podUid: string, reason: string): LoggedProcess {
-  return new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'get', 'events', '-n', namespace, '-w', '--no-headers',
-    '--field-selector', `involvedObject.uid=${podUid},reason=${reason}`, '-o', 'custom-columns=MESSAGE:.message']);
-}
-
-/** Resolves with `promise`, or fails naming `what` after `ms`. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms); });
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
-
 let good = { hash: '', version: 'v1' };
 
 describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout: 180_000 }, () => {
@@ -160,7 +148,7 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
     const load = loadOn(pods);
     await load.flowing();
     const { hash, at: editedAt } = await f.apply(await versionData(f, 'v2'));
-    const servedAt = await within(60_000, 'all 4 pods serving v2', load.seenEverywhere('v2'));
+    const servedAt = await within('all 4 pods serving v2', load.seenEverywhere('v2'), 60_000);
     await f.waitLease('v2 done', (s) => s.version === hash && s.phase === 'done', 30_000);
     const summaries = await load.stop();
     const requests = assertNoFailures(summaries);
@@ -190,10 +178,10 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
     const load = loadOn(pods);
     await load.flowing();
     const { hash } = await f.apply(await versionData(f, 'v3', { healthz: 500 }));
-    const { pod: canary } = await within(30_000, 'a canary for v3', firstOf(f, pods, started(hash)));
-    const events = watchEvents(c, f.namespace, canary.uid, 'RolloutAborted');
+    const { pod: canary } = await within('a canary for v3', firstOf(f, pods, started(hash)), 30_000);
+    const events = watchPodEvents(c, f.namespace, canary.uid, 'RolloutAborted');
     try {
-      const aborted = await within(30_000, 'the abort of v3', firstOf(f, pods, (l) => l.event === 'rollout.aborted' && l.configHash === hash));
+      const aborted = await within('the abort of v3', firstOf(f, pods, (l) => l.event === 'rollout.aborted' && l.configHash === hash), 30_000);
       assert.equal(aborted.pod.name, canary.name, 'the pod that applied it judged it');
       const appliedAt = at(await f.log(canary).waitForLog(reloadOk(hash)));
       const harmedAt = at(aborted.line);
@@ -201,13 +189,13 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
       assert.equal(aborted.line.signal, 'probe');
       assert.match(String(aborted.line.figures), /^5xx ratio \d\.\d\d > 0\.05 /);
       // Rolled back there: an ordinary reload to v2, after the verdict.
-      const back = await within(30_000, 'the roll-back to v2', f.log(canary).waitForLog((l) => reloadOk(good.hash)(l) && at(l) >= harmedAt));
+      const back = await within('the roll-back to v2', f.log(canary).waitForLog((l) => reloadOk(good.hash)(l) && at(l) >= harmedAt), 30_000);
       const state = await f.waitLease('v3 marked bad', (s) => s.phase === 'aborted' && s.bad.some((b) => b.hash === hash), 10_000);
       assert.match(state.bad.find((b) => b.hash === hash)!.reason, /^probe: 5xx ratio/);
       // The others read the abort, and never published or reloaded v3.
       const others = pods.filter((p) => p.name !== canary.name);
-      await Promise.all(others.map((p) => within(15_000, `${p.name} reading the abort`, f.log(p).waitForLog((l) => l.event === 'rollout.phase' && l.phase === 'aborted'))));
-      const event = await within(30_000, 'the RolloutAborted Event', events.waitForLog((l) => l.message.includes(hash.slice(0, 12))));
+      await Promise.all(others.map((p) => within(`${p.name} reading the abort`, f.log(p).waitForLog((l) => l.event === 'rollout.phase' && l.phase === 'aborted'), 15_000)));
+      const event = await within('the RolloutAborted Event', events.waitForLog((l) => l.message.includes(hash.slice(0, 12))), 30_000);
       const summaries = await load.stop();
       assertNoFailures(summaries, (name) => name !== canary.name);
       for (const p of others) {
@@ -242,14 +230,14 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
       const fresh = (await f.pods()).find((p) => !before.some((b) => b.name === p.name));
       assert.ok(fresh, 'the ReplicaSet made a fifth pod');
       load.add(fresh);
-      const running = await within(30_000, `${fresh.name} on the last good config`, f.log(fresh).waitForLog((l) => l.event === 'last-good.running'));
+      const running = await within(`${fresh.name} on the last good config`, f.log(fresh).waitForLog((l) => l.event === 'last-good.running'), 30_000);
       assert.equal(running.configHash, good.hash, `${fresh.name} serves the last good version ${good.hash.slice(0, 12)}, not the bad ${bad.hash.slice(0, 12)}: ${JSON.stringify(running)}`);
       assert.match(String(running.why), /marked bad in the fleet rollout \(probe: 5xx ratio/);
-      await within(15_000, `${fresh.name} answering`, load.flowing());
+      await within(`${fresh.name} answering`, load.flowing(), 15_000);
       await c.must(['wait', `pod/${fresh.name}`, '-n', f.namespace, '--for=jsonpath={.metadata.annotations.hotcycle\\.dev/running-last-good}=true', '--timeout=30s']);
-      const events = watchEvents(c, f.namespace, fresh.uid, 'RunningLastGood');
+      const events = watchPodEvents(c, f.namespace, fresh.uid, 'RunningLastGood');
       try {
-        await within(30_000, 'the RunningLastGood Event', events.waitForLog((l) => l.message.length > 0));
+        await within('the RunningLastGood Event', events.waitForLog((l) => l.message.length > 0), 30_000);
       } finally {
         await events.stop();
       }
@@ -276,12 +264,12 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
     const load = loadOn(pods);
     await load.flowing();
     const first = await f.apply(await versionData(f, 'v4'));
-    await within(30_000, 'the rollout of v4', firstOf(f, pods, started(first.hash)));
+    await within('the rollout of v4', firstOf(f, pods, started(first.hash)), 30_000);
     await sleep(Math.max(0, first.at + 1000 - Date.now())); // the scenario: the second edit 1 s after the first
     const second = await f.apply(await versionData(f, 'v5'));
     // The Lease says so while v5 is in flight (done clears the list).
     await f.waitLease('v5 in flight, v4 superseded', (s) => s.version === second.hash && s.superseded.includes(first.hash), 15_000);
-    const servedAt = await within(60_000, `all ${REPLICAS} pods serving v5`, load.seenEverywhere('v5'));
+    const servedAt = await within(`all ${REPLICAS} pods serving v5`, load.seenEverywhere('v5'), 60_000);
     await f.waitLease('v5 done', (s) => s.version === second.hash && s.phase === 'done', 30_000);
     const summaries = await load.stop();
     const requests = assertNoFailures(summaries);
@@ -303,14 +291,14 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
     const load = loadOn(pods);
     await load.flowing();
     const { hash } = await f.apply(await versionData(f, 'v6'));
-    const { pod: canary } = await within(30_000, 'a canary for v6', firstOf(f, pods, started(hash)));
-    const reloaded = at(await within(30_000, `${canary.name} reloading v6`, f.log(canary).waitForLog(reloadOk(hash))));
+    const { pod: canary } = await within('a canary for v6', firstOf(f, pods, started(hash)), 30_000);
+    const reloaded = at(await within(`${canary.name} reloading v6`, f.log(canary).waitForLog(reloadOk(hash)), 30_000));
     const survivors = pods.filter((p) => p.name !== canary.name);
     const taken = firstOf(f, survivors, (l) => l.event === 'rollout.role' && l.change === 'took the canary role' && l.configHash === hash);
     const canaryLoad = await load.remove(canary);
     const deletedAt = Date.now();
     await c.must(['delete', 'pod', canary.name, '-n', f.namespace, '--wait=false']);
-    const takeover = await within(SLOT_TIMEOUT_MS + 15_000, 'a new canary', taken);
+    const takeover = await within('a new canary', taken, SLOT_TIMEOUT_MS + 15_000);
     const takenMs = at(takeover.line) - deletedAt;
     assert.ok(deletedAt - reloaded < BAKE_MS, `deleted ${deletedAt - reloaded} ms into its ${BAKE_MS} ms bake`);
     assert.ok(takenMs <= SLOT_TIMEOUT_MS + 5000, `${takeover.pod.name} took the canary role ${takenMs} ms after the deletion (slotTimeout ${SLOT_TIMEOUT_MS} ms + 5 s)`);
@@ -318,7 +306,7 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
     const replacement = (await f.pods()).find((p) => !pods.some((b) => b.name === p.name));
     assert.ok(replacement, 'the ReplicaSet replaced the deleted pod');
     load.add(replacement);
-    const servedAt = await within(60_000, 'every live pod serving v6', load.seenEverywhere('v6'));
+    const servedAt = await within('every live pod serving v6', load.seenEverywhere('v6'), 60_000);
     const live = [...survivors, replacement];
     await f.waitLease('v6 done on every live pod', (s) => s.version === hash && s.phase === 'done' && live.every((p) => s.applied.includes(p.name)), 30_000);
     const summaries = await load.stop();
@@ -343,7 +331,7 @@ describe('the fleet rollout, 4 replicas on a real kubelet under load', { timeout
     await sleep(30_000); // the outage itself: a deliberate duration
     await outage.restart();
     const restartedAt = Date.now();
-    const servedAt = await within(90_000, `all ${REPLICAS} pods serving v7 after the outage`, load.seenEverywhere('v7'));
+    const servedAt = await within(`all ${REPLICAS} pods serving v7 after the outage`, load.seenEverywhere('v7'), 90_000);
     const summaries = await load.stop();
     const requests = assertNoFailures(summaries);
     const done = await f.waitLease('v7 done', (s) => s.version === hash && s.phase === 'done', 60_000);
@@ -398,19 +386,19 @@ describe('the fleet rollout of a native-driver release, 4 replicas on a real kub
     await load.flowing();
     const previous = configHash(await f.configMap());
     const { hash } = await f.apply({ ...await f.configMap(), 'version.txt': 'w2', 'crash-after-ms.txt': '2000' });
-    const { pod: canary } = await within(30_000, 'a canary for w2', firstOf(f, pods, started(hash)));
-    const aborted = await within(30_000, 'the abort of w2', firstOf(f, pods, (l) => l.event === 'rollout.aborted' && l.configHash === hash));
+    const { pod: canary } = await within('a canary for w2', firstOf(f, pods, started(hash)), 30_000);
+    const aborted = await within('the abort of w2', firstOf(f, pods, (l) => l.event === 'rollout.aborted' && l.configHash === hash), 30_000);
     assert.equal(aborted.pod.name, canary.name, 'the pod that applied it judged it');
     assert.equal(aborted.line.signal, 'workers');
     assert.match(String(aborted.line.figures), /^\d+ worker exits?(, crash loop)? in the new generation$/);
     const appliedAt = at(await f.log(canary).waitForLog(reloadOk(hash)));
     const harmedAt = at(aborted.line);
     assert.ok(harmedAt - appliedAt <= BAKE_MS + 2000, `judged harmed ${harmedAt - appliedAt} ms after its reload (bake ${BAKE_MS} ms + 2 s)`);
-    await within(30_000, 'the roll-back to w1', f.log(canary).waitForLog((l) => reloadOk(previous)(l) && at(l) >= harmedAt));
+    await within('the roll-back to w1', f.log(canary).waitForLog((l) => reloadOk(previous)(l) && at(l) >= harmedAt), 30_000);
     const state = await f.waitLease('w2 marked bad', (s) => s.phase === 'aborted' && s.bad.some((b) => b.hash === hash), 10_000);
     assert.match(state.bad.find((b) => b.hash === hash)!.reason, /^workers: /);
     const others = pods.filter((p) => p.name !== canary.name);
-    await Promise.all(others.map((p) => within(15_000, `${p.name} reading the abort`, f.log(p).waitForLog((l) => l.event === 'rollout.phase' && l.phase === 'aborted'))));
+    await Promise.all(others.map((p) => within(`${p.name} reading the abort`, f.log(p).waitForLog((l) => l.event === 'rollout.phase' && l.phase === 'aborted'), 15_000)));
     const summaries = await load.stop();
     assertNoFailures(summaries, (name) => name !== canary.name);
     for (const p of others) {

@@ -15,6 +15,7 @@ import { after, before, test } from 'node:test';
 import { CHART, helmPath, kubectlPath, runTool } from '../charts/k8s-tools.ts';
 import { Cluster } from '../helpers/cluster/cluster.ts';
 import { KubeletNode, NODE_NAME } from '../helpers/cluster/node.ts';
+import { watchPodEvents } from '../helpers/cluster/release.ts';
 import { LoggedProcess } from '../helpers/logged-process.ts';
 
 const APP_IMAGE = 'localhost/hotcycle-nginx:dev';
@@ -88,12 +89,6 @@ async function getOnPodLoopback(c: Cluster, namespace: string, pod: string, url 
 
 let release: { namespace: string; pods: PodStatus[] } | undefined;
 
-/** Follows the Events of one Pod with one reason (`kubectl get events -w`): one line per Event, its message. */
-function watchEvents(c: Cluster, namespace: string, podUid: string, reason: string): LoggedProcess {
-  return new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'get', 'events', '-n', namespace, '-w', '--no-headers',
-    '--field-selector', `involvedObject.uid=${podUid},reason=${reason}`, '-o', 'custom-columns=MESSAGE:.message']);
-}
-
 test('kubelet runs the chart\'s pods: Running and Ready on node localhost, serving on the pod\'s loopback', async () => {
   const { cluster: c, node: n } = ready();
   release = await install(c, n);
@@ -133,7 +128,7 @@ test('a ConfigMap edit (kubectl apply) reaches the pod through the default fast 
   const since = new Date(Date.now() - 1000).toISOString();
   // The sidecar's log, followed from before the edit: its reload.ok line is the event waited for.
   const logs = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle', `--since-time=${since}`]);
-  const events = watchEvents(c, namespace, pods[0]!.metadata.uid, 'Reloaded');
+  const events = watchPodEvents(c, namespace, pods[0]!.metadata.uid, 'Reloaded');
   try {
     const edited = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace },
       data: { ...configMap.data, 'nginx.conf': nginxConf.replace('hello from hotcycle', 'hello again from hotcycle') } };
@@ -165,7 +160,7 @@ test('a syntax error in the ConfigMap is rejected inside the pod with file:line:
   assert.ok(nginxConf.includes('worker_connections 1024;'), `the nginx.conf to break: ${nginxConf}`);
   const since = new Date(Date.now() - 1000).toISOString();
   const logs = new LoggedProcess([kubectlPath(), '--kubeconfig', c.info.kubeconfig, 'logs', '-f', '-n', namespace, pod, '-c', 'hotcycle', `--since-time=${since}`]);
-  const events = watchEvents(c, namespace, pods[0]!.metadata.uid, 'ConfigRejected');
+  const events = watchPodEvents(c, namespace, pods[0]!.metadata.uid, 'ConfigRejected');
   try {
     const broken = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'hotcycle', namespace },
       data: { ...configMap.data, 'nginx.conf': nginxConf.replace('worker_connections 1024;', 'worker_connections 1024') } };

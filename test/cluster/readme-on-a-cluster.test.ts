@@ -31,8 +31,10 @@ import { parse, stringify } from 'yaml';
 import { kubectlPath, ROOT } from '../charts/k8s-tools.ts';
 import { Cluster } from '../helpers/cluster/cluster.ts';
 import { KubeletNode, NODE_NAME } from '../helpers/cluster/node.ts';
+import { watchPodEvents } from '../helpers/cluster/release.ts';
 import { LoggedProcess } from '../helpers/logged-process.ts';
 import { codeBlocks, readme, section, shellCommands, type CodeBlock } from '../helpers/readme.ts';
+import { within as withinMs } from '../helpers/within.ts';
 
 const SECTION = 'On a cluster';
 const APP_IMAGE = 'localhost/hotcycle-nginx:dev';
@@ -105,18 +107,11 @@ interface Step {
 
 const short = (hash: string): string => hash.slice(0, 12);
 
-function within<T>(what: string, promise: Promise<T>, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+const within = <T>(what: string, promise: Promise<T>, ms = WAIT_MS): Promise<T> => withinMs(what, promise, ms);
 
 /** Follows one Pod's Events of one reason (`kubectl get events -w`): one line per Event, its message. */
 function watchEvents(s: State, pod: PodStatus, reason: string): LoggedProcess {
-  const watcher = new LoggedProcess([kubectlPath(), '--kubeconfig', s.c.info.kubeconfig, 'get', 'events', '-n', namespace, '-w', '--no-headers',
-    '--field-selector', `involvedObject.uid=${pod.metadata.uid},reason=${reason}`, '-o', 'custom-columns=MESSAGE:.message']);
+  const watcher = watchPodEvents(s.c, namespace, pod.metadata.uid, reason);
   watchers.push(watcher);
   s.events.set(`${pod.metadata.name}/${reason}`, watcher);
   return watcher;

@@ -4,7 +4,8 @@
 // in-cluster environment a hotcycle process needs to use it (HOTCYCLE_KUBE_ROOT).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHART, helmPath, runTool } from '../../charts/k8s-tools.ts';
+import { CHART, helmPath, kubectlPath, runTool } from '../../charts/k8s-tools.ts';
+import { LoggedProcess } from '../logged-process.ts';
 import { httpsRequest } from './https.ts';
 import { writeServiceAccount, type Cluster } from './cluster.ts';
 import type { HotcycleProcess, Pod } from '../sidecar.ts';
@@ -50,6 +51,12 @@ export interface PodEvent { reason: string; type: string; message?: string; meta
 /** The Events about the Pod with `uid`, as `kubectl describe pod` finds them (by involvedObject.uid). */
 export async function podEvents(cluster: Cluster, namespace: string, uid: string): Promise<PodEvent[]> {
   return (await cluster.json<{ items: PodEvent[] }>(['get', 'events', '-n', namespace, '--field-selector', `involvedObject.uid=${uid}`])).items;
+}
+
+/** Follows the Events of one Pod with one reason (`kubectl get events -w`): one line per Event, its message. */
+export function watchPodEvents(cluster: Cluster, namespace: string, podUid: string, reason: string): LoggedProcess {
+  return new LoggedProcess([kubectlPath(), '--kubeconfig', cluster.info.kubeconfig, 'get', 'events', '-n', namespace, '-w', '--no-headers',
+    '--field-selector', `involvedObject.uid=${podUid},reason=${reason}`, '-o', 'custom-columns=MESSAGE:.message']);
 }
 
 /** A token for the release's ServiceAccount bound to `pod`, as kubelet requests one. */
