@@ -14,6 +14,7 @@ import { startControlServer } from '../protocol/server.ts';
 import { sidecarRoutes } from './control.ts';
 import { setUpKube, type KubeSetup } from './kube/setup.ts';
 import { ADMIT_ALL, DeferredGate } from './rollout/gate.ts';
+import { renewPeriodMs } from './rollout/decision.ts';
 import { RolloutLoop } from './rollout/loop.ts';
 import type { ProbeSpec, ReadinessSpec } from './rollout/probe-spec.ts';
 import { RolloutReporter } from './rollout/report.ts';
@@ -92,7 +93,7 @@ export async function runSidecar(options: SidecarOptions): Promise<number> {
   recorder.attachCondition(condition);
   metrics.watchLag(() => syncer.lag());
   const kube = await setUpKube({
-    logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, rolloutLease: options.rollout?.lease ?? '', onOutcome: (o) => metrics.kubeOutcome(o),
+    logger, root: options.kubeRoot, configMap: options.configMap, lastGoodSecret: options.lastGoodSecret, rolloutLease: options.rollout?.lease ?? '', rolloutRenewMs: options.rollout ? renewPeriodMs(options.rollout.slotTimeoutMs) : 0, onOutcome: (o) => metrics.kubeOutcome(o),
     // The fast path brings the root ConfigMap only: the named sources come from their volumes.
     onData: async (files, rv) => syncer.request({ origin: 'api', files: await withNamedSources(files, sources), reason: `configmap ${options.configMap} resourceVersion ${rv}` }),
   });
@@ -165,7 +166,7 @@ function startRollout(
   const slotTimeoutMs = settings.slotTimeoutMs;
   const loop = new RolloutLoop({
     store: kube.rollout.store, pod: kube.rollout.pod, bakeMs: settings.bakeMs, waveBakeMs: settings.waveBakeMs, probe: settings.probe, readiness: settings.readiness,
-    limits: { maxInFlight: settings.maxInFlight, slotTimeoutMs, renewEveryMs: Math.max(100, Math.floor(slotTimeoutMs / 3)) },
+    limits: { maxInFlight: settings.maxInFlight, slotTimeoutMs, renewEveryMs: renewPeriodMs(slotTimeoutMs) },
     syncer: parts.syncer, master: parts.link, logger: options.logger,
     events: new RolloutReporter(options.logger, parts.metrics, () => kube.reporter),
   });

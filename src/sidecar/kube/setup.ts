@@ -25,6 +25,8 @@ export interface KubeSetupOptions {
   lastGoodSecret: string;
   /** `--rollout-lease NAME`, or '' for no fleet rollout. */
   rolloutLease: string;
+  /** The rollout's renewal period: the Lease store's longest wait between tries. */
+  rolloutRenewMs: number;
   onOutcome: (outcome: ReportOutcome) => void;
   /** ConfigMap data from the fast path; the next delivery waits for the returned promise. */
   onData: (files: FileSet, resourceVersion: string) => Promise<unknown>;
@@ -61,7 +63,7 @@ export async function setUpKube(options: KubeSetupOptions): Promise<KubeSetup> {
   const rollout = options.rolloutLease ? {
     pod: identity.podName,
     store: new LeaseStore({
-      client, namespace: identity.namespace, name: options.rolloutLease,
+      client, namespace: identity.namespace, name: options.rolloutLease, maxRetryDelayMs: options.rolloutRenewMs,
       onRetry: (what, message, delayMs) => logger.warn(`${what} failed: ${message}; retrying in ${delayMs} ms`, { event: 'rollout.retry', delayMs }),
     }),
   } : null;

@@ -30,6 +30,11 @@ export interface PodFacts {
   verdict: Verdict;
 }
 
+/** How often a holder renews its role and membership: a third of slotTimeout, so two renewals may be lost before it is free. */
+export function renewPeriodMs(slotTimeoutMs: number): number {
+  return Math.max(100, Math.floor(slotTimeoutMs / 3));
+}
+
 export interface RolloutLimits {
   maxInFlight: number;
   /** A role or membership not renewed for this long (as this pod observed it) is free. */

@@ -3,12 +3,15 @@
 // read; the API server answers 409 Conflict when another replica wrote in between, and the loop
 // reads again and decides again). Transient failures (no answer, 429, 5xx) are retried with the
 // kube layer's backoff (kube/retry.ts) until the caller's signal aborts; any other answer is final.
+// The backoff is capped at the renewal period: back from an API server outage, every pod reads
+// and renews within one period of the others, so none takes another for dead (the loop counts a
+// read that waited out the outage as seeing every holder now).
 // Needs RBAC: coordination.k8s.io leases `get` and `update`, for this one Lease by resourceNames.
 import type { V1Lease } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HotcycleError } from '../../errors.ts';
 import { callOptions, type KubeClient } from '../kube/client.ts';
-import { ANNOTATION_RETRY_POLICY, decideRetry, describeFailure } from '../kube/retry.ts';
+import { ANNOTATION_RETRY_POLICY, decideRetry, describeFailure, type RetryPolicy } from '../kube/retry.ts';
 import { decodeRollout, encodeRollout, ROLLOUT_ANNOTATION, type RolloutState } from './lease.ts';
 
 export interface LeaseSnapshot {
@@ -21,6 +24,8 @@ export interface LeaseStoreOptions {
   namespace: string;
   name: string;
   requestTimeoutMs?: number;
+  /** The longest wait between tries (a Retry-After too); the rollout's renewal period. Default: the kube layer's. */
+  maxRetryDelayMs?: number;
   /** Each retried failure (logged and counted by the caller). */
   onRetry?: (what: string, message: string, delayMs: number) => void;
 }
@@ -28,10 +33,13 @@ export interface LeaseStoreOptions {
 export class LeaseStore {
   readonly name: string;
   readonly #options: LeaseStoreOptions;
+  readonly #retry: RetryPolicy;
 
   constructor(options: LeaseStoreOptions) {
     this.#options = options;
     this.name = `${options.namespace}/${options.name}`;
+    const cap = options.maxRetryDelayMs;
+    this.#retry = cap === undefined ? ANNOTATION_RETRY_POLICY : { ...ANNOTATION_RETRY_POLICY, maxDelayMs: Math.min(cap, ANNOTATION_RETRY_POLICY.maxDelayMs), maxRetryAfterMs: cap };
   }
 
   async read(signal: AbortSignal): Promise<LeaseSnapshot> {
@@ -64,7 +72,7 @@ export class LeaseStore {
         return await call(signal);
       } catch (error) {
         const failure = describeFailure(error);
-        const retry = signal.aborted ? { retry: false as const, why: 'stopped' } : decideRetry(failure, attempt, Date.now() - madeAt, ANNOTATION_RETRY_POLICY);
+        const retry = signal.aborted ? { retry: false as const, why: 'stopped' } : decideRetry(failure, attempt, Date.now() - madeAt, this.#retry);
         if (!retry.retry) {
           const status = failure.status === undefined ? undefined : `HTTP ${failure.status}`;
           const hint = failure.status === 404 ? ' (the chart creates it with rollout.enabled; without the chart, create an empty Lease of that name)' : '';
