@@ -43,6 +43,18 @@ export class Coalescer<R, B extends Batch<R>, T> {
   }
 }
 
+const NO_REQUEST: Batch<void> = Object.freeze({ join: () => undefined });
+
+/**
+ * A task that takes no request, run on `queue` each time it is kicked, coalesced as above: a kick
+ * while a run still waits joins it, so a burst costs one run and one follow-up that reads the
+ * newest state (the rollout's passes, the reads of a reload request).
+ */
+export function coalescedTask(queue: SerialQueue, task: () => Promise<void>): () => Promise<void> {
+  const runs = new Coalescer<void, Batch<void>, void>(queue, () => NO_REQUEST, task);
+  return () => runs.request();
+}
+
 export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();
 

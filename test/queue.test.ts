@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Coalescer, SerialQueue, type Batch } from '../src/queue.ts';
+import { coalescedTask, Coalescer, SerialQueue, type Batch } from '../src/queue.ts';
 
 test('the serial queue runs tasks one at a time, in order, past failures', async () => {
   const queue = new SerialQueue();
@@ -45,4 +45,29 @@ test('a burst of requests costs one running and one follow-up batch; joiners sha
   assert.deepEqual(await Promise.all([first, ...burst]), [1, 2, 2, 2]);
   assert.deepEqual(runs, [['a'], ['b', 'c', 'd']]);
   assert.equal(coalescer.waiting, false);
+});
+
+test('coalescedTask: kicks while a run waits join it; a kick during a run queues one follow-up', async () => {
+  const queue = new SerialQueue();
+  let runs = 0;
+  let started: () => void = () => undefined;
+  const running = new Promise<void>((resolve) => { started = resolve; });
+  let release: () => void = () => undefined;
+  const blocked = new Promise<void>((resolve) => { release = resolve; });
+  const kick = coalescedTask(queue, async () => {
+    runs++;
+    if (runs === 1) {
+      started();
+      await blocked;
+    }
+  });
+  const first = kick();
+  await running;
+  const followUps = [kick(), kick(), kick()];
+  assert.equal(followUps[0], followUps[2], 'the kicks while one waits share its run');
+  release();
+  await Promise.all([first, ...followUps]);
+  assert.equal(runs, 2, 'three kicks during the run cost one follow-up');
+  await kick();
+  assert.equal(runs, 3);
 });

@@ -2,17 +2,11 @@
 // hotcycle.dev/config-applied condition its sidecar keeps (src/sidecar/kube/events.ts,
 // src/sidecar/report/condition.ts), its role from the rollout Lease (role.ts), and the rollout's
 // own line — as text (a table, then the rollout) and as the JSON of --json.
+import {
+  ANNOTATION_CONFIG_HASH, ANNOTATION_GENERATION, ANNOTATION_LAST_FAILURE, ANNOTATION_LAST_FAILURE_AT, ANNOTATION_RELOADED_AT, ANNOTATION_RUNNING_LAST_GOOD,
+} from '../sidecar/kube/events.ts';
 import type { RolloutPhase, RolloutState } from '../sidecar/rollout/lease.ts';
 import { podRole, type PodRole } from './role.ts';
-
-export const ANNOTATION = {
-  generation: 'hotcycle.dev/generation',
-  configHash: 'hotcycle.dev/config-hash',
-  reloadedAt: 'hotcycle.dev/reloaded-at',
-  lastFailure: 'hotcycle.dev/last-failure',
-  lastFailureAt: 'hotcycle.dev/last-failure-at',
-  runningLastGood: 'hotcycle.dev/running-last-good',
-} as const;
 
 /** The pod's hotcycle.dev/config-applied condition: does it serve what the release should now. */
 export interface AppliedCondition {
@@ -92,9 +86,9 @@ export function shorten(text: string, max: number): string {
  * else how long ago it reloaded; `-` when its sidecar has reported neither.
  */
 export function lastResult(annotations: Readonly<Record<string, string>>, now: number): string {
-  const failure = annotations[ANNOTATION.lastFailure];
-  const reloadedAt = Date.parse(annotations[ANNOTATION.reloadedAt] ?? '');
-  const failedAt = Date.parse(annotations[ANNOTATION.lastFailureAt] ?? '');
+  const failure = annotations[ANNOTATION_LAST_FAILURE];
+  const reloadedAt = Date.parse(annotations[ANNOTATION_RELOADED_AT] ?? '');
+  const failedAt = Date.parse(annotations[ANNOTATION_LAST_FAILURE_AT] ?? '');
   const failedLast = failure !== undefined && failure !== '' && (Number.isNaN(reloadedAt) || Number.isNaN(failedAt) || failedAt >= reloadedAt);
   if (failedLast) return `failed: ${shorten(failure, MAX_FAILURE)}`;
   if (!Number.isNaN(reloadedAt)) return `reloaded ${formatAge(now - reloadedAt)} ago`;
@@ -102,7 +96,7 @@ export function lastResult(annotations: Readonly<Record<string, string>>, now: n
 }
 
 function generationOf(annotations: Readonly<Record<string, string>>): number | null {
-  const text = annotations[ANNOTATION.generation];
+  const text = annotations[ANNOTATION_GENERATION];
   return text !== undefined && /^\d+$/.test(text) ? Number(text) : null;
 }
 
@@ -110,13 +104,13 @@ export function buildView(input: FleetInput, now: number): FleetView {
   const state = input.lease?.state ?? null;
   const pods = [...input.pods].sort((a, b) => a.name.localeCompare(b.name)).map((p): PodRow => ({
     pod: p.name,
-    version: p.annotations[ANNOTATION.configHash] ?? '',
+    version: p.annotations[ANNOTATION_CONFIG_HASH] ?? '',
     generation: generationOf(p.annotations),
     lastResult: lastResult(p.annotations, now),
     role: podRole(state, p.name),
     applied: p.applied,
     ready: p.ready,
-    runningLastGood: p.annotations[ANNOTATION.runningLastGood] === 'true',
+    runningLastGood: p.annotations[ANNOTATION_RUNNING_LAST_GOOD] === 'true',
     createdAt: p.createdAt,
     age: formatAge(now - Date.parse(p.createdAt)),
   }));

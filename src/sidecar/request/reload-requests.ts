@@ -15,7 +15,7 @@ import path from 'node:path';
 import { errorMessage } from '../../errors.ts';
 import type { Logger } from '../../log.ts';
 import type { SyncResult } from '../../protocol/sidecar.ts';
-import { SerialQueue } from '../../queue.ts';
+import { coalescedTask, SerialQueue } from '../../queue.ts';
 import { controlSync } from '../control.ts';
 import type { SyncRequestOptions } from '../sync/batch.ts';
 import { SourceWatcher } from '../sync/watch.ts';
@@ -42,7 +42,7 @@ export class ReloadRequests {
   #watcher: SourceWatcher | null = null;
   #seen: string | null = null;
   readonly #queue = new SerialQueue();
-  #queued = false;
+  readonly #reads = coalescedTask(this.#queue, () => this.#readOnce());
   #error = '';
   #closed: Promise<void> | undefined;
 
@@ -71,16 +71,15 @@ export class ReloadRequests {
   }
 
   #read(): void { // (2)
-    if (this.#queued || this.#closed) return;
-    this.#queued = true;
-    void this.#queue.run(async () => {
-      this.#queued = false;
-      const annotations = await this.#annotations();
-      if (!annotations) return;
-      const request = requestToAct(annotations, this.#seen, this.#o.startedAt);
-      this.#seen = annotations.get(ANNOTATION_RELOAD_REQUESTED) ?? '';
-      if (request !== null) await this.#run(request);
-    });
+    if (!this.#closed) void this.#reads();
+  }
+
+  async #readOnce(): Promise<void> {
+    const annotations = await this.#annotations();
+    if (!annotations) return;
+    const request = requestToAct(annotations, this.#seen, this.#o.startedAt);
+    this.#seen = annotations.get(ANNOTATION_RELOAD_REQUESTED) ?? '';
+    if (request !== null) await this.#run(request);
   }
 
   async #annotations(): Promise<ReadonlyMap<string, string> | null> {

@@ -17,7 +17,7 @@
 import type { Logger } from '../../log.ts';
 import type { RolloutStatus } from '../../protocol/sidecar.ts';
 import type { MasterStatus } from '../../protocol/types.ts';
-import { SerialQueue } from '../../queue.ts';
+import { coalescedTask, SerialQueue } from '../../queue.ts';
 import { errorMessage } from '../../errors.ts';
 import type { Admission, RolloutGate } from '../sync/syncer.ts';
 import { Bake } from './bake.ts';
@@ -59,6 +59,7 @@ const HOLD: Admission = Object.freeze({ kind: 'hold' });
 export class RolloutLoop implements RolloutGate {
   readonly #o: RolloutLoopOptions;
   readonly #queue = new SerialQueue();
+  readonly #passes = coalescedTask(this.#queue, () => this.#runPass());
   readonly #abort = new AbortController();
   readonly #seen = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -67,7 +68,6 @@ export class RolloutLoop implements RolloutGate {
   #allowed = '';
   #pending = '';
   #bake: Bake | null = null;
-  #queued = false;
   #error = '';
   #closed: Promise<void> | undefined;
   /** Settles after the first pass (the Lease read, or not), or FIRST_READ_MS. */
@@ -135,24 +135,23 @@ export class RolloutLoop implements RolloutGate {
   }
 
   kick(): void {
-    if (this.#queued || this.#closed) return;
-    this.#queued = true;
-    void this.#queue.run(async () => {
-      this.#queued = false;
-      try {
-        await this.#pass();
-        this.#error = '';
-        this.#firstPassDone();
-      } catch (error) {
-        this.#firstPassDone();
-        this.#schedule(this.#o.limits.renewEveryMs);
-        if (this.#abort.signal.aborted) return;
-        // Versions stay held while the Lease cannot be used: said once per cause, and in status.
-        const message = errorMessage(error);
-        if (message !== this.#error) this.#o.events.failed(message);
-        this.#error = message;
-      }
-    });
+    if (!this.#closed) void this.#passes();
+  }
+
+  async #runPass(): Promise<void> {
+    try {
+      await this.#pass();
+      this.#error = '';
+    } catch (error) {
+      this.#schedule(this.#o.limits.renewEveryMs);
+      if (this.#abort.signal.aborted) return;
+      // Versions stay held while the Lease cannot be used: said once per cause, and in status.
+      const message = errorMessage(error);
+      if (message !== this.#error) this.#o.events.failed(message);
+      this.#error = message;
+    } finally {
+      this.#firstPassDone();
+    }
   }
 
   status(): RolloutStatus {
